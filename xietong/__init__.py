@@ -1,0 +1,1 @@
+"""Xietong (协同): cross-department collaboration regulations as running software."""

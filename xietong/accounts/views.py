@@ -1,0 +1,69 @@
+from datetime import datetime, time
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from xietong.errors import DomainError
+from xietong.org.models import Person
+
+from .actions import token_create, token_revoke
+from .models import ApiToken
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: object) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["oidc_enabled"] = settings.OIDC_ENABLED
+        return context
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=80)
+    expires_on = forms.DateField(
+        label=gettext_lazy("Expires on (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    person: Person = request.user  # type: ignore[assignment]
+    form = TokenForm(request.POST or None)
+    raw = None
+    if request.method == "POST" and form.is_valid():
+        expires = form.cleaned_data["expires_on"]
+        expires_at = (
+            datetime.combine(expires, time(23, 59), tzinfo=timezone.get_current_timezone()) if expires else None
+        )
+        try:
+            _token, raw = token_create(actor=person, name=form.cleaned_data["name"], expires_at=expires_at)
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            form = TokenForm()
+    rows = ApiToken.objects.filter(person=person).order_by("-created_at")
+    return render(request, "accounts/tokens.html", {"form": form, "tokens": rows, "raw": raw})
+
+
+@login_required
+@require_POST
+def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, person=request.user)
+    token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+    messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
+    return redirect("accounts:tokens")
+
+
+def locked_out(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/locked_out.html", status=429)

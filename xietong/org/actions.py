@@ -1,0 +1,413 @@
+"""Every write to the organization (ORG-1, 2, 3, 5). Each action checks the
+actor's permission and the input, changes the rows and appends its audit
+event in one transaction. Errors a user can cause raise DomainError and
+change nothing.
+"""
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xietong.errors import DomainError, PermissionDenied
+from xietong.work.audit import event_record
+
+from .models import Delegation, Department, DepartmentKind, Liaison, Membership, Person, Role, RoleAssignment
+from .permissions import can_manage_org, can_manage_people
+from .queries import department_head, headcount_warning
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+
+DEPARTMENT_FIELDS = ("code", "name", "name_en", "kind", "parent_id", "head_id", "headcount_cap", "sort_order", "is_active")
+PERSON_FIELDS = ("username", "name", "employee_no", "email", "phone", "primary_department_id", "manager_id", "is_active")
+
+
+def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {field: getattr(obj, field) for field in fields}
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied()
+
+
+# --- departments ---------------------------------------------------------
+
+
+def _validate_department(department: Department) -> None:
+    if not CODE_RE.match(department.code or ""):
+        raise DomainError(_("The code may use letters, digits, '-' and '_' (at most 40)."), code="bad_code")
+    if not (department.name or "").strip():
+        raise DomainError(_("A department needs a name."), code="name_required")
+    if department.kind not in DepartmentKind.values:
+        raise DomainError(_("Unknown department kind."), code="bad_kind")
+    duplicate = Department.objects.filter(code=department.code).exclude(pk=department.pk)
+    if duplicate.exists():
+        raise DomainError(_("The code “%(code)s” is already used.") % {"code": department.code}, code="duplicate_code")
+    parent = department.parent
+    if department.kind == DepartmentKind.COMPANY:
+        if parent is not None:
+            raise DomainError(_("The company is the root and has no parent."), code="bad_parent")
+        if Department.objects.filter(kind=DepartmentKind.COMPANY).exclude(pk=department.pk).exists():
+            raise DomainError(_("There is already a company at the root."), code="second_company")
+    elif parent is None:
+        raise DomainError(_("A department or group needs a parent."), code="parent_required")
+    if parent is not None and department.pk and f"/{Department.path_segment(department.pk)}" in parent.path:
+        raise DomainError(_("A department cannot be placed under itself."), code="cycle")
+    if department.head is not None and not department.head.is_active:
+        raise DomainError(_("The head must be an active person."), code="inactive_head")
+    if department.headcount_cap is not None and department.headcount_cap < 1:
+        raise DomainError(_("The headcount cap must be at least 1."), code="bad_cap")
+
+
+def _set_path(department: Department) -> None:
+    department.path = (department.parent.path if department.parent else "/") + Department.path_segment(department.pk)
+
+
+@transaction.atomic
+def department_create(
+    *,
+    actor: Person,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Department | None,
+    name_en: str = "",
+    head: Person | None = None,
+    headcount_cap: int | None = None,
+    sort_order: int = 0,
+) -> Department:
+    """ORG-1: add a department or group to the tree."""
+    _require(can_manage_org(actor))
+    department = Department(
+        code=code.strip(), name=name.strip(), name_en=name_en.strip(), kind=kind, parent=parent,
+        head=head, headcount_cap=headcount_cap, sort_order=sort_order, path="",
+    )
+    _validate_department(department)
+    department.save()
+    _set_path(department)
+    department.save(update_fields=["path"])
+    event_record(actor=actor, verb="department.create", subject=department,
+                 after=_snapshot(department, DEPARTMENT_FIELDS))
+    return department
+
+
+@transaction.atomic
+def department_update(*, actor: Person, department: Department, changes: Mapping[str, Any]) -> Department:
+    """ORG-1: rename, move, change head or cap. Moving re-roots the subtree."""
+    _require(can_manage_org(actor))
+    department = Department.objects.select_for_update().get(pk=department.pk)
+    before = _snapshot(department, DEPARTMENT_FIELDS)
+    allowed = {"code", "name", "name_en", "kind", "parent", "head", "headcount_cap", "sort_order", "is_active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise DomainError(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    for field, value in changes.items():
+        setattr(department, field, value.strip() if isinstance(value, str) else value)
+    _validate_department(department)
+    if not department.is_active and before["is_active"]:
+        if Department.objects.filter(parent=department, is_active=True).exists():
+            raise DomainError(_("Deactivate or move its sub-departments first."), code="has_children")
+    after = _snapshot(department, DEPARTMENT_FIELDS)
+    if after == before:
+        return department
+    old_path = department.path
+    _set_path(department)
+    department.save()
+    if department.path != old_path:
+        for child in Department.objects.filter(path__startswith=old_path).exclude(pk=department.pk):
+            child.path = department.path + child.path[len(old_path):]
+            child.save(update_fields=["path"])
+    changed = {k for k in after if after[k] != before[k]}
+    event_record(actor=actor, verb="department.update", subject=department,
+                 before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    return department
+
+
+# --- people --------------------------------------------------------------
+
+
+def _validate_person(person: Person) -> None:
+    if not USERNAME_RE.match(person.username or ""):
+        raise DomainError(_("The username may use letters, digits and . _ @ - (at most 64)."), code="bad_username")
+    if not (person.name or "").strip():
+        raise DomainError(_("A person needs a name."), code="name_required")
+    if person.email:
+        try:
+            validate_email(person.email)
+        except ValidationError:
+            raise DomainError(_("“%(email)s” is not a valid e-mail address.") % {"email": person.email},
+                              code="bad_email") from None
+    if person.phone and not re.fullmatch(r"\+?[0-9 -]{5,20}", person.phone):
+        raise DomainError(_("“%(phone)s” is not a valid phone number.") % {"phone": person.phone}, code="bad_phone")
+    if Person.objects.filter(username__iexact=person.username).exclude(pk=person.pk).exists():
+        raise DomainError(_("The username “%(username)s” is already taken.") % {"username": person.username},
+                          code="duplicate_username")
+    if person.manager_id is not None and person.pk is not None and person.manager_id == person.pk:
+        raise DomainError(_("A person cannot be their own manager."), code="self_manager")
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: Person,
+    username: str,
+    name: str,
+    primary_department: Department | None,
+    position: str = "",
+    email: str = "",
+    phone: str = "",
+    employee_no: str = "",
+    manager: Person | None = None,
+    password: str | None = None,
+) -> Person:
+    """ORG-2: a new person, with a membership in their primary department.
+    Without a password the account can only sign in by SSO until one is set."""
+    _require(can_manage_people(actor))
+    person = Person(
+        username=username.strip(), name=name.strip(), email=email.strip(), phone=phone.strip(),
+        employee_no=employee_no.strip(), primary_department=primary_department, manager=manager,
+    )
+    _validate_person(person)
+    if password:
+        try:
+            validate_password(password, person)
+        except ValidationError as exc:
+            raise DomainError(" ".join(exc.messages), code="weak_password") from None
+        person.set_password(password)
+    else:
+        person.set_unusable_password()
+    person.save()
+    if primary_department is not None:
+        Membership.objects.create(person=person, department=primary_department, position=position.strip())
+    event_record(actor=actor, verb="person.create", subject=person,
+                 after={**_snapshot(person, PERSON_FIELDS), "position": position})
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: Person, person: Person, changes: Mapping[str, Any]) -> Person:
+    _require(can_manage_people(actor))
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    allowed = {"username", "name", "employee_no", "email", "phone", "primary_department", "manager"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise DomainError(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    before = _snapshot(person, PERSON_FIELDS)
+    for field, value in changes.items():
+        setattr(person, field, value.strip() if isinstance(value, str) else value)
+    _validate_person(person)
+    if person.manager is not None:
+        # Refuse a manager loop (A → B → A).
+        seen, boss = {person.pk}, person.manager
+        while boss is not None:
+            if boss.pk in seen:
+                raise DomainError(_("This manager would create a reporting loop."), code="manager_loop")
+            seen.add(boss.pk)
+            boss = boss.manager
+    after = _snapshot(person, PERSON_FIELDS)
+    changed = {k for k in after if after[k] != before[k]}
+    if not changed:
+        return person
+    person.save()
+    if person.primary_department_id:
+        Membership.objects.get_or_create(person=person, department_id=person.primary_department_id)
+    event_record(actor=actor, verb="person.update", subject=person,
+                 before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    return person
+
+
+@transaction.atomic
+def person_deactivate(*, actor: Person, person: Person, reason: str = "") -> Person:
+    """ORG-2: the person can no longer sign in; their history stays."""
+    _require(can_manage_people(actor))
+    if person.pk == actor.pk:
+        raise DomainError(_("You cannot deactivate your own account."), code="self_deactivate")
+    updated = Person.objects.filter(pk=person.pk, is_active=True).update(
+        is_active=False, deactivated_at=timezone.now()
+    )
+    person.refresh_from_db()
+    if not updated:
+        return person
+    Delegation.objects.filter(
+        Q(principal=person) | Q(delegate=person), cancelled_at__isnull=True, ends_at__gt=timezone.now()
+    ).update(cancelled_at=timezone.now())
+    event_record(actor=actor, verb="person.deactivate", subject=person,
+                 before={"is_active": True}, after={"is_active": False}, note=reason)
+    return person
+
+
+@transaction.atomic
+def person_reactivate(*, actor: Person, person: Person) -> Person:
+    _require(can_manage_people(actor))
+    if Person.objects.filter(pk=person.pk, is_active=False).update(is_active=True, deactivated_at=None):
+        event_record(actor=actor, verb="person.reactivate", subject=person,
+                     before={"is_active": False}, after={"is_active": True})
+    person.refresh_from_db()
+    return person
+
+
+@transaction.atomic
+def membership_set(
+    *, actor: Person, person: Person, department: Department, position: str = ""
+) -> tuple[Membership, tuple[int, int] | None]:
+    """ORG-2: add a person to a department (or change their position there).
+    Returns the membership and (headcount, cap) when the cap is now exceeded —
+    a warning, not a refusal (seed 000 §2: 编制不超过X人 is watched, not blocked)."""
+    _require(can_manage_people(actor))
+    if not department.is_active:
+        raise DomainError(_("“%(name)s” is not active.") % {"name": department.name}, code="inactive_department")
+    membership, created = Membership.objects.get_or_create(
+        person=person, department=department, defaults={"position": position.strip()}
+    )
+    if not created and membership.position != position.strip():
+        before = membership.position
+        membership.position = position.strip()
+        membership.save(update_fields=["position"])
+        event_record(actor=actor, verb="membership.update", subject=person,
+                     before={"department": department.pk, "position": before},
+                     after={"department": department.pk, "position": membership.position})
+    elif created:
+        event_record(actor=actor, verb="membership.add", subject=person,
+                     after={"department": department.pk, "position": membership.position})
+    return membership, headcount_warning(department)
+
+
+@transaction.atomic
+def membership_remove(*, actor: Person, person: Person, department: Department) -> None:
+    _require(can_manage_people(actor))
+    if person.primary_department_id == department.pk:
+        raise DomainError(_("Change the primary department before leaving it."), code="primary_department")
+    deleted, _rows = Membership.objects.filter(person=person, department=department).delete()
+    if deleted:
+        event_record(actor=actor, verb="membership.remove", subject=person, before={"department": department.pk})
+
+
+# --- roles and liaisons --------------------------------------------------
+
+
+@transaction.atomic
+def role_grant(*, actor: Person, person: Person, role: str, department: Department | None = None) -> RoleAssignment:
+    _require(can_manage_org(actor))
+    if role not in Role.values:
+        raise DomainError(_("Unknown role “%(role)s”.") % {"role": role}, code="bad_role")
+    if not person.is_active:
+        raise DomainError(_("Roles can only be given to active people."), code="inactive_person")
+    assignment, created = RoleAssignment.objects.get_or_create(person=person, role=role, department=department)
+    if created:
+        event_record(actor=actor, verb="role.grant", subject=person,
+                     after={"role": role, "department": department.pk if department else None})
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, actor: Person, assignment: RoleAssignment) -> None:
+    _require(can_manage_org(actor))
+    if assignment.role == Role.ADMIN and assignment.person_id == actor.pk and not actor.is_superuser:
+        remaining = RoleAssignment.objects.filter(role=Role.ADMIN).exclude(pk=assignment.pk).exists()
+        if not remaining:
+            raise DomainError(_("You are the last administrator."), code="last_admin")
+    deleted, _rows = RoleAssignment.objects.filter(pk=assignment.pk).delete()
+    if deleted:
+        event_record(actor=actor, verb="role.revoke", subject=assignment.person,
+                     before={"role": assignment.role, "department": assignment.department_id})
+
+
+@transaction.atomic
+def liaison_set(
+    *, actor: Person, department: Department, person: Person, partner: Department | None = None
+) -> Liaison:
+    """ORG-3: name the interface person of `department` (for one partner, or in general)."""
+    _require(can_manage_org(actor) or department_head(department) == actor)
+    if not person.is_active:
+        raise DomainError(_("The liaison must be an active person."), code="inactive_person")
+    if partner is not None and partner.pk == department.pk:
+        raise DomainError(_("A department is not its own partner."), code="self_partner")
+    liaison = Liaison.objects.select_for_update().filter(department=department, partner=partner).first()
+    before = liaison.person_id if liaison else None
+    if liaison is None:
+        liaison = Liaison.objects.create(department=department, partner=partner, person=person)
+    elif liaison.person_id != person.pk:
+        liaison.person = person
+        liaison.save(update_fields=["person"])
+    else:
+        return liaison
+    event_record(actor=actor, verb="liaison.set", subject=department,
+                 before={"partner": partner.pk if partner else None, "person": before},
+                 after={"partner": partner.pk if partner else None, "person": person.pk})
+    return liaison
+
+
+@transaction.atomic
+def liaison_clear(*, actor: Person, liaison: Liaison) -> None:
+    _require(can_manage_org(actor) or department_head(liaison.department) == actor)
+    if Liaison.objects.filter(pk=liaison.pk).delete()[0]:
+        event_record(actor=actor, verb="liaison.clear", subject=liaison.department,
+                     before={"partner": liaison.partner_id, "person": liaison.person_id})
+
+
+# --- delegation ----------------------------------------------------------
+
+
+def can_delegate_for(actor: Person, principal: Person) -> bool:
+    """Oneself, HR/administrators, or the head of the principal's department."""
+    if actor.pk == principal.pk or can_manage_people(actor):
+        return True
+    department = principal.primary_department
+    return department is not None and department_head(department) == actor
+
+
+@transaction.atomic
+def delegation_create(
+    *,
+    actor: Person,
+    principal: Person,
+    delegate: Person,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str = "",
+) -> Delegation:
+    """ORG-5: while `principal` is away, `delegate` acts for them."""
+    _require(can_delegate_for(actor, principal))
+    if delegate.pk == principal.pk:
+        raise DomainError(_("A person cannot delegate to themselves."), code="self_delegation")
+    if not delegate.is_active:
+        raise DomainError(_("The delegate must be an active person."), code="inactive_person")
+    if ends_at <= starts_at:
+        raise DomainError(_("The end must be after the start."), code="bad_period")
+    if ends_at <= timezone.now():
+        raise DomainError(_("This period is already over."), code="past_period")
+    # Lock the principal so two overlapping delegations cannot both be created.
+    Person.objects.select_for_update().filter(pk=principal.pk).first()
+    overlapping = Delegation.objects.filter(
+        principal=principal, cancelled_at__isnull=True, starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    if overlapping.exists():
+        raise DomainError(_("There is already a delegation for this person in that period."), code="overlap")
+    delegation = Delegation.objects.create(
+        principal=principal, delegate=delegate, starts_at=starts_at, ends_at=ends_at,
+        reason=reason.strip(), created_by=actor,
+    )
+    event_record(actor=actor, verb="delegation.create", subject=principal,
+                 after={"delegation": delegation.pk, "delegate": delegate.pk,
+                        "starts_at": starts_at, "ends_at": ends_at, "reason": delegation.reason})
+    return delegation
+
+
+@transaction.atomic
+def delegation_cancel(*, actor: Person, delegation: Delegation) -> Delegation:
+    _require(can_delegate_for(actor, delegation.principal))
+    if Delegation.objects.filter(pk=delegation.pk, cancelled_at__isnull=True).update(cancelled_at=timezone.now()):
+        event_record(actor=actor, verb="delegation.cancel", subject=delegation.principal,
+                     before={"delegation": delegation.pk, "delegate": delegation.delegate_id})
+    delegation.refresh_from_db()
+    return delegation

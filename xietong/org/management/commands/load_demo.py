@@ -1,0 +1,15 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from xietong.org.demo import DemoRefused, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo company (only with XIETONG_DEMO=1). Safe to run again."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            self.stdout.write(load_demo())
+        except DemoRefused as exc:
+            raise CommandError(str(exc.message)) from None

@@ -1,0 +1,85 @@
+"""One permission helper per object type (healthchecks `_get_check_for_user`).
+
+Each returns the object and what the signed-in person may do with it, and
+raises 404 for records the person must not know exist.
+"""
+
+from dataclasses import dataclass
+
+from django.http import Http404
+
+from xietong.errors import PermissionDenied
+
+from .models import Department, Person, Role
+from .queries import has_role, is_member
+
+
+def require_member(person: Person) -> None:
+    if not is_member(person):
+        raise PermissionDenied()
+
+
+def can_manage_org(person: Person) -> bool:
+    """Departments, roles, liaisons, imports: administrators."""
+    return person.is_active and (person.is_superuser or has_role(person, Role.ADMIN))
+
+
+def can_manage_people(person: Person) -> bool:
+    """People and memberships: administrators and HR (ORG-2)."""
+    return person.is_active and (person.is_superuser or has_role(person, Role.ADMIN, Role.HR))
+
+
+def can_see_personal_data(viewer: Person, person: Person) -> bool:
+    """Phone and e-mail in full: oneself, HR and administrators; masked for others."""
+    return viewer.pk == person.pk or can_manage_people(viewer)
+
+
+@dataclass(frozen=True)
+class DepartmentAccess:
+    can_edit: bool
+
+
+@dataclass(frozen=True)
+class PersonAccess:
+    can_edit: bool
+    can_see_personal_data: bool
+    can_delegate: bool
+
+
+def get_department_for_user(viewer: Person, pk: int) -> tuple[Department, DepartmentAccess]:
+    if not is_member(viewer):
+        raise Http404
+    try:
+        department = Department.objects.select_related("head", "parent").get(pk=pk)
+    except Department.DoesNotExist:
+        raise Http404 from None
+    return department, DepartmentAccess(can_edit=can_manage_org(viewer))
+
+
+def get_person_for_user(viewer: Person, pk: int) -> tuple[Person, PersonAccess]:
+    if not is_member(viewer):
+        raise Http404
+    try:
+        person = Person.objects.select_related("primary_department", "manager").get(pk=pk)
+    except Person.DoesNotExist:
+        raise Http404 from None
+    manage = can_manage_people(viewer)
+    return person, PersonAccess(
+        can_edit=manage,
+        can_see_personal_data=can_see_personal_data(viewer, person),
+        can_delegate=manage or viewer.pk == person.pk,
+    )
+
+
+def mask_phone(phone: str) -> str:
+    digits = phone.strip()
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7 if len(digits) > 7 else len(digits) - 4) + digits[-4:]
+
+
+def mask_email(email: str) -> str:
+    if "@" not in email:
+        return "***"
+    local, domain = email.split("@", 1)
+    return f"{local[:1]}***@{domain}"

@@ -1,0 +1,198 @@
+"""Reads about the organization that every module shares (ORG-1, 3, 5).
+
+The functions later modules resolve approvers and assignees with:
+`department_head`, `manager_chain`, `role_holders`, `department_liaison`,
+`acting_for`.
+"""
+
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from .models import Delegation, Department, Liaison, Membership, Person, Role, RoleAssignment
+
+MAX_DELEGATION_HOPS = 5
+
+
+def department_ancestors(department: Department) -> list[Department]:
+    """From the company down to the department's parent."""
+    ids = [int(pk) for pk in department.path.strip("/").split("/")[:-1]]
+    by_id = Department.objects.in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def department_subtree(department: Department) -> QuerySet[Department]:
+    return Department.objects.filter(path__startswith=department.path)
+
+
+def department_head(department: Department, *, fallback_to_parent: bool = True) -> Person | None:
+    """The head of a department; with a vacancy, the nearest ancestor's head."""
+    if department.head_id and department.head and department.head.is_active:
+        return department.head
+    if not fallback_to_parent:
+        return None
+    for ancestor in reversed(department_ancestors(department)):
+        if ancestor.head_id and ancestor.head and ancestor.head.is_active:
+            return ancestor.head
+    return None
+
+
+def manager_of(person: Person) -> Person | None:
+    """The person's manager: explicit, else the head of their primary department
+    (or of its parent when the person heads it themselves)."""
+    if person.manager_id and person.manager and person.manager.is_active:
+        return person.manager
+    department = person.primary_department
+    if department is None:
+        return None
+    head = department_head(department)
+    if head is not None and head.pk != person.pk:
+        return head
+    parent = department.parent
+    return department_head(parent) if parent else None
+
+
+def manager_chain(person: Person, *, levels: int) -> list[Person]:
+    """Up to `levels` managers above `person`, nearest first, no repeats
+    (group leader → director → CEO, seed 000 §2)."""
+    chain: list[Person] = []
+    seen = {person.pk}
+    current = person
+    while len(chain) < levels:
+        boss = manager_of(current)
+        if boss is None or boss.pk in seen:
+            break
+        chain.append(boss)
+        seen.add(boss.pk)
+        current = boss
+    return chain
+
+
+def role_holders(role: Role | str, *, department: Department | None = None) -> QuerySet[Person]:
+    """Active people holding `role`; with a department, those scoped to it or
+    company-wide."""
+    assignments = RoleAssignment.objects.filter(role=role)
+    if department is not None:
+        assignments = assignments.filter(Q(department=department) | Q(department__isnull=True))
+    return Person.objects.filter(is_active=True, pk__in=assignments.values("person_id")).order_by("name")
+
+
+def person_roles(person: Person) -> list[RoleAssignment]:
+    return list(person.role_assignments.select_related("department").order_by("role"))
+
+
+def has_role(person: Person, *roles: Role | str) -> bool:
+    if not person.is_authenticated or not person.is_active:
+        return False
+    return RoleAssignment.objects.filter(person=person, role__in=roles).exists()
+
+
+def department_liaison(department: Department, *, partner: Department | None = None) -> Person | None:
+    """Who receives cross-department matters for `department` (ORG-3): the
+    liaison for that partner, else the general liaison, else the head."""
+    liaisons = {
+        row.partner_id: row.person
+        for row in Liaison.objects.filter(department=department).select_related("person")
+        if row.person.is_active
+    }
+    if partner is not None and partner.pk in liaisons:
+        return liaisons[partner.pk]
+    if None in liaisons:
+        return liaisons[None]
+    return department_head(department)
+
+
+def live_delegation(person: Person, *, at: datetime | None = None) -> Delegation | None:
+    at = at or timezone.now()
+    return (
+        Delegation.objects.filter(principal=person, cancelled_at__isnull=True, starts_at__lte=at, ends_at__gt=at)
+        .select_related("delegate")
+        .order_by("-starts_at")
+        .first()
+    )
+
+
+def acting_for(person: Person, *, at: datetime | None = None) -> Person:
+    """Who acts for `person` now (ORG-5): follows delegations, stops at a loop."""
+    current = person
+    seen = {person.pk}
+    for _hop in range(MAX_DELEGATION_HOPS):
+        delegation = live_delegation(current, at=at)
+        if delegation is None or not delegation.delegate.is_active or delegation.delegate_id in seen:
+            break
+        current = delegation.delegate
+        seen.add(current.pk)
+    return current
+
+
+def department_headcount(department: Department) -> int:
+    """Active people with a membership anywhere in the department's subtree."""
+    return (
+        Person.objects.filter(is_active=True, memberships__department__path__startswith=department.path)
+        .distinct()
+        .count()
+    )
+
+
+def headcount_warning(department: Department) -> tuple[int, int] | None:
+    """(headcount, cap) when the cap is exceeded (ORG-1, seed 000 §2), else None."""
+    if department.headcount_cap is None:
+        return None
+    count = department_headcount(department)
+    return (count, department.headcount_cap) if count > department.headcount_cap else None
+
+
+def person_departments(person: Person) -> list[Membership]:
+    return list(person.memberships.select_related("department").order_by("-department__kind", "department__path"))
+
+
+def is_member(person: Person) -> bool:
+    """Belongs to the company: a department membership or a company role.
+    Everyone else (an outsider account) sees nothing of the organization."""
+    if not person.is_authenticated or not person.is_active:
+        return False
+    if person.is_superuser:
+        return True
+    return person.memberships.exists() or person.role_assignments.exists()
+
+
+def department_list() -> QuerySet[Department]:
+    return (
+        Department.objects.filter(is_active=True)
+        .select_related("head", "parent")
+        .annotate(member_count=Count("memberships", distinct=True))
+        .order_by("path")
+    )
+
+
+def org_chart() -> dict:
+    """The department tree as nested dicts for the ECharts tree on the home page."""
+    departments = list(Department.objects.filter(is_active=True).select_related("head").order_by("path"))
+    nodes: dict[int, dict] = {}
+    roots: list[dict] = []
+    for dept in departments:
+        node = {
+            "id": dept.pk,
+            "name": dept.name,
+            "name_en": dept.name_en or dept.name,
+            "head": dept.head.name if dept.head else "",
+            "children": [],
+        }
+        nodes[dept.pk] = node
+        parent = nodes.get(dept.parent_id) if dept.parent_id else None
+        (parent["children"] if parent else roots).append(node)
+    if len(roots) == 1:
+        return roots[0]
+    return {"id": 0, "name": "", "name_en": "", "head": "", "children": roots}
+
+
+def people_search(*, query: str = "", department: Department | None = None) -> QuerySet[Person]:
+    people = Person.objects.filter(is_active=True).select_related("primary_department")
+    if query:
+        people = people.filter(
+            Q(name__icontains=query) | Q(username__icontains=query) | Q(employee_no__icontains=query)
+        )
+    if department is not None:
+        people = people.filter(memberships__department__path__startswith=department.path).distinct()
+    return people.order_by("name", "username")

@@ -1,0 +1,298 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from xietong.errors import DomainError
+from xietong.web.shortcuts import forbidden, member_required, show_error
+from xietong.work.audit import history_for
+
+from . import actions
+from .forms import DelegationForm, DepartmentForm, ImportForm, LiaisonForm, MembershipForm, PersonForm, RoleForm
+from .importer import import_org, template_workbook
+from .models import Delegation, Department, Liaison, Person, RoleAssignment
+from .permissions import (
+    can_manage_org,
+    can_manage_people,
+    get_department_for_user,
+    get_person_for_user,
+    mask_email,
+    mask_phone,
+)
+from .queries import department_head, department_headcount, department_list, headcount_warning, people_search
+
+PAGE_SIZE = 50
+
+
+def _me(request: HttpRequest) -> Person:
+    return request.user  # type: ignore[return-value]
+
+
+@member_required
+def departments(request: HttpRequest) -> HttpResponse:
+    return render(request, "org/departments.html", {
+        "departments": department_list(), "can_edit": can_manage_org(_me(request)),
+    })
+
+
+@member_required
+def department(request: HttpRequest, pk: int) -> HttpResponse:
+    dept, access = get_department_for_user(_me(request), pk)
+    members = dept.memberships.select_related("person").filter(person__is_active=True).order_by("person__name")
+    return render(request, "org/department.html", {
+        "dept": dept, "access": access, "members": members,
+        "head": department_head(dept), "headcount": department_headcount(dept),
+        "warning": headcount_warning(dept),
+        "liaisons": Liaison.objects.filter(department=dept).select_related("person", "partner"),
+        "children": dept.children.filter(is_active=True).select_related("head"),
+        "liaison_form": LiaisonForm(), "history": history_for(dept)[:50] if access.can_edit else [],
+    })
+
+
+@member_required
+def department_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    me = _me(request)
+    if not can_manage_org(me):
+        return forbidden(request)
+    dept = get_object_or_404(Department, pk=pk) if pk else None
+    initial = {}
+    if dept:
+        initial = {f: getattr(dept, f) for f in ("code", "name", "name_en", "kind", "parent", "head",
+                                                  "headcount_cap", "sort_order")}
+    form = DepartmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["sort_order"] = data.get("sort_order") or 0
+        try:
+            if dept:
+                dept = actions.department_update(actor=me, department=dept, changes=data)
+            else:
+                dept = actions.department_create(actor=me, **data)
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("org:department", dept.pk)
+    return render(request, "org/department_edit.html", {"form": form, "dept": dept})
+
+
+@member_required
+@require_POST
+def liaison_set(request: HttpRequest, pk: int) -> HttpResponse:
+    dept, _access = get_department_for_user(_me(request), pk)
+    form = LiaisonForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.liaison_set(actor=_me(request), department=dept, **form.cleaned_data)
+            messages.success(request, _("Liaison saved."))
+        except DomainError as exc:
+            show_error(request, exc)
+    else:
+        messages.error(request, _("Choose a person."))
+    return redirect("org:department", dept.pk)
+
+
+@member_required
+@require_POST
+def liaison_clear(request: HttpRequest, pk: int, liaison_pk: int) -> HttpResponse:
+    dept, _access = get_department_for_user(_me(request), pk)
+    liaison = get_object_or_404(Liaison, pk=liaison_pk, department=dept)
+    try:
+        actions.liaison_clear(actor=_me(request), liaison=liaison)
+    except DomainError as exc:
+        show_error(request, exc)
+    return redirect("org:department", dept.pk)
+
+
+@member_required
+def people(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:50]
+    dept = None
+    if request.GET.get("department", "").isdigit():
+        dept = Department.objects.filter(pk=int(request.GET["department"])).first()
+    page = Paginator(people_search(query=query, department=dept), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "q": query, "dept": dept, "can_edit": can_manage_people(_me(request))}
+    if request.htmx:
+        return render(request, "org/people.html#results", context)
+    return render(request, "org/people.html", context)
+
+
+@member_required
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    me = _me(request)
+    subject, access = get_person_for_user(me, pk)
+    return render(request, "org/person.html", {
+        "person": subject, "access": access,
+        "email": subject.email if access.can_see_personal_data else mask_email(subject.email) if subject.email else "",
+        "phone": subject.phone if access.can_see_personal_data else mask_phone(subject.phone) if subject.phone else "",
+        "memberships": subject.memberships.select_related("department"),
+        "roles": subject.role_assignments.select_related("department"),
+        "delegations": Delegation.objects.filter(principal=subject).select_related("delegate").order_by("-starts_at")[:20],
+        "membership_form": MembershipForm(), "role_form": RoleForm(), "delegation_form": DelegationForm(),
+        "can_manage_org": can_manage_org(me),
+        "history": history_for(subject)[:50] if access.can_edit else [],
+    })
+
+
+@member_required
+def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    me = _me(request)
+    if not can_manage_people(me):
+        return forbidden(request)
+    subject = get_object_or_404(Person, pk=pk) if pk else None
+    initial = {}
+    if subject:
+        initial = {f: getattr(subject, f) for f in ("username", "name", "employee_no", "email", "phone",
+                                                     "primary_department", "manager")}
+    form = PersonForm(request.POST or None, initial=initial)
+    if subject:
+        form.fields["position"].widget = form.fields["position"].hidden_widget()
+        form.fields["password"].widget = form.fields["password"].hidden_widget()
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            if subject:
+                data.pop("position"), data.pop("password")
+                subject = actions.person_update(actor=me, person=subject, changes=data)
+            else:
+                subject = actions.person_create(actor=me, **data)
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("org:person", subject.pk)
+    return render(request, "org/person_edit.html", {"form": form, "person": subject})
+
+
+def _person_post(request: HttpRequest, pk: int) -> Person:
+    subject, _access = get_person_for_user(_me(request), pk)
+    return subject
+
+
+@member_required
+@require_POST
+def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = _person_post(request, pk)
+    try:
+        if subject.is_active:
+            actions.person_deactivate(actor=_me(request), person=subject, reason=request.POST.get("reason", ""))
+        else:
+            actions.person_reactivate(actor=_me(request), person=subject)
+        messages.success(request, _("Saved."))
+    except DomainError as exc:
+        show_error(request, exc)
+    return redirect("org:person", subject.pk)
+
+
+@member_required
+@require_POST
+def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = _person_post(request, pk)
+    form = MembershipForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a department."))
+        return redirect("org:person", subject.pk)
+    try:
+        _m, warning = actions.membership_set(actor=_me(request), person=subject, **form.cleaned_data)
+    except DomainError as exc:
+        show_error(request, exc)
+    else:
+        messages.success(request, _("Saved."))
+        if warning:
+            messages.warning(request, _("%(dept)s now has %(count)s people, above its cap of %(cap)s.") % {
+                "dept": form.cleaned_data["department"].name, "count": warning[0], "cap": warning[1]})
+    return redirect("org:person", subject.pk)
+
+
+@member_required
+@require_POST
+def membership_remove(request: HttpRequest, pk: int, dept_pk: int) -> HttpResponse:
+    subject = _person_post(request, pk)
+    try:
+        actions.membership_remove(actor=_me(request), person=subject,
+                                  department=get_object_or_404(Department, pk=dept_pk))
+    except DomainError as exc:
+        show_error(request, exc)
+    return redirect("org:person", subject.pk)
+
+
+@member_required
+@require_POST
+def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = _person_post(request, pk)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.role_grant(actor=_me(request), person=subject, **form.cleaned_data)
+            messages.success(request, _("Saved."))
+        except DomainError as exc:
+            show_error(request, exc)
+    return redirect("org:person", subject.pk)
+
+
+@member_required
+@require_POST
+def role_revoke(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
+    subject = _person_post(request, pk)
+    try:
+        actions.role_revoke(actor=_me(request), assignment=get_object_or_404(RoleAssignment, pk=role_pk, person=subject))
+    except DomainError as exc:
+        show_error(request, exc)
+    return redirect("org:person", subject.pk)
+
+
+@member_required
+@require_POST
+def delegation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = _person_post(request, pk)
+    form = DelegationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a delegate and a valid period."))
+        return redirect("org:person", subject.pk)
+    try:
+        actions.delegation_create(actor=_me(request), principal=subject, **form.cleaned_data)
+        messages.success(request, _("Delegation saved."))
+    except DomainError as exc:
+        show_error(request, exc)
+    return redirect("org:person", subject.pk)
+
+
+@member_required
+@require_POST
+def delegation_cancel(request: HttpRequest, pk: int, delegation_pk: int) -> HttpResponse:
+    subject = _person_post(request, pk)
+    try:
+        actions.delegation_cancel(actor=_me(request),
+                                  delegation=get_object_or_404(Delegation, pk=delegation_pk, principal=subject))
+    except DomainError as exc:
+        show_error(request, exc)
+    return redirect("org:person", subject.pk)
+
+
+@member_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    if not can_manage_people(me):
+        return forbidden(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = import_org(actor=me, filename=upload.name, content=upload.read())
+        if report.ok:
+            messages.success(request, _("Imported %(d)s departments and %(p)s people.") % {
+                "d": report.departments, "p": report.people})
+            return redirect("org:departments")
+    return render(request, "org/import.html", {"form": form, "report": report})
+
+
+@member_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    if not can_manage_people(_me(request)):
+        return forbidden(request)
+    response = HttpResponse(template_workbook(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="xietong-org-import.xlsx"'
+    return response

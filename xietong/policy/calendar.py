@@ -1,0 +1,205 @@
+"""The working calendar (POL-3): statutory holidays, 调休 make-up workdays and
+company working hours, for every deadline in the product.
+
+    cal = WorkingCalendar.load()
+    cal.add_working_days(t, 3)
+    cal.add_working_hours(t, 8)
+    cal.working_time_between(a, b)
+
+Module-level shortcuts load the calendar from the database each call. A
+year without calendar data raises CalendarNotAvailable rather than guessing.
+"""
+
+import zoneinfo
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from xietong.errors import DomainError
+
+from .models import CalendarDay, CalendarYear, DayKind
+
+MAX_SPAN_DAYS = 366 * 5
+
+
+class CalendarNotAvailable(DomainError):
+    def __init__(self, year: int):
+        super().__init__(
+            _("The working calendar has no data for %(year)s. An administrator must enter that year's "
+              "holidays and make-up workdays before deadlines in it can be computed.") % {"year": year},
+            code="calendar_not_available",
+            details={"year": year},
+        )
+        self.year = year
+
+
+def parse_periods(text: str) -> list[tuple[time, time]]:
+    periods = []
+    for chunk in text.split(","):
+        start, end = chunk.strip().split("-")
+        periods.append((time.fromisoformat(start), time.fromisoformat(end)))
+    return periods
+
+
+class WorkingCalendar:
+    def __init__(self, *, periods: list[tuple[time, time]], tz: zoneinfo.ZoneInfo):
+        self.periods = periods
+        self.tz = tz
+        self._years: dict[int, dict[date, str] | None] = {}
+
+    @classmethod
+    def load(cls, *, at: datetime | None = None) -> "WorkingCalendar":
+        from .queries import param
+
+        return cls(
+            periods=parse_periods(param("calendar.work_periods", at=at)),
+            tz=zoneinfo.ZoneInfo(param("calendar.timezone", at=at)),
+        )
+
+    # --- days ---
+
+    def _exceptions(self, year: int) -> dict[date, str]:
+        if year not in self._years:
+            if CalendarYear.objects.filter(year=year).exists():
+                self._years[year] = dict(
+                    CalendarDay.objects.filter(date__year=year).values_list("date", "kind")
+                )
+            else:
+                self._years[year] = None
+        exceptions = self._years[year]
+        if exceptions is None:
+            raise CalendarNotAvailable(year)
+        return exceptions
+
+    def is_working_day(self, day: date) -> bool:
+        kind = self._exceptions(day.year).get(day)
+        if kind == DayKind.HOLIDAY:
+            return False
+        if kind == DayKind.WORKDAY:
+            return True
+        return day.weekday() < 5
+
+    def working_days(self, start: date) -> Iterator[date]:
+        """Working days from `start` (inclusive) onwards."""
+        day = start
+        for _i in range(MAX_SPAN_DAYS):
+            if self.is_working_day(day):
+                yield day
+            day += timedelta(days=1)
+        raise DomainError(_("The period is too long to compute."), code="span_too_long")
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days after `start` up to and including `end` (negative if end < start)."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        if (end - start).days > MAX_SPAN_DAYS:
+            raise DomainError(_("The period is too long to compute."), code="span_too_long")
+        return sum(1 for i in range(1, (end - start).days + 1) if self.is_working_day(start + timedelta(days=i)))
+
+    # --- instants ---
+
+    def _local(self, instant: datetime) -> datetime:
+        if instant.tzinfo is None:
+            raise DomainError(_("A time zone is required."), code="naive_datetime")
+        return instant.astimezone(self.tz)
+
+    def _at(self, day: date, moment: time) -> datetime:
+        return datetime.combine(day, moment, tzinfo=self.tz)
+
+    def add_working_hours(self, start: datetime, amount: float | int | Decimal | timedelta) -> datetime:
+        """The instant `amount` of working time after `start`. Ends exactly on
+        a period's end rather than the next period's start (18:00, not 09:00)."""
+        remaining = amount if isinstance(amount, timedelta) else timedelta(hours=float(amount))
+        if remaining < timedelta(0):
+            raise DomainError(_("The amount of time cannot be negative."), code="negative_amount")
+        if remaining == timedelta(0):
+            return start
+        cursor = self._local(start)
+        day = cursor.date()
+        for _i in range(MAX_SPAN_DAYS):
+            if self.is_working_day(day):
+                for period_start, period_end in self.periods:
+                    begin, finish = self._at(day, period_start), self._at(day, period_end)
+                    if cursor >= finish:
+                        continue
+                    begin = max(begin, cursor)
+                    available = finish - begin
+                    if remaining <= available:
+                        return begin + remaining
+                    remaining -= available
+            day += timedelta(days=1)
+            cursor = self._at(day, time(0))
+        raise DomainError(_("The period is too long to compute."), code="span_too_long")
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """The same time of day on the `days`-th working day after `start`.
+        Outside working hours `start` counts from the end of the last working
+        period before it: Friday 19:00 + 1 working day = Monday 18:00."""
+        if days < 0:
+            raise DomainError(_("The number of days cannot be negative."), code="negative_amount")
+        if days == 0:
+            return start
+        local = self._local(start)
+        day, moment = local.date(), local.time()
+        first_start, last_end = self.periods[0][0], self.periods[-1][1]
+        if self.is_working_day(day) and first_start <= moment <= last_end:
+            anchor_day, anchor_time = day, moment
+        else:
+            anchor_time = last_end
+            if self.is_working_day(day) and moment > last_end:
+                anchor_day = day
+            else:
+                anchor_day = day - timedelta(days=1)
+                for _i in range(MAX_SPAN_DAYS):
+                    if self.is_working_day(anchor_day):
+                        break
+                    anchor_day -= timedelta(days=1)
+        counted = 0
+        for working_day in self.working_days(anchor_day + timedelta(days=1)):
+            counted += 1
+            if counted == days:
+                return self._at(working_day, anchor_time)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Working time in [start, end]; negative when end is before start."""
+        if end < start:
+            return -self.working_time_between(end, start)
+        a, b = self._local(start), self._local(end)
+        if (b.date() - a.date()).days > MAX_SPAN_DAYS:
+            raise DomainError(_("The period is too long to compute."), code="span_too_long")
+        total = timedelta(0)
+        day = a.date()
+        while day <= b.date():
+            if self.is_working_day(day):
+                for period_start, period_end in self.periods:
+                    begin = max(self._at(day, period_start), a)
+                    finish = min(self._at(day, period_end), b)
+                    if finish > begin:
+                        total += finish - begin
+            day += timedelta(days=1)
+        return total
+
+    def is_working_time(self, instant: datetime) -> bool:
+        local = self._local(instant)
+        if not self.is_working_day(local.date()):
+            return False
+        return any(s <= local.time() < e for s, e in self.periods)
+
+
+def is_working_day(day: date) -> bool:
+    return WorkingCalendar.load().is_working_day(day)
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    return WorkingCalendar.load(at=start).add_working_days(start, days)
+
+
+def add_working_hours(start: datetime, hours: float | int | Decimal | timedelta) -> datetime:
+    return WorkingCalendar.load(at=start).add_working_hours(start, hours)
+
+
+def working_time_between(start: datetime, end: datetime) -> timedelta:
+    return WorkingCalendar.load(at=start).working_time_between(start, end)

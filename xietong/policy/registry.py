@@ -1,0 +1,238 @@
+"""Every "X" of the regulations, declared once (POL-1).
+
+A parameter's value is its default until an administrator sets another,
+effective from a date (`actions.parameter_set`); `queries.param()` reads the
+value in force at an instant. Keys are stable: other modules and the
+compliance view refer to them.
+"""
+
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from xietong.errors import DomainError
+
+TYPES = ("int", "decimal", "bool", "text", "choice", "periods", "timezone", "regex")
+UNITS = {
+    "": ("", ""),
+    "hours": ("小时", "hours"),
+    "working_hours": ("工作小时", "working hours"),
+    "working_days": ("工作日", "working days"),
+    "days": ("自然日", "calendar days"),
+    "months": ("月", "months"),
+    "yuan": ("元", "yuan"),
+    "count": ("次/个", "count"),
+    "weekday": ("星期（1=周一）", "weekday (1 = Monday)"),
+    "day_of_month": ("日（每月）", "day of month"),
+    "points": ("分", "points"),
+}
+PERIODS_RE = re.compile(r"^\d{2}:\d{2}-\d{2}:\d{2}(,\d{2}:\d{2}-\d{2}:\d{2})*$")
+
+
+@dataclass(frozen=True)
+class Param:
+    key: str
+    spec: str  # SPEC.md feature ID(s)
+    clause: str  # the regulation text it implements
+    type: str
+    default: Any
+    unit: str
+    zh: str
+    en: str
+    minimum: Decimal | int | None = None
+    maximum: Decimal | int | None = None
+    choices: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def description(self) -> str:
+        return self.zh if (get_language() or "zh-hans").startswith("zh") else self.en
+
+    @property
+    def unit_label(self) -> str:
+        zh, en = UNITS[self.unit]
+        return zh if (get_language() or "zh-hans").startswith("zh") else en
+
+    def parse(self, raw: Any) -> Any:
+        """Turn user input (text or JSON) into a stored value; DomainError if invalid."""
+        text = str(raw).strip() if raw is not None else ""
+        try:
+            value: Any
+            if self.type == "int":
+                value = int(text)
+            elif self.type == "decimal":
+                value = Decimal(text)
+                if not value.is_finite():
+                    raise InvalidOperation
+            elif self.type == "bool":
+                lowered = text.lower()
+                if lowered not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
+                    raise ValueError
+                value = lowered in {"true", "1", "yes", "on"}
+            elif self.type == "choice":
+                if text not in self.choices:
+                    raise ValueError
+                value = text
+            elif self.type == "periods":
+                value = _parse_periods(text)
+                value = ",".join(f"{a}-{b}" for a, b in value)
+            elif self.type == "timezone":
+                zoneinfo.ZoneInfo(text)
+                value = text
+            elif self.type == "regex":
+                re.compile(text)
+                value = text
+            else:
+                if not text:
+                    raise ValueError
+                value = text
+        except (ValueError, InvalidOperation, re.error, zoneinfo.ZoneInfoNotFoundError):
+            raise DomainError(
+                _("“%(value)s” is not a valid value for %(key)s.") % {"value": text, "key": self.key},
+                code="bad_value",
+            ) from None
+        if self.minimum is not None and value < self.minimum:
+            raise DomainError(_("%(key)s must be at least %(min)s.") % {"key": self.key, "min": self.minimum},
+                              code="too_small")
+        if self.maximum is not None and value > self.maximum:
+            raise DomainError(_("%(key)s must be at most %(max)s.") % {"key": self.key, "max": self.maximum},
+                              code="too_large")
+        return value
+
+    def to_json(self, value: Any) -> Any:
+        return str(value) if isinstance(value, Decimal) else value
+
+    def from_json(self, stored: Any) -> Any:
+        return Decimal(stored) if self.type == "decimal" else stored
+
+
+def _parse_periods(text: str) -> list[tuple[str, str]]:
+    if not PERIODS_RE.match(text.replace(" ", "")):
+        raise ValueError
+    periods = []
+    last_end = "00:00"
+    for chunk in text.replace(" ", "").split(","):
+        start, end = chunk.split("-")
+        for hhmm in (start, end):
+            hh, mm = int(hhmm[:2]), int(hhmm[3:])
+            if hh > 23 or mm > 59:
+                raise ValueError
+        if not (last_end <= start < end):
+            raise ValueError
+        periods.append((start, end))
+        last_end = end
+    return periods
+
+
+def _p(key: str, spec: str, clause: str, type: str, default: Any, unit: str, zh: str, en: str, **kw: Any) -> Param:
+    return Param(key=key, spec=spec, clause=clause, type=type, default=default, unit=unit, zh=zh, en=en, **kw)
+
+
+PARAMETERS: tuple[Param, ...] = (
+    # --- organization ---
+    _p("org.personnel_change_notice_days", "ORG-6", "seed 000 §2 人员变动需提前一个月报备", "int", 30, "days",
+       "人员变动须提前报备的天数", "Days ahead a personnel change must be reported", minimum=0, maximum=365),
+    _p("org.rotation_per_year", "ORG-6", "seed 000 §2 轮岗机制每年执行一次", "int", 1, "count",
+       "每年轮岗次数", "Rotations per year", minimum=0, maximum=12),
+    _p("org.headcount_cap_default", "ORG-1", "seed 000 §2 部门人员编制不超过X人", "int", 50, "count",
+       "部门未单独设置时的默认编制上限", "Default headcount cap for a department without its own", minimum=1),
+    _p("org.duty_list_review_months", "ORG-4", "seed 002 职责清单应定期审核更新", "int", 12, "months",
+       "职责清单复核周期", "Months between duty-list reviews", minimum=1, maximum=60),
+    # --- policy changes ---
+    _p("policy.major_change_needs_ceo", "POL-2", "seed 000 §3 流程变更需经过部门审议，重大调整需报CEO批准", "bool", True, "",
+       "重大流程/参数调整须报CEO批准", "Major process or parameter changes need CEO approval"),
+    # --- calendar ---
+    _p("calendar.work_periods", "POL-3", "公司作息时间", "periods", "09:00-12:00,13:30-18:00", "",
+       "每日工作时段（如 09:00-12:00,13:30-18:00）", "Daily working periods (e.g. 09:00-12:00,13:30-18:00)"),
+    _p("calendar.timezone", "POL-3", "公司所在时区", "timezone", "Asia/Shanghai", "",
+       "计算截止时间所用的时区", "Time zone deadlines are computed in"),
+    # --- work kernel ---
+    _p("work.reminder_lead_hours", "KER-3", "SPEC KER-3 到期前提醒", "int", 4, "working_hours",
+       "到期前多少工作小时提醒", "Working hours before due to send a reminder", minimum=0, maximum=80),
+    _p("work.escalate_head_after_hours", "KER-3", "seed 002 各部门负责人作为第一责任人", "int", 0, "working_hours",
+       "逾期后多少工作小时升级至部门负责人", "Working hours overdue before escalating to the department head",
+       minimum=0),
+    _p("work.escalate_office_after_hours", "KER-3", "seed 001 协商未果提交协调管理部门", "int", 8, "working_hours",
+       "逾期后多少工作小时升级至协调管理部门", "Working hours overdue before escalating to the coordination office",
+       minimum=0),
+    _p("work.escalate_leadership_after_hours", "KER-3", "seed 003 高层协调重大协作事项", "int", 24, "working_hours",
+       "逾期后多少工作小时升级至公司领导", "Working hours overdue before escalating to leadership", minimum=0),
+    _p("work.urge_min_interval_hours", "KER-3", "SPEC KER-3 催办", "int", 4, "hours",
+       "同一事项两次催办的最短间隔", "Minimum hours between two urges of the same task", minimum=0),
+    # --- approvals ---
+    _p("approval.dept_head_limit_yuan", "APR-3", "seed 000 §4 X万元以下由部门负责人审批", "decimal", Decimal("50000"),
+       "yuan", "部门负责人可单独审批的金额上限", "Amount up to which the department head approves alone",
+       minimum=Decimal(0)),
+    _p("approval.finance_threshold_yuan", "APR-3", "seed 000 §4 X万元以上需财务部参与", "decimal", Decimal("50000"),
+       "yuan", "超过此金额须财务部参与审批", "Amount above which finance joins the approval", minimum=Decimal(0)),
+    _p("approval.ceo_threshold_yuan", "APR-3", "seed 000 §3 采购审批依次经过部门负责人、财务部、CEO", "decimal",
+       Decimal("200000"), "yuan", "超过此金额须CEO审批", "Amount above which the CEO approves", minimum=Decimal(0)),
+    _p("approval.step_timeout_working_hours", "APR-4", "SPEC APR-4 每步超时处理", "int", 16, "working_hours",
+       "每个审批步骤的处理时限", "Time allowed for each approval step", minimum=1),
+    # --- requests ---
+    _p("request.response_working_hours", "REQ-2", "seed 003 §5 接到协作请求后应及时安排人员和资源", "int", 8, "working_hours",
+       "协作请求须受理或拒绝的时限", "Time to accept or decline a collaboration request", minimum=1),
+    _p("request.default_due_working_days", "REQ-1", "seed 003 §5 按照要求完成协作任务", "int", 5, "working_days",
+       "未指定日期时协作请求的默认完成期限", "Default time to complete a request with no requested date", minimum=1),
+    # --- meetings ---
+    _p("meeting.minutes_due_hours", "MTG-3", "seed 000 §3 会议纪要需在会后X小时内完成", "int", 24, "hours",
+       "会后须完成会议纪要的小时数", "Hours after a meeting by which the minutes are due", minimum=1, maximum=240),
+    _p("meeting.weekly_weekday", "MTG-1", "seed 000 §4 周会每周X召开", "int", 1, "weekday",
+       "组长周会在星期几召开", "Weekday of the group leaders' weekly meeting", minimum=1, maximum=7),
+    _p("meeting.monthly_joint_day", "MTG-1", "seed 001 每月召开一次工作协调会", "int", 5, "day_of_month",
+       "月度联席协调会在每月几日（遇非工作日顺延）", "Day of month of the joint coordination meeting (next working day if not one)",
+       minimum=1, maximum=28),
+    _p("meeting.quarterly_strategy_day", "MTG-1", "seed 000 §4 季度战略会每季度X召开", "int", 15, "day_of_month",
+       "季度战略会在每季首月几日", "Day of the quarter's first month for the strategy meeting", minimum=1, maximum=28),
+    _p("meeting.liaison_sync_weekday", "ORG-3", "seed 000 §7 跨部门协作需指定接口人，每周同步进展", "int", 5, "weekday",
+       "接口人每周同步进展在星期几", "Weekday liaisons report weekly progress", minimum=1, maximum=7),
+    # --- documents ---
+    _p("doc.naming_pattern", "DOC-1", "seed 000 §3 文件命名需规范，例如“项目名称_日期_版本号”", "regex",
+       r"^[^_]+_\d{8}_[vV]\d+(\.\d+)*$", "", "文件命名规则（正则表达式）", "Document naming rule (regular expression)"),
+    _p("doc.report_late_reason_required", "DOC-4", "seed 000 §3 逾期提交需说明原因", "bool", True, "",
+       "逾期提交报告须说明原因", "A late report must give a reason"),
+    # --- information sharing ---
+    _p("info.feedback_response_working_hours", "INF-4", "seed 002 信息发布部门应及时核实情况，并给予答复", "int", 8,
+       "working_hours", "信息反馈须答复的时限", "Time to answer feedback on shared information", minimum=1),
+    # --- handover ---
+    _p("handover.notice_working_days", "HOV-1", "seed 002 部门负责人应提前[X]个工作日通知接收部门负责人", "int", 3,
+       "working_days", "岗位变动前须提前通知的工作日数", "Working days of notice before a post change", minimum=0,
+       maximum=60),
+    # --- customer service ---
+    _p("cs.department_response_working_hours", "CS-2", "seed 003 相关部门收到客户需求信息后应及时安排人员进行处理", "int", 8,
+       "working_hours", "部门处理客服转办事项的时限", "Time for a department to handle a customer case", minimum=1),
+    # --- disputes ---
+    _p("dispute.negotiation_working_days", "DSP-1", "seed 001 争议首先由相关部门负责人友好协商解决", "int", 5,
+       "working_days", "部门负责人协商的期限，逾期提交协调管理部门", "Working days for heads to negotiate before the office rules",
+       minimum=1),
+    # --- assessment ---
+    _p("perf.assessment_cycle", "PERF-2", "seed 002 每季度/半年进行一次定期考核", "choice", "quarterly", "",
+       "业务交叉工作定期考核周期", "Cycle of the cross-department assessment", choices=("quarterly", "half_year")),
+    _p("perf.pass_score", "PERF-4", "seed 003 §6 考核不达标", "int", 60, "points",
+       "考核达标分数线", "Assessment pass mark", minimum=0, maximum=100),
+    _p("perf.consecutive_failures_flag", "PERF-4", "seed 000 §5 连续X次未达标者需进行培训或调岗", "int", 2, "count",
+       "连续未达标多少次须培训或调岗", "Consecutive failed cycles that flag training or transfer", minimum=1, maximum=12),
+    # --- feedback ---
+    _p("survey.monthly_day", "FBK-1", "seed 000 §8 员工可通过匿名问卷每月收集流程痛点", "int", 25, "day_of_month",
+       "每月匿名问卷发布日", "Day of month the anonymous survey opens", minimum=1, maximum=28),
+    _p("survey.min_answers_shown", "FBK-1", "SPEC FBK-1 达到最少答卷数才显示结果", "int", 5, "count",
+       "显示匿名问卷结果所需的最少答卷数", "Answers needed before survey results are shown", minimum=3),
+    # --- supervision ---
+    _p("audit.sample_size", "SUP-3", "seed 000 §6 内部审计每季度执行一次，抽查流程合规性", "int", 20, "count",
+       "每季度内部审计每类流程抽查记录数", "Records sampled per process in the quarterly audit", minimum=1),
+    _p("audit.rectification_working_days", "SUP-3", "seed 000 §6 发现问题需立即整改", "int", 10, "working_days",
+       "审计发现问题的整改期限", "Working days to rectify an audit finding", minimum=1),
+)
+
+BY_KEY: dict[str, Param] = {p.key: p for p in PARAMETERS}
+
+
+def get_param(key: str) -> Param:
+    try:
+        return BY_KEY[key]
+    except KeyError:
+        raise DomainError(_("Unknown policy parameter “%(key)s”.") % {"key": key}, code="unknown_parameter") from None

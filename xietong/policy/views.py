@@ -1,0 +1,129 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from xietong.errors import DomainError
+from xietong.org.models import Person
+from xietong.org.permissions import can_manage_org
+from xietong.web.shortcuts import forbidden, member_required, show_error
+from xietong.work.audit import history_for
+
+from . import actions
+from .calendar import WorkingCalendar
+from .forms import CalendarComputeForm, CalendarDayForm, ParameterForm
+from .queries import calendar_days, calendar_years, parameter_history, parameter_states, param
+from .registry import get_param
+
+
+def _me(request: HttpRequest) -> Person:
+    return request.user  # type: ignore[return-value]
+
+
+@member_required
+def parameters(request: HttpRequest) -> HttpResponse:
+    return render(request, "policy/parameters.html", {"states": parameter_states(),
+                                                       "can_edit": can_manage_org(_me(request))})
+
+
+@member_required
+def parameter(request: HttpRequest, key: str) -> HttpResponse:
+    try:
+        definition = get_param(key)
+    except DomainError:
+        return render(request, "404.html", status=404)
+    me = _me(request)
+    can_edit = can_manage_org(me)
+    form = ParameterForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            return forbidden(request)
+        if form.is_valid():
+            try:
+                actions.parameter_set(actor=me, key=key, raw_value=form.cleaned_data["value"],
+                                      reason=form.cleaned_data["reason"],
+                                      effective_from=form.cleaned_data["effective_from"])
+            except DomainError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("policy:parameter", key)
+    return render(request, "policy/parameter.html", {
+        "param": definition, "value": param(key), "history": parameter_history(key), "form": form,
+        "can_edit": can_edit, "events": history_for(("policy.parameter", key)) if can_edit else [],
+    })
+
+
+@member_required
+def calendar(request: HttpRequest) -> HttpResponse:
+    years = calendar_years()
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    result = None
+    compute = CalendarComputeForm(request.GET if "start" in request.GET else None)
+    if compute.is_bound and compute.is_valid():
+        data = compute.cleaned_data
+        try:
+            cal = WorkingCalendar.load(at=data["start"])
+            if data["unit"] == "days":
+                if data["amount"] != int(data["amount"]):
+                    raise DomainError(_("Working days must be a whole number."))
+                result = cal.add_working_days(data["start"], int(data["amount"]))
+            else:
+                result = cal.add_working_hours(data["start"], data["amount"])
+        except DomainError as exc:
+            compute.add_error(None, str(exc.message))
+    return render(request, "policy/calendar.html", {
+        "years": years, "year": year, "covered": any(y.year == year for y in years),
+        "days": calendar_days(year), "can_edit": can_manage_org(_me(request)),
+        "day_form": CalendarDayForm(), "compute": compute, "result": result,
+        "periods": param("calendar.work_periods"), "tz": param("calendar.timezone"),
+    })
+
+
+@member_required
+@require_POST
+def calendar_day(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    if not can_manage_org(me):
+        return forbidden(request)
+    form = CalendarDayForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a date and a kind."))
+        return redirect("policy:calendar")
+    day = form.cleaned_data["date"]
+    try:
+        if request.POST.get("remove"):
+            actions.calendar_day_remove(actor=me, day=day)
+        else:
+            actions.calendar_day_set(actor=me, day=day, kind=form.cleaned_data["kind"], name=form.cleaned_data["name"])
+        messages.success(request, _("Saved."))
+    except DomainError as exc:
+        show_error(request, exc)
+    return redirect(f"{request.path.rsplit('/day/', 1)[0]}/?year={day.year}")
+
+
+@member_required
+@require_POST
+def calendar_year(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    if not can_manage_org(me):
+        return forbidden(request)
+    try:
+        year = int(request.POST.get("year", ""))
+        actions.calendar_year_open(actor=me, year=year, note=request.POST.get("note", ""))
+    except ValueError:
+        messages.error(request, _("Enter a year between 2000 and 2100."))
+        return redirect("policy:calendar")
+    except DomainError as exc:
+        show_error(request, exc)
+        return redirect("policy:calendar")
+    messages.success(request, _("Deadlines in %(year)s can now be computed.") % {"year": year})
+    return redirect(f"{request.path.rsplit('/year/', 1)[0]}/?year={year}")
+
+
