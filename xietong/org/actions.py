@@ -206,14 +206,14 @@ def person_update(*, actor: Person, person: Person, changes: Mapping[str, Any]) 
     for field, value in changes.items():
         setattr(person, field, value.strip() if isinstance(value, str) else value)
     _validate_person(person)
-    if person.manager is not None:
-        # Refuse a manager loop (A → B → A).
-        seen, boss = {person.pk}, person.manager
-        while boss is not None:
-            if boss.pk in seen:
+    if person.manager_id is not None:
+        # Refuse a reporting loop (A → B → A), walking the chain as stored.
+        seen, boss_id = {person.pk}, person.manager_id
+        while boss_id is not None:
+            if boss_id in seen:
                 raise DomainError(_("This manager would create a reporting loop."), code="manager_loop")
-            seen.add(boss.pk)
-            boss = boss.manager
+            seen.add(boss_id)
+            boss_id = Person.objects.filter(pk=boss_id).values_list("manager_id", flat=True).first()
     after = _snapshot(person, PERSON_FIELDS)
     changed = {k for k in after if after[k] != before[k]}
     if not changed:

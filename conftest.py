@@ -1,0 +1,27 @@
+import pytest
+
+from xietong.testing import Company, build_company
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    # Argon2 is the product's hasher; tests use MD5 so that personas are cheap.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def company(db) -> Company:
+    return build_company()
+
+
+@pytest.fixture
+def calendar(db):
+    from xietong.policy.actions import calendar_seed_from_library
+
+    calendar_seed_from_library()
+
+
+def login(client, person):
+    client.force_login(person)
+    return client
