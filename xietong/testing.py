@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from xietong.org import actions
 from xietong.org.models import Department, Person, Role
 
-PASSWORD = "persona-password-1"
+PASSWORD = "persona-password-1"  # noqa: S105 — test personas only
 
 
 @dataclass
@@ -52,9 +52,10 @@ def build_company() -> Company:
         "office", "总经理办公室", hq)
     rd1 = dept("rd1", "研发一组", tech, kind="group")
 
-    def person(username: str, name: str, department: Department, *roles: str, **kw: str) -> Person:
+    def person(username: str, name: str, department: Department, *roles: str, position: str = "") -> Person:
         p = actions.person_create(actor=root, username=username, name=name, primary_department=department,
-                                  password=PASSWORD, email=f"{username}@example.com", phone="13812345678", **kw)
+                                  password=PASSWORD, email=f"{username}@example.com", phone="13812345678",
+                                  position=position)
         for role in roles:
             actions.role_grant(actor=root, person=p, role=role)
         return p

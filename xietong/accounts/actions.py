@@ -12,7 +12,7 @@ from xietong.work.audit import event_record
 
 from .models import ApiToken
 
-TOKEN_PREFIX = "xt_"
+TOKEN_PREFIX = "xt_"  # noqa: S105 — a public prefix, not a secret
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 

@@ -20,7 +20,16 @@ from django.utils.translation import gettext as _
 from xietong.errors import DomainError, PermissionDenied
 from xietong.work.audit import event_record
 
-from .models import Delegation, Department, DepartmentKind, Liaison, Membership, Person, Role, RoleAssignment
+from .models import (
+    Delegation,
+    Department,
+    DepartmentKind,
+    Liaison,
+    Membership,
+    Person,
+    Role,
+    RoleAssignment,
+)
 from .permissions import can_manage_org, can_manage_people
 from .queries import department_head, headcount_warning
 
@@ -114,9 +123,9 @@ def department_update(*, actor: Person, department: Department, changes: Mapping
     for field, value in changes.items():
         setattr(department, field, value.strip() if isinstance(value, str) else value)
     _validate_department(department)
-    if not department.is_active and before["is_active"]:
-        if Department.objects.filter(parent=department, is_active=True).exists():
-            raise DomainError(_("Deactivate or move its sub-departments first."), code="has_children")
+    deactivating = not department.is_active and before["is_active"]
+    if deactivating and Department.objects.filter(parent=department, is_active=True).exists():
+        raise DomainError(_("Deactivate or move its sub-departments first."), code="has_children")
     after = _snapshot(department, DEPARTMENT_FIELDS)
     if after == before:
         return department
@@ -208,7 +217,8 @@ def person_update(*, actor: Person, person: Person, changes: Mapping[str, Any]) 
     _validate_person(person)
     if person.manager_id is not None:
         # Refuse a reporting loop (A → B → A), walking the chain as stored.
-        seen, boss_id = {person.pk}, person.manager_id
+        seen: set[int] = {person.pk}
+        boss_id: int | None = person.manager_id
         while boss_id is not None:
             if boss_id in seen:
                 raise DomainError(_("This manager would create a reporting loop."), code="manager_loop")

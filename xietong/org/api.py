@@ -4,8 +4,21 @@ from ninja import Router
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from .models import Department, Liaison, Person
-from .permissions import get_department_for_user, get_person_for_user, mask_email, mask_phone, require_member
-from .queries import acting_for, department_head, department_headcount, department_list, is_member, people_search
+from .permissions import (
+    get_department_for_user,
+    get_person_for_user,
+    mask_email,
+    mask_phone,
+    require_member,
+)
+from .queries import (
+    acting_for,
+    department_head,
+    department_headcount,
+    department_list,
+    is_member,
+    people_search,
+)
 from .schemas import DepartmentDetail, DepartmentOut, Me, PersonDetail, PersonOut
 
 router = Router(tags=["organization"])

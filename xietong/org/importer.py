@@ -103,7 +103,7 @@ def read_tables(filename: str, content: bytes) -> dict[str, list[list[Any]]]:
                 text = content.decode("gb18030")
             except UnicodeDecodeError:
                 raise DomainError(_("The CSV file must be UTF-8 or GB18030 text."), code="bad_encoding") from None
-        table = [row for row in csv.reader(io.StringIO(text))]
+        table = list(csv.reader(io.StringIO(text)))
         if not table:
             raise DomainError(_("The file is empty."), code="empty")
         people_header = set(_normalise(table[0], "people"))
@@ -196,7 +196,7 @@ def _import_departments(actor: Person, rows: Rows, report: ImportReport) -> Rows
             except ValueError:
                 report.errors.append(RowError(sheet, number, _("The headcount cap must be a whole number.")))
                 continue
-        fields = {"code": record["code"], "name": record["name"], "name_en": record.get("name_en", ""),
+        fields: dict[str, Any] = {"code": record["code"], "name": record["name"], "name_en": record.get("name_en", ""),
                   "kind": kind, "parent": parent, "head": head, "headcount_cap": cap}
         try:
             existing = Department.objects.filter(code=record["code"]).first()
@@ -223,7 +223,7 @@ def _import_people(actor: Person, rows: Rows, report: ImportReport) -> None:
             report.errors.append(RowError(sheet, number, _("No department with code “%(code)s”.") % {
                 "code": record["department_code"]}))
             continue
-        fields = {"username": record["username"], "name": record["name"],
+        fields: dict[str, Any] = {"username": record["username"], "name": record["name"],
                   "employee_no": record.get("employee_no", ""), "email": record.get("email", ""),
                   "phone": record.get("phone", ""), "primary_department": dept}
         try:
@@ -279,9 +279,8 @@ def template_workbook() -> bytes:
     import openpyxl
 
     workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "部门"
+    sheet = workbook.create_sheet("部门", 0)
+    workbook.remove(workbook["Sheet"])
     sheet.append(list(COLUMNS["departments"].values()))
     sheet.append(["tech", "技术部", "Technology", "部门", "hq", "zhangsan", 30])
     people = workbook.create_sheet("人员")

@@ -10,7 +10,15 @@ from xietong.web.shortcuts import forbidden, member_required, show_error
 from xietong.work.audit import history_for
 
 from . import actions
-from .forms import DelegationForm, DepartmentForm, ImportForm, LiaisonForm, MembershipForm, PersonForm, RoleForm
+from .forms import (
+    DelegationForm,
+    DepartmentForm,
+    ImportForm,
+    LiaisonForm,
+    MembershipForm,
+    PersonForm,
+    RoleForm,
+)
 from .importer import import_org, template_workbook
 from .models import Delegation, Department, Liaison, Person, RoleAssignment
 from .permissions import (
@@ -21,7 +29,13 @@ from .permissions import (
     mask_email,
     mask_phone,
 )
-from .queries import department_head, department_headcount, department_list, headcount_warning, people_search
+from .queries import (
+    department_head,
+    department_headcount,
+    department_list,
+    headcount_warning,
+    people_search,
+)
 
 PAGE_SIZE = 50
 
@@ -114,7 +128,7 @@ def people(request: HttpRequest) -> HttpResponse:
         dept = Department.objects.filter(pk=int(request.GET["department"])).first()
     page = Paginator(people_search(query=query, department=dept), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "q": query, "dept": dept, "can_edit": can_manage_people(_me(request))}
-    if request.htmx:
+    if getattr(request, "htmx", False):
         return render(request, "org/people.html#results", context)
     return render(request, "org/people.html", context)
 

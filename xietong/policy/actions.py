@@ -4,7 +4,7 @@ Until the approvals module exists (POL-2), only administrators change
 parameters, with a reason and an effective date; every change is an event.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -38,7 +38,7 @@ def parameter_set(
         raise DomainError(_("Say why the parameter changes."), code="reason_required")
     now = timezone.now()
     effective_from = effective_from or now
-    if effective_from < now - timezone.timedelta(minutes=5):
+    if effective_from < now - timedelta(minutes=5):
         raise DomainError(_("A change cannot take effect in the past."), code="past_effective")
     before = param(key, at=effective_from)
     row = ParameterValue.objects.create(

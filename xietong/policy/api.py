@@ -10,7 +10,14 @@ from . import actions
 from .calendar import WorkingCalendar
 from .queries import param, parameter_states
 from .registry import Param, get_param
-from .schemas import DayOut, DurationOut, InstantOut, ParameterChange, ParameterOut, ParameterValueOut
+from .schemas import (
+    DayOut,
+    DurationOut,
+    InstantOut,
+    ParameterChange,
+    ParameterOut,
+    ParameterValueOut,
+)
 
 policy_router = Router(tags=["policy"])
 calendar_router = Router(tags=["calendar"])

@@ -156,9 +156,7 @@ class WorkingCalendar:
                     if self.is_working_day(anchor_day):
                         break
                     anchor_day -= timedelta(days=1)
-        counted = 0
-        for working_day in self.working_days(anchor_day + timedelta(days=1)):
-            counted += 1
+        for counted, working_day in enumerate(self.working_days(anchor_day + timedelta(days=1)), start=1):
             if counted == days:
                 return self._at(working_day, anchor_time)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -36,6 +36,7 @@ def parameter_states() -> list[ParameterState]:
     rows = list(ParameterValue.objects.order_by("key", "effective_from", "id"))
     current: dict[str, ParameterValue] = {}
     pending: dict[str, ParameterValue] = {}
+    row: ParameterValue | None
     for row in rows:
         if row.effective_from <= now:
             current[row.key] = row

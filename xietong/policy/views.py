@@ -14,7 +14,7 @@ from xietong.work.audit import history_for
 from . import actions
 from .calendar import WorkingCalendar
 from .forms import CalendarComputeForm, CalendarDayForm, ParameterForm
-from .queries import calendar_days, calendar_years, parameter_history, parameter_states, param
+from .queries import calendar_days, calendar_years, param, parameter_history, parameter_states
 from .registry import get_param
 
 

@@ -20,7 +20,6 @@ from xietong.errors import Conflict
 
 from .models import Event
 
-
 Subject = models.Model | tuple[str, str]
 
 

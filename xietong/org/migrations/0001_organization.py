@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import xietong.org.models
 from django.conf import settings
 from django.db import migrations, models
+
+import xietong.org.models
 
 
 class Migration(migrations.Migration):
