@@ -197,13 +197,14 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
-# E-mail (Django 6.1 MAILERS): SMTP when EMAIL_HOST is set, else printed to the console.
-if os.environ.get("EMAIL_HOST"):
+# E-mail (Django 6.1 MAILERS): SMTP in production or when EMAIL_HOST is set
+# (default: a local MTA on localhost:25); printed to the console in development.
+if PRODUCTION or os.environ.get("EMAIL_HOST"):
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": os.environ["EMAIL_HOST"],
+                "host": os.environ.get("EMAIL_HOST", "localhost"),
                 "port": int(os.environ.get("EMAIL_PORT", "25")),
                 "username": os.environ.get("EMAIL_HOST_USER", ""),
                 "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
