@@ -140,3 +140,17 @@ def test_openapi_document_and_local_docs(company, client):
     assert "/static/ninja/swagger-ui" in docs and "cdn" not in docs.lower()
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["openapi"].startswith("3.1") and "/api/v1/calendar/add-working-days" in schema["paths"]
+
+
+@pytest.mark.parametrize("path", [
+    "/departments", "/departments/{dept}", "/people", "/people/{person}", "/policy/parameters",
+    "/policy/parameters/meeting.minutes_due_hours", "/calendar/add-working-days?start=2026-03-03T10:00:00%2B08:00&days=1",
+    "/calendar/add-working-hours?start=2026-03-03T10:00:00%2B08:00&hours=1",
+    "/calendar/working-time?start=2026-03-03T10:00:00%2B08:00&end=2026-03-04T10:00:00%2B08:00",
+    "/calendar/days/2026-03-03",
+])
+def test_every_read_endpoint_refuses_outsiders_and_anonymous(company, calendar, api, path):
+    path = path.format(dept=company.sales.pk, person=company.employee.pk)
+    assert api(path=path).status_code == 401
+    assert api(company.outsider, path=path).status_code in (403, 404)
+    assert api(company.employee, path=path).status_code == 200
