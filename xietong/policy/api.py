@@ -2,7 +2,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from xietong.org.permissions import require_member
 
@@ -44,10 +44,10 @@ def parameter(request: HttpRequest, key: str) -> dict:
 
 
 @policy_router.post("/parameters/{key}", response={201: ParameterValueOut}, summary="Set a new value (administrators)")
-def parameter_set(request: HttpRequest, key: str, change: ParameterChange) -> tuple[int, object]:
+def parameter_set(request: HttpRequest, key: str, change: ParameterChange) -> Status:
     row = actions.parameter_set(actor=request.auth, key=key, raw_value=change.value,  # type: ignore[attr-defined]
                                 reason=change.reason, effective_from=change.effective_from)
-    return 201, row
+    return Status(201, row)
 
 
 @calendar_router.get("/add-working-days", response=InstantOut, summary="start + N working days")
