@@ -229,10 +229,13 @@ def person_update(*, actor: Person, person: Person, changes: Mapping[str, Any]) 
     if not changed:
         return person
     person.save()
+    after_event = {k: after[k] for k in changed}
     if person.primary_department_id:
-        Membership.objects.get_or_create(person=person, department_id=person.primary_department_id)
+        _m, joined = Membership.objects.get_or_create(person=person, department_id=person.primary_department_id)
+        if joined:
+            after_event["membership_added"] = person.primary_department_id
     event_record(actor=actor, verb="person.update", subject=person,
-                 before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+                 before={k: before[k] for k in changed}, after=after_event)
     return person
 
 

@@ -112,8 +112,8 @@ def load_demo() -> str:
     people: dict[str, Person] = {"admin": admin}
     for username, name, dept, position, roles, phone in PEOPLE:
         if username == "admin":
-            admin.primary_department = depts[dept]
-            admin.save(update_fields=["primary_department"])
+            admin = actions.person_update(actor=admin, person=admin, changes={"primary_department": depts[dept]})
+            people["admin"] = admin
             actions.membership_set(actor=admin, person=admin, department=depts[dept], position=position)
         else:
             people[username] = actions.person_create(

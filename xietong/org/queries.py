@@ -154,7 +154,12 @@ def is_member(person: Person) -> bool:
         return False
     if person.is_superuser:
         return True
-    return person.memberships.exists() or person.role_assignments.exists()
+    cached = getattr(person, "_xt_is_member", None)
+    if cached is None:
+        # Asked by member_required and again by the object gates in one request.
+        cached = person.memberships.exists() or person.role_assignments.exists()
+        person._xt_is_member = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def department_list() -> QuerySet[Department]:

@@ -117,8 +117,10 @@ def calendar_seed_from_library(*, overwrite_admin_days: bool = False) -> list[in
             [CalendarDay(date=d, kind=k, name=n, source=CalendarSource.LIBRARY) for d, k, n in entries],
             update_conflicts=True, unique_fields=["date"], update_fields=["kind", "name", "source"],
         )
-        CalendarYear.objects.update_or_create(
+        calendar_year, _created = CalendarYear.objects.update_or_create(
             year=year, defaults={"source": CalendarSource.LIBRARY,
                                  "note": f"chinesecalendar {chinese_calendar.__version__}"}
         )
+        event_record(actor=None, verb="calendar.seed", subject=calendar_year,
+                     after={"days": len(entries), "source": calendar_year.note})
     return years

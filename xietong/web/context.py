@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from xietong.org.permissions import can_manage_org, can_manage_people
+from xietong.org.models import Role
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -11,8 +11,10 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     if not hasattr(request, "_xt_shell"):
+        roles = set(user.role_assignments.values_list("role", flat=True))
+        admin = user.is_superuser or Role.ADMIN in roles
         request._xt_shell = {  # type: ignore[attr-defined]
-            "nav_can_manage_org": can_manage_org(user),  # type: ignore[arg-type]
-            "nav_can_manage_people": can_manage_people(user),  # type: ignore[arg-type]
+            "nav_can_manage_org": admin,
+            "nav_can_manage_people": admin or Role.HR in roles,
         }
     return request._xt_shell  # type: ignore[attr-defined]

@@ -120,3 +120,10 @@ def test_revoking_the_last_admin_role_of_oneself_is_refused(company):
     with pytest.raises(DomainError) as info:
         actions.role_revoke(actor=company.admin, assignment=assignment)
     assert info.value.code == "last_admin"
+
+
+def test_a_new_primary_department_membership_is_in_the_event(company):
+    actions.person_update(actor=company.hr, person=company.employee, changes={"primary_department": company.tech})
+    event = Event.objects.filter(verb="person.update", subject_id=str(company.employee.pk)).latest("seq")
+    assert event.after["membership_added"] == company.tech.pk
+    assert Membership.objects.filter(person=company.employee, department=company.tech).exists()

@@ -97,3 +97,9 @@ def test_only_admins_edit_calendar_days(company, calendar, client):
     from xietong.policy.calendar import WorkingCalendar
 
     assert not WorkingCalendar.load().is_working_day(date(2026, 3, 4))
+
+
+def test_seeding_the_calendar_is_recorded(calendar):
+    events = Event.objects.filter(verb="calendar.seed")
+    assert events.filter(subject_type="policy.calendaryear", subject_id="2026").exists()
+    assert events.get(subject_id="2026").after["days"] > 0
