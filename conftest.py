@@ -8,6 +8,9 @@ def _fast_hashing(settings):
     # Argon2 is the product's hasher; tests use MD5 so that personas are cheap.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "en"
+    # Queued jobs are stored, not run: tests call the sweep and the outbox
+    # sender directly, or start a real worker when that is what they test.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
 
 
 @pytest.fixture

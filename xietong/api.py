@@ -16,6 +16,7 @@ from xietong.accounts.actions import token_authenticate
 from xietong.errors import DomainError
 from xietong.org.api import router as org_router
 from xietong.policy.api import calendar_router, policy_router
+from xietong.work.api import router as work_router
 
 
 class TokenAuth(HttpBearer):
@@ -37,7 +38,7 @@ class ActiveSessionAuth(SessionAuth):
 api = NinjaAPI(
     title="Xietong API",
     version="1",
-    description="Organization, policy parameters and the working calendar of Xietong (协同).",
+    description="Organization, policy, the working calendar, tasks and notifications of Xietong (协同).",
     auth=[TokenAuth(), ActiveSessionAuth()],
     urls_namespace="api",
     docs_decorator=login_required,
@@ -83,3 +84,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/", org_router)
 api.add_router("/policy", policy_router)
 api.add_router("/calendar", calendar_router)
+api.add_router("/", work_router)

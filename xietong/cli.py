@@ -4,7 +4,9 @@
     xietong demo               load the demo company (XIETONG_DEMO=1 only)
     xietong import-org FILE    import departments and people (.xlsx or .csv)
     xietong calendar ...       inspect / seed the working calendar
-    xietong verify-audit       check the audit trail's hash chain
+    xietong audit verify       check the audit trail (hash chains and seals)
+    xietong worker             run a background worker (jobs, outbox, sweeps)
+    xietong sweep              run the periodic sweeps once, now
     xietong <django command>   any manage.py command (runserver, createsuperuser …)
 """
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "axes",
+    "django_tasks_db",
     "xietong.work",
     "xietong.org",
     "xietong.policy",
@@ -123,9 +124,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests use a file, not memory, so that a worker in another process (the
+    # kill-mid-delivery test) sees the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-xietong.sqlite3")}
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (KER-3, KER-5): Django's tasks API, stored by django-tasks-db
+# and run by `xietong worker`. XIETONG_TASKS=immediate runs them inline.
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "db": "django_tasks_db.DatabaseBackend",
+            "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+            "dummy": "django.tasks.backends.dummy.DummyBackend",
+        }[os.environ.get("XIETONG_TASKS", "db")],
+        "QUEUES": ["default"],
+    }
+}
+# Absolute links in e-mail and robot messages.
+XIETONG_BASE_URL = os.environ.get("XIETONG_BASE_URL", "http://127.0.0.1:8000")
+# A class with send(*, phone, text, key) for urgent SMS/voice (KER-5).
+XIETONG_SMS_SENDER = os.environ.get("XIETONG_SMS_SENDER", "xietong.work.delivery.LoggingSmsSender")
+XIETONG_DELIVERY_LEASE_SECONDS = int(os.environ.get("XIETONG_DELIVERY_LEASE_SECONDS", "120"))
+XIETONG_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("XIETONG_DELIVERY_MAX_ATTEMPTS", "8"))
+MEDIA_ROOT = Path(os.environ.get("XIETONG_MEDIA_ROOT", VAR_DIR / "media"))
+# Attachments (KER-6): the largest file accepted.
+XIETONG_MAX_UPLOAD_BYTES = int(os.environ.get("XIETONG_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 AUTH_USER_MODEL = "org.Person"
 
 PASSWORD_HASHERS = [

@@ -10,6 +10,7 @@
     company.hr         邓丽, HR
     company.admin      系统管理员, administrator role
     company.outsider   an active account with no department and no role
+    company.office     周敏, the coordination office
 """
 
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class Company:
     hr: Person
     admin: Person
     outsider: Person
+    office: Person
 
 
 def build_company() -> Company:
@@ -74,9 +76,14 @@ def build_company() -> Company:
         hr=person("dengli", "邓丽", office, Role.HR),
         admin=person("sysadmin", "系统管理员", office, Role.ADMIN),
         outsider=Person.objects.create_user("outsider", PASSWORD, name="外部访客"),
+        office=person("zhoumin", "周敏", office, Role.COORDINATION_OFFICE),
     )
     for department, head in ((hq, ceo), (sales, company.sales_head), (tech, company.tech_head),
                              (rd1, company.rd1_lead), (fin, company.finance)):
         actions.department_update(actor=root, department=department, changes={"head": head})
         department.refresh_from_db()
     return company
+
+# Queries every signed-in page spends on the navigation's inbox badges
+# (KER-2): role assignments, the open/overdue aggregate, unread notifications.
+NAV_QUERIES = 3

@@ -44,18 +44,23 @@ def parse_periods(text: str) -> list[tuple[time, time]]:
 
 
 class WorkingCalendar:
-    def __init__(self, *, periods: list[tuple[time, time]], tz: zoneinfo.ZoneInfo):
+    def __init__(self, *, periods: list[tuple[time, time]], tz: zoneinfo.ZoneInfo, lenient: bool = False):
         self.periods = periods
         self.tz = tz
         self._years: dict[int, dict[date, str] | None] = {}
+        # Lenient: a year whose schedule is not entered yet counts Monday to
+        # Friday as working days instead of refusing; `assumed_years` says which.
+        self.lenient = lenient
+        self.assumed_years: set[int] = set()
 
     @classmethod
-    def load(cls, *, at: datetime | None = None) -> "WorkingCalendar":
+    def load(cls, *, at: datetime | None = None, lenient: bool = False) -> "WorkingCalendar":
         from .queries import param
 
         return cls(
             periods=parse_periods(param("calendar.work_periods", at=at)),
             tz=zoneinfo.ZoneInfo(param("calendar.timezone", at=at)),
+            lenient=lenient,
         )
 
     # --- days ---
@@ -70,6 +75,9 @@ class WorkingCalendar:
                 self._years[year] = None
         exceptions = self._years[year]
         if exceptions is None:
+            if self.lenient:
+                self.assumed_years.add(year)
+                return {}
             raise CalendarNotAvailable(year)
         return exceptions
 
@@ -131,6 +139,31 @@ class WorkingCalendar:
                     remaining -= available
             day += timedelta(days=1)
             cursor = self._at(day, time(0))
+        raise DomainError(_("The period is too long to compute."), code="span_too_long")
+
+    def subtract_working_hours(self, end: datetime, amount: float | int | Decimal | timedelta) -> datetime:
+        """The instant `amount` of working time before `end` (a reminder before
+        a deadline, KER-3). Starts exactly on a period's start."""
+        remaining = amount if isinstance(amount, timedelta) else timedelta(hours=float(amount))
+        if remaining < timedelta(0):
+            raise DomainError(_("The amount of time cannot be negative."), code="negative_amount")
+        if remaining == timedelta(0):
+            return end
+        cursor = self._local(end)
+        day = cursor.date()
+        for _i in range(MAX_SPAN_DAYS):
+            if self.is_working_day(day):
+                for period_start, period_end in reversed(self.periods):
+                    begin, finish = self._at(day, period_start), self._at(day, period_end)
+                    if cursor <= begin:
+                        continue
+                    finish = min(finish, cursor)
+                    available = finish - begin
+                    if remaining <= available:
+                        return finish - remaining
+                    remaining -= available
+            cursor = self._at(day, time(0))
+            day -= timedelta(days=1)
         raise DomainError(_("The period is too long to compute."), code="span_too_long")
 
     def add_working_days(self, start: datetime, days: int) -> datetime:

@@ -6,15 +6,20 @@ from xietong.org.models import Role
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
-    """Navigation flags for the base layout (cheap: two small queries, cached per request)."""
+    """Navigation flags for the base layout (cheap: four small queries, cached per request)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     if not hasattr(request, "_xt_shell"):
         roles = set(user.role_assignments.values_list("role", flat=True))
         admin = user.is_superuser or Role.ADMIN in roles
+        from xietong.work.queries import counts
+
         request._xt_shell = {  # type: ignore[attr-defined]
             "nav_can_manage_org": admin,
             "nav_can_manage_people": admin or Role.HR in roles,
+            "nav_can_sweep": admin or Role.COORDINATION_OFFICE in roles,
+            # The inbox badges (KER-2): two queries.
+            "nav_counts": counts(user),
         }
     return request._xt_shell  # type: ignore[attr-defined]

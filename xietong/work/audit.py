@@ -2,25 +2,34 @@
 
     event_record(actor=…, verb="department.create", subject=dept, after={…})
 
-Call it inside the transaction of the change it records. `audit_verify()`
-recomputes every chain and reports the first break of each.
+Call it inside the transaction of the change it records. Sweeps that write
+many events at once use `events_record_many`. `audit_seal()` seals what has
+been appended since the last seal; `audit_verify()` recomputes every chain and
+every seal and reports each break with the record it concerns.
 """
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from xietong.errors import Conflict
 
-from .models import Event
+from .models import Event, Seal
 
 Subject = models.Model | tuple[str, str]
+
+# Events are sealed once they are this old, so that a transaction still open
+# when the seal is computed cannot commit an event below the seal's last id.
+SEAL_MARGIN = timedelta(minutes=10)
+SEAL_MAX_EVENTS = 10_000
 
 
 def subject_key(subject: Subject) -> tuple[str, str]:
@@ -30,28 +39,45 @@ def subject_key(subject: Subject) -> tuple[str, str]:
     return subject._meta.label_lower, str(subject.pk)
 
 
-def _canonical(value: Any) -> Any:
-    """JSON round-trip so that what is hashed is exactly what the DB returns."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True))
+def canonical_json(value: Any) -> str:
+    """The stored and hashed form of before/after: sorted keys, no spaces."""
+    if value is None:
+        return "null"
+    plain = json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    return json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _digest(*, prev_hash: str, fields: dict[str, Any]) -> str:
-    payload = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def _str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _utc(at: datetime) -> str:
+    # The database hands times back in UTC; hash them that way whatever zone they came in.
+    return (at if at.utcoffset() == timedelta(0) else at.astimezone(UTC)).isoformat()
+
+
+def _digest(prev_hash: str, at: datetime, actor: int | None, on_behalf_of: int | None, verb: str,
+            subject_type: str, subject_id: str, seq: int, before_json: str, after_json: str, note: str) -> str:
+    # The same bytes as json.dumps({...}, sort_keys=True, separators=(",", ":"))
+    # of the event's fields, built by hand because this runs once per event
+    # when verifying millions.
+    payload = (
+        f'{{"actor":{"null" if actor is None else actor},"after":{after_json},"at":{_str(_utc(at))},'
+        f'"before":{before_json},"note":{_str(note)},'
+        f'"on_behalf_of":{"null" if on_behalf_of is None else on_behalf_of},"seq":{seq},'
+        f'"subject":[{_str(subject_type)},{_str(subject_id)}],"verb":{_str(verb)}}}'
+    )
     return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
 
 
-def _hashed_fields(event: Event) -> dict[str, Any]:
-    return {
-        "at": event.at.isoformat(),
-        "actor": event.actor_id,
-        "on_behalf_of": event.on_behalf_of_id,
-        "verb": event.verb,
-        "subject": [event.subject_type, event.subject_id],
-        "seq": event.seq,
-        "before": event.before,
-        "after": event.after,
-        "note": event.note,
-    }
+def _seal(event: Event) -> None:
+    event.hash = _digest(event.prev_hash, event.at, event.actor_id, event.on_behalf_of_id, event.verb,
+                         event.subject_type, event.subject_id, event.seq, event.before_json, event.after_json,
+                         event.note)
+
+
+def _pk(person: Any) -> int | None:
+    return getattr(person, "pk", None) if person is not None else None
 
 
 def event_record(
@@ -63,6 +89,7 @@ def event_record(
     after: dict[str, Any] | None = None,
     note: str = "",
     on_behalf_of: Any = None,
+    at: datetime | None = None,
 ) -> Event:
     """Append one event to the subject's chain, in the caller's transaction."""
     subject_type, subject_id = subject_key(subject)
@@ -73,29 +100,108 @@ def event_record(
         .first()
     )
     event = Event(
-        at=timezone.now(),
-        actor=actor if getattr(actor, "pk", None) else None,
-        on_behalf_of=on_behalf_of,
+        at=at or timezone.now(),
+        actor_id=_pk(actor),
+        on_behalf_of_id=_pk(on_behalf_of),
         verb=verb,
         subject_type=subject_type,
         subject_id=subject_id,
         seq=(last["seq"] + 1) if last else 1,
-        before=_canonical(before) if before is not None else None,
-        after=_canonical(after) if after is not None else None,
+        before_json=canonical_json(before),
+        after_json=canonical_json(after),
         note=note,
         prev_hash=last["hash"] if last else "",
     )
-    event.hash = _digest(prev_hash=event.prev_hash, fields=_hashed_fields(event))
+    _seal(event)
     try:
         with transaction.atomic():
             event.save(force_insert=True)
     except IntegrityError as exc:
         # Another transaction appended to this subject's chain first.
-        from django.utils.translation import gettext_lazy as _
-
         raise Conflict(_("This record was changed at the same time by someone else. Reload and try again.")) from exc
     return event
 
+
+@dataclass(frozen=True)
+class NewEvent:
+    verb: str
+    subject: Subject
+    actor: Any = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    note: str = ""
+    on_behalf_of: Any = None
+
+
+def events_record_many(entries: Iterable[NewEvent], *, at: datetime | None = None) -> list[Event]:
+    """Append many events in one INSERT (the sweeps): one read of the chains'
+    heads, then a bulk insert. Same chains, same guarantees as `event_record`."""
+    at = at or timezone.now()
+    items = [(subject_key(e.subject), e) for e in entries]
+    heads: dict[tuple[str, str], tuple[int, str]] = {}
+    by_type: dict[str, set[str]] = {}
+    for (subject_type, subject_id), _e in items:
+        by_type.setdefault(subject_type, set()).add(subject_id)
+    for subject_type, ids in by_type.items():
+        rows = Event.objects.filter(subject_type=subject_type, subject_id__in=ids).values_list(
+            "subject_id", "seq", "hash")
+        for subject_id, seq, hash_ in rows:
+            key = (subject_type, subject_id)
+            if key not in heads or heads[key][0] < seq:
+                heads[key] = (seq, hash_)
+    events = []
+    for key, entry in items:
+        seq, prev = heads.get(key, (0, ""))
+        event = Event(at=at, actor_id=_pk(entry.actor), on_behalf_of_id=_pk(entry.on_behalf_of), verb=entry.verb,
+                      subject_type=key[0], subject_id=key[1], seq=seq + 1, before_json=canonical_json(entry.before),
+                      after_json=canonical_json(entry.after), note=entry.note, prev_hash=prev)
+        _seal(event)
+        heads[key] = (event.seq, event.hash)
+        events.append(event)
+    try:
+        with transaction.atomic():
+            return Event.objects.bulk_create(events, batch_size=2000)
+    except IntegrityError as exc:
+        raise Conflict(_("This record was changed at the same time by someone else. Reload and try again.")) from exc
+
+
+# --- seals ---------------------------------------------------------------
+
+def _seal_digest(prev_digest: str, rows: Iterable[tuple[int, str]]) -> tuple[str, int]:
+    h = hashlib.sha256(prev_digest.encode())
+    count = 0
+    for pk, hash_ in rows:
+        h.update(f"\n{pk}:{hash_}".encode())
+        count += 1
+    return h.hexdigest(), count
+
+
+def audit_seal(*, now: datetime | None = None, max_events: int = SEAL_MAX_EVENTS) -> int:
+    """Seal the events appended since the last seal that are older than
+    SEAL_MARGIN. Safe with several workers: the unique seal number lets one
+    win; the loser stops. Returns how many seals were written."""
+    cutoff = (now or timezone.now()) - SEAL_MARGIN
+    written = 0
+    while True:
+        last = Seal.objects.order_by("-seq").first()
+        after_id = last.last_id if last else 0
+        ids = list(Event.objects.filter(id__gt=after_id, at__lte=cutoff).order_by("id")
+                   .values_list("id", flat=True)[:max_events])
+        if not ids:
+            return written
+        rows = Event.objects.filter(id__gt=after_id, id__lte=ids[-1]).order_by("id").values_list("id", "hash")
+        prev_digest = last.digest if last else ""
+        digest, count = _seal_digest(prev_digest, rows.iterator(chunk_size=5000))
+        try:
+            with transaction.atomic():
+                Seal.objects.create(seq=(last.seq + 1) if last else 1, first_id=ids[0], last_id=ids[-1],
+                                    count=count, digest=digest, prev_digest=prev_digest, at=timezone.now())
+        except IntegrityError:
+            return written  # another worker sealed this range first
+        written += 1
+
+
+# --- verification ----------------------------------------------------------
 
 @dataclass(frozen=True)
 class ChainBreak:
@@ -104,36 +210,83 @@ class ChainBreak:
     seq: int
     reason: str
 
+    def __str__(self) -> str:
+        return f"{self.subject_type}#{self.subject_id} event {self.seq}: {self.reason}"
 
-def audit_verify(*, batch_size: int = 5000) -> Iterator[ChainBreak]:
-    """Yield the first break in every subject's chain (edited, deleted, inserted, reordered)."""
-    current: tuple[str, str] | None = None
+
+_CHAIN_COLUMNS = ("subject_type", "subject_id", "seq", "prev_hash", "hash", "at", "actor_id", "on_behalf_of_id",
+                  "verb", "before_json", "after_json", "note")
+
+
+def verify_chains(*, batch_size: int = 10_000, **filters: Any) -> Iterator[ChainBreak]:
+    """The first break in every subject's chain: an edited event, a deleted or
+    inserted one, two swapped."""
+    current_type: str | None = None
+    current_id: str | None = None
     expected_seq = 1
     prev_hash = ""
     broken = False
-    queryset = Event.objects.order_by("subject_type", "subject_id", "seq")
-    for event in queryset.iterator(chunk_size=batch_size):
-        key = (event.subject_type, event.subject_id)
-        if key != current:
-            current, expected_seq, prev_hash, broken = key, 1, "", False
+    rows = Event.objects.filter(**filters).order_by("subject_type", "subject_id", "seq").values_list(*_CHAIN_COLUMNS)
+    for (subject_type, subject_id, seq, stored_prev, stored_hash, at, actor, behalf, verb, before, after,
+         note) in rows.iterator(chunk_size=batch_size):
+        if subject_id != current_id or subject_type != current_type:
+            current_type, current_id = subject_type, subject_id
+            expected_seq, prev_hash, broken = 1, "", False
         if broken:
             continue
         reason = ""
-        if event.seq != expected_seq:
-            reason = "missing event before this one" if event.seq > expected_seq else "duplicate position"
-        elif event.prev_hash != prev_hash:
+        if seq != expected_seq:
+            reason = "missing event before this one" if seq > expected_seq else "duplicate position"
+        elif stored_prev != prev_hash:
             reason = "link to the previous event does not match"
-        elif event.hash != _digest(prev_hash=event.prev_hash, fields=_hashed_fields(event)):
+        elif stored_hash != _digest(stored_prev, at, actor, behalf, verb, subject_type, subject_id, seq, before,
+                                    after, note):
             reason = "content was edited"
         if reason:
             broken = True
-            yield ChainBreak(event.subject_type, event.subject_id, event.seq, reason)
+            yield ChainBreak(subject_type, subject_id, seq, reason)
             continue
-        expected_seq, prev_hash = event.seq + 1, event.hash
+        expected_seq, prev_hash = seq + 1, stored_hash
+
+
+@dataclass(frozen=True)
+class SealBreak:
+    seal: int
+    first_id: int
+    last_id: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"seal {self.seal} (events {self.first_id}..{self.last_id}): {self.reason}"
+
+
+def verify_seals() -> Iterator[SealBreak]:
+    """Every seal against the events now in its id range: catches a deleted
+    or inserted event even when a whole chain, or a chain's newest events, went."""
+    prev: Seal | None = None
+    for seal in Seal.objects.order_by("seq").iterator():
+        after_id = prev.last_id if prev else 0
+        if seal.prev_digest != (prev.digest if prev else "") or (prev and seal.seq != prev.seq + 1):
+            yield SealBreak(seal.seq, seal.first_id, seal.last_id, "seal chain broken: a seal was edited or removed")
+        rows = Event.objects.filter(id__gt=after_id, id__lte=seal.last_id).order_by("id").values_list("id", "hash")
+        digest, count = _seal_digest(seal.prev_digest, rows.iterator(chunk_size=10_000))
+        if digest != seal.digest:
+            if count < seal.count:
+                reason = f"{seal.count - count} event(s) deleted from this range"
+            elif count > seal.count:
+                reason = f"{count - seal.count} event(s) inserted into this range"
+            else:
+                reason = "an event in this range was replaced or rewritten"
+            yield SealBreak(seal.seq, seal.first_id, seal.last_id, reason)
+        prev = seal
+
+
+def audit_verify() -> Iterator[ChainBreak | SealBreak]:
+    yield from verify_chains()
+    yield from verify_seals()
 
 
 def history_for(subject: Subject) -> models.QuerySet[Event]:
     subject_type, subject_id = subject_key(subject)
     return Event.objects.filter(subject_type=subject_type, subject_id=subject_id).select_related(
-        "actor"
-    ).order_by("seq")
+        "actor", "on_behalf_of").order_by("seq")

@@ -1,41 +1,43 @@
-"""The audit trail (KER-4): append-only events, hash-chained per subject.
+"""The work kernel's tables (KER-1..6).
 
-Each subject (any record) has its own chain: event n of a subject stores the
-hash of event n-1. The unique (subject, seq) constraint means two concurrent
-appends to one subject cannot both win, while appends to different subjects
-never wait for each other — no company-wide lock.
+- `Event`: the audit trail, hash-chained per subject, sealed periodically.
+- `Task`: everything someone must do; every inbox reads it.
+- `Notification` (in-app) and `Delivery` (the outbox for every other channel).
+- `Comment` / `Attachment`: discussion on any record.
 """
+
+import json
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
 class Event(models.Model):
+    """One fact, appended in the transaction of the change it records (KER-4).
+
+    Each subject (any record) has its own chain: event n stores the hash of
+    event n-1, and the unique (subject, seq) constraint means two concurrent
+    appends to one subject cannot both win, while appends to different subjects
+    never wait for each other. `before`/`after` are stored as canonical JSON
+    text, exactly the bytes that were hashed, so verifying needs no JSON parse.
+    """
+
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(_("time"), db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("actor"),
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("actor"))
     # Who acted on whose behalf (delegation, ORG-5); null when acting for oneself.
-    on_behalf_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
     verb = models.CharField(_("action"), max_length=64)
     subject_type = models.CharField(max_length=64)  # "<app_label>.<model>"
     subject_id = models.CharField(max_length=64)
     seq = models.PositiveIntegerField()
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
+    before_json = models.TextField(default="null")
+    after_json = models.TextField(default="null")
     note = models.TextField(blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
@@ -45,10 +47,306 @@ class Event(models.Model):
         verbose_name_plural = _("audit events")
         constraints = [
             # The chain is linear per subject: exactly one event per position.
-            models.UniqueConstraint(
-                fields=["subject_type", "subject_id", "seq"], name="event_subject_seq_uniq"
-            )
+            models.UniqueConstraint(fields=["subject_type", "subject_id", "seq"], name="event_subject_seq_uniq")
         ]
 
     def __str__(self) -> str:
         return f"{self.subject_type}#{self.subject_id} {self.verb} @{self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def before(self) -> Any:
+        return json.loads(self.before_json)
+
+    @property
+    def after(self) -> Any:
+        return json.loads(self.after_json)
+
+
+class Seal(models.Model):
+    """A digest of every event with id in (previous seal's last_id, last_id]
+    (KER-4). Per-subject chains cannot see a whole chain or its newest events
+    deleted; seals can. Seals chain to each other."""
+
+    seq = models.PositiveIntegerField(unique=True)
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+    count = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)
+    prev_digest = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("audit seal")
+        verbose_name_plural = _("audit seals")
+
+    def __str__(self) -> str:
+        return f"seal {self.seq} ({self.first_id}..{self.last_id})"
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class TaskState(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Task(models.Model):
+    """Something someone must do (KER-1). Assigned to a person, or to a role in
+    a department that any holder may claim. Done and cancelled tasks stay."""
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(_("kind"), max_length=48)  # a key of work.kinds.KINDS
+    module = models.CharField(_("module"), max_length=24)  # kind's prefix, for filtering
+    title = models.CharField(_("title"), max_length=200)
+    subject_type = models.CharField(max_length=64)
+    subject_id = models.CharField(max_length=64)
+    url = models.CharField(max_length=300, blank=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="tasks", verbose_name=_("assignee"))
+    # Whose task it is while `assignee` acts for them (delegation, ORG-5).
+    delegated_from = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+", verbose_name=_("on behalf of"))
+    assignee_role = models.CharField(_("role"), max_length=32, blank=True)
+    assignee_department = models.ForeignKey("org.Department", on_delete=models.PROTECT, null=True, blank=True,
+                                            related_name="+", verbose_name=_("department"))
+    # The person who started the record; may urge (催办), sees it under 我发起的.
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("requested by"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    # A supervision task (督办) watches this task.
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    state = models.CharField(_("state"), max_length=12, choices=TaskState.choices, default=TaskState.OPEN)
+    outcome = models.CharField(_("outcome"), max_length=32, blank=True)
+    outcome_note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created"))
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    remind_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    # The escalation ladder (KER-3): steps taken so far and when the next is due.
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
+    urged_at = models.DateTimeField(null=True, blank=True)
+    urge_count = models.PositiveIntegerField(default=0)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        indexes = [
+            # 待办: a person's open tasks, overdue first then by due time.
+            models.Index(fields=["assignee", "due_at"], name="task_open_assignee_idx",
+                         condition=Q(state="open")),
+            # 待办: open tasks of a role in a department, for any holder.
+            models.Index(fields=["assignee_role", "assignee_department"], name="task_open_role_idx",
+                         condition=Q(state="open", assignee__isnull=True)),
+            # The sweeps: reminders not yet sent, escalation steps due.
+            models.Index(fields=["remind_at"], name="task_remind_due_idx",
+                         condition=Q(state="open", reminded_at__isnull=True)),
+            models.Index(fields=["next_escalation_at"], name="task_escalation_due_idx",
+                         condition=Q(state="open", next_escalation_at__isnull=False)),
+            # Delegation returns: open tasks held for someone else.
+            models.Index(fields=["delegated_from"], name="task_open_delegated_idx",
+                         condition=Q(state="open", delegated_from__isnull=False)),
+            # 已办 and 我发起的.
+            models.Index(fields=["completed_by", "-completed_at"], name="task_done_by_idx"),
+            models.Index(fields=["requester", "-created_at"], name="task_requester_idx"),
+            # A record's tasks (its page, closing them with the record).
+            models.Index(fields=["subject_type", "subject_id"], name="task_subject_idx"),
+            models.Index(fields=["parent"], name="task_parent_idx", condition=Q(parent__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TaskCc(models.Model):
+    """抄送: someone kept informed of a task (KER-2 抄送我的)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="cc")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["task", "person"], name="taskcc_task_person_uniq")]
+        # 抄送我的, newest first.
+        indexes = [models.Index(fields=["person", "-created_at"], name="taskcc_person_idx")]
+
+    def __str__(self) -> str:
+        return f"cc {self.person_id} on task {self.task_id}"
+
+
+class Notification(models.Model):
+    """An in-app notification (KER-5). Other channels go through `Delivery`."""
+
+    id = models.BigAutoField(primary_key=True)
+    key = models.CharField(max_length=120, unique=True)  # idempotency: one per event and recipient
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    urgent = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The unread count in the navigation.
+            models.Index(fields=["recipient"], name="notification_unread_idx", condition=Q(read_at__isnull=True)),
+            models.Index(fields=["recipient", "-created_at"], name="notification_recipient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    WECOM = "wecom", _("WeCom robot")
+    DINGTALK = "dingtalk", _("DingTalk robot")
+    FEISHU = "feishu", _("Feishu robot")
+    WEBHOOK = "webhook", _("Signed webhook")
+    SMS = "sms", _("SMS / voice")
+
+
+class RobotChannel(models.Model):
+    """A group robot or webhook, for the whole company or one department."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Channel.choices)
+    department = models.ForeignKey("org.Department", on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="+", verbose_name=_("department"))
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("address"), max_length=500)
+    # The robot's signing secret, entered by an administrator; never shown again.
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("robot channel")
+        verbose_name_plural = _("robot channels")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    DEAD = "dead", _("Gave up")
+
+
+class Delivery(models.Model):
+    """The outbox (KER-5): one message for one channel, written in the
+    transaction of the change, delivered by workers with retries. A worker that
+    dies mid-send leaves the row claimed until `claimed_until`; another worker
+    then sends it again with the same idempotency key."""
+
+    id = models.BigAutoField(primary_key=True)
+    key = models.CharField(max_length=80, unique=True)  # the idempotency key
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                                  related_name="+")
+    robot = models.ForeignKey(RobotChannel, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    address = models.CharField(max_length=300, blank=True)
+    payload = models.JSONField()
+    state = models.CharField(max_length=12, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The delivery worker: what is due (or whose claim expired).
+            models.Index(fields=["next_attempt_at"], name="delivery_due_idx",
+                         condition=Q(state__in=["pending", "sending"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.key} ({self.state})"
+
+
+class Preference(models.Model):
+    """A person's choice to receive (or not) one kind of notification on one channel."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32)
+    channel = models.CharField(max_length=16)  # Channel value, or "inapp"
+    enabled = models.BooleanField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "kind", "channel"], name="preference_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind}/{self.channel}={self.enabled}"
+
+
+class SweepRun(models.Model):
+    """Once-a-day jobs (the digest): the unique row is the claim, so with
+    several workers exactly one runs it."""
+
+    name = models.CharField(max_length=32)
+    day = models.DateField()
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "day"], name="sweeprun_name_day_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.day}"
+
+
+class Comment(models.Model):
+    """A comment on any record (KER-6); @mentions notify."""
+
+    subject_type = models.CharField(max_length=64)
+    subject_id = models.CharField(max_length=64)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField()
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["subject_type", "subject_id", "created_at"], name="comment_subject_idx")]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on {self.subject_type}#{self.subject_id}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    return f"attachments/{instance.subject_type}/{instance.subject_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """A file on any record (KER-6), kept through Django's storage."""
+
+    subject_type = models.CharField(max_length=64)
+    subject_id = models.CharField(max_length=64)
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["subject_type", "subject_id"], name="attachment_subject_idx")]
+
+    def __str__(self) -> str:
+        return self.name

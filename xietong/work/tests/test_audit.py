@@ -20,7 +20,7 @@ def test_an_untouched_trail_verifies(chain):
 
 def test_an_edited_event_is_caught(chain):
     victim = chain[1]
-    Event.objects.filter(pk=victim.pk).update(after={"name": "改过"})
+    Event.objects.filter(pk=victim.pk).update(after_json='{"name":"改过"}')
     (broken,) = list(audit_verify())
     assert (broken.subject_id, broken.seq, broken.reason) == (victim.subject_id, victim.seq, "content was edited")
 
@@ -35,7 +35,7 @@ def test_a_deleted_event_is_caught(chain):
 
 def test_a_rewritten_hash_is_caught_at_the_next_link(chain):
     victim = chain[1]
-    Event.objects.filter(pk=victim.pk).update(after={"name": "改过"}, hash="0" * 64)
+    Event.objects.filter(pk=victim.pk).update(after_json='{"name":"改过"}', hash="0" * 64)
     (broken,) = list(audit_verify())
     assert broken.seq == victim.seq
 

@@ -11,5 +11,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             self.stdout.write(load_demo())
+            from xietong.work.demo import load_demo_work
+
+            self.stdout.write(load_demo_work())
         except DemoRefused as exc:
             raise CommandError(str(exc.message)) from None

@@ -1,0 +1,407 @@
+"""Every write to tasks (KER-1..3). Modules call these; nothing else changes a Task.
+
+    task = task_create(kind="requests.respond", title=…, subject=request, actor=requester,
+                       role=Role.COORDINATOR, department=it, due_param="request.response_working_hours")
+    task_complete(actor=person, task=task, outcome="done")
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xietong.errors import Conflict, DomainError, PermissionDenied
+from xietong.org.models import Department, Person, Role
+from xietong.org.queries import acting_for, department_head, has_role, manager_of, role_holders
+from xietong.policy.calendar import WorkingCalendar
+from xietong.policy.queries import param
+from xietong.policy.registry import get_param
+
+from .audit import NewEvent, Subject, event_record, events_record_many, subject_key
+from .models import Priority, Task, TaskCc, TaskState
+from .notify import notify
+from .registry import KINDS, SUPERVISE, kind_for, subject_url
+
+
+def task_url(task: Task) -> str:
+    from django.urls import reverse
+
+    return reverse("work:task", args=[task.pk])
+
+
+def ladder(*, at: datetime | None = None) -> list[tuple[int, str, int]]:
+    """The escalation steps (KER-3): (level, target, working hours after due)."""
+    steps = [
+        ("head", param("work.escalate_head_after_hours", at=at)),
+        ("coordination_office", param("work.escalate_office_after_hours", at=at)),
+        ("leadership", param("work.escalate_leadership_after_hours", at=at)),
+    ]
+    # A later step never fires before an earlier one, whatever the parameters say.
+    out, floor = [], 0
+    for level, (target, hours) in enumerate(steps, start=1):
+        floor = max(floor, int(hours))
+        out.append((level, target, floor))
+    return out
+
+
+def _deadlines(*, now: datetime, due_at: datetime | None, due_working_hours: float | None,
+               due_working_days: int | None, due_param: str | None, escalates: bool,
+               calendar: WorkingCalendar) -> dict[str, Any]:
+    if due_param:
+        unit = get_param(due_param).unit
+        amount = param(due_param, at=now)
+        if unit == "working_days":
+            due_working_days = int(amount)
+        elif unit == "working_hours":
+            due_working_hours = float(amount)
+        elif unit in ("hours", "days"):
+            due_at = now + (timedelta(hours=float(amount)) if unit == "hours" else timedelta(days=int(amount)))
+        else:
+            raise ValueError(f"{due_param} is not a duration")
+    if due_working_days is not None:
+        due_at = calendar.add_working_days(now, due_working_days)
+    elif due_working_hours is not None:
+        due_at = calendar.add_working_hours(now, due_working_hours)
+    if due_at is None:
+        return {"due_at": None, "remind_at": None, "next_escalation_at": None}
+    lead = param("work.reminder_lead_hours", at=now)
+    remind_at = calendar.subtract_working_hours(due_at, lead) if lead else None
+    steps = ladder(at=now)
+    return {
+        "due_at": due_at,
+        "remind_at": remind_at if remind_at and remind_at > now else None,
+        "next_escalation_at": calendar.add_working_hours(due_at, steps[0][2]) if escalates and steps else None,
+    }
+
+
+def _holder_of(person: Person, *, at: datetime) -> tuple[Person, Person | None]:
+    """Who holds a task meant for `person` (ORG-5): their delegate while away."""
+    holder = acting_for(person, at=at)
+    return holder, (person if holder.pk != person.pk else None)
+
+
+@transaction.atomic
+def task_create(
+    *,
+    kind: str,
+    title: str,
+    subject: Subject,
+    actor: Person | None,
+    assignee: Person | None = None,
+    role: str = "",
+    department: Department | None = None,
+    requester: Person | None = None,
+    url: str = "",
+    due_at: datetime | None = None,
+    due_working_hours: float | None = None,
+    due_working_days: int | None = None,
+    due_param: str | None = None,
+    priority: int = Priority.NORMAL,
+    parent: Task | None = None,
+    cc: Iterable[Person] = (),
+    now: datetime | None = None,
+) -> Task:
+    """Create one task (KER-1): for a person (their delegate while away), or for
+    a role in a department that any holder may claim. The due time is computed
+    on the working calendar; the reminder and first escalation follow (KER-3)."""
+    spec = kind_for(kind)
+    now = now or timezone.now()
+    if (assignee is None) == (not role):
+        raise ValueError("a task goes to a person or to a role, not both or neither")
+    if role and role not in Role.values:
+        raise ValueError(f"unknown role {role!r}")
+    if not title.strip():
+        raise DomainError(_("A task needs a title."), code="title_required")
+    calendar = WorkingCalendar.load(at=now, lenient=True)
+    times = _deadlines(now=now, due_at=due_at, due_working_hours=due_working_hours,
+                       due_working_days=due_working_days, due_param=due_param, escalates=spec.escalates,
+                       calendar=calendar)
+    holder, delegated_from = _holder_of(assignee, at=now) if assignee else (None, None)
+    subject_type, subject_id = subject_key(subject)
+    task = Task.objects.create(
+        kind=kind, module=spec.module, title=title.strip()[:200], subject_type=subject_type, subject_id=subject_id,
+        url=url or subject_url(subject_type, subject_id), assignee=holder, delegated_from=delegated_from,
+        assignee_role=role, assignee_department=department, requester=requester, created_by=actor,
+        parent=parent, priority=priority, created_at=now, **times,
+    )
+    if not task.url:
+        task.url = task_url(task)
+        task.save(update_fields=["url"])
+    people = list({p.pk: p for p in cc}.values())
+    TaskCc.objects.bulk_create([TaskCc(task=task, person=p, created_at=now) for p in people])
+    notes = []
+    if delegated_from:
+        notes.append(f"delegated: {holder.name} acts for {delegated_from.name}")
+    if calendar.assumed_years:
+        notes.append(f"calendar not entered for {sorted(calendar.assumed_years)}: counted Monday–Friday")
+    event_record(actor=actor, verb="task.create", subject=task, at=now, note="; ".join(notes), after={
+        "kind": kind, "title": task.title, "subject": [subject_type, subject_id],
+        "assignee": holder.pk if holder else None, "delegated_from": delegated_from.pk if delegated_from else None,
+        "role": role, "department": department.pk if department else None, "due_at": task.due_at,
+        "priority": priority, "cc": [p.pk for p in people],
+    })
+    recipients = [holder] if holder else list(role_holders(role, department=department))
+    notify(recipients=recipients, kind="task_assigned", key=f"task:{task.pk}:assigned", url=task.url,
+           title=lambda: str(_("New task: %(title)s")) % {"title": task.title},
+           urgent=priority == Priority.URGENT, department=department or (holder.primary_department if holder else None))
+    if people:
+        notify(recipients=people, kind="comment", key=f"task:{task.pk}:cc", url=task.url,
+               title=lambda: str(_("For your information: %(title)s")) % {"title": task.title})
+    return task
+
+
+# --- who may do what ------------------------------------------------------
+
+def holds_role_for(person: Person, task: Task) -> bool:
+    if not task.assignee_role:
+        return False
+    return role_holders(task.assignee_role, department=task.assignee_department).filter(pk=person.pk).exists()
+
+
+def may_act_on(person: Person, task: Task) -> tuple[bool, Person | None]:
+    """May `person` complete the task, and on whose behalf (delegation)?"""
+    if task.assignee_id == person.pk:
+        return True, task.delegated_from
+    if task.assignee_id is None and holds_role_for(person, task):
+        return True, None
+    if task.delegated_from_id == person.pk:
+        return True, None  # back early: the principal may still do their own work
+    if task.assignee is not None and acting_for(task.assignee).pk == person.pk:
+        return True, task.assignee
+    return False, None
+
+
+def may_urge(person: Person, task: Task) -> bool:
+    if person.pk in (task.requester_id, task.created_by_id):
+        return True
+    if task.children.filter(kind=SUPERVISE, assignee=person).exists():
+        return True
+    if task.assignee and task.assignee.primary_department:
+        head = department_head(task.assignee.primary_department)
+        if head and head.pk == person.pk:
+            return True
+    return has_role(person, Role.COORDINATION_OFFICE, Role.LEADERSHIP)
+
+
+def _snapshot(task: Task) -> dict[str, Any]:
+    return {"state": task.state, "assignee": task.assignee_id, "outcome": task.outcome}
+
+
+def _reload_open(task: Task) -> Task:
+    fresh = Task.objects.select_for_update().select_related("assignee", "assignee_department").get(pk=task.pk)
+    if fresh.state != TaskState.OPEN:
+        raise Conflict(_("This task is already closed."), code="task_closed")
+    return fresh
+
+
+@transaction.atomic
+def task_claim(*, actor: Person, task: Task) -> Task:
+    """A holder of the task's role takes it on (KER-1). Exactly one claim wins."""
+    task = _reload_open(task)
+    if task.assignee_id == actor.pk:
+        return task
+    if not holds_role_for(actor, task):
+        raise PermissionDenied()
+    if task.assignee_id is not None:
+        raise Conflict(_("Someone else has already taken this task."), code="task_taken")
+    if Task.objects.filter(pk=task.pk, state=TaskState.OPEN, assignee__isnull=True).update(assignee=actor) != 1:
+        raise Conflict(_("Someone else has already taken this task."), code="task_taken")
+    task.assignee = actor
+    event_record(actor=actor, verb="task.claim", subject=task, before={"assignee": None}, after={"assignee": actor.pk})
+    return task
+
+
+def _close_children(*, task: Task, actor: Person | None, now: datetime) -> None:
+    children = list(Task.objects.filter(parent=task, state=TaskState.OPEN).values_list("pk", flat=True))
+    if not children:
+        return
+    Task.objects.filter(pk__in=children, state=TaskState.OPEN).update(
+        state=TaskState.DONE, outcome="resolved", completed_at=now, next_escalation_at=None)
+    events_record_many([NewEvent(verb="task.resolve", subject=("work.task", str(pk)), actor=actor,
+                                 after={"state": TaskState.DONE, "outcome": "resolved"},
+                                 note=f"task {task.pk} was closed") for pk in children], at=now)
+
+
+@transaction.atomic
+def task_complete(*, actor: Person, task: Task, outcome: str = "", note: str = "",
+                  by_module: bool = False) -> Task:
+    """Close a task with an outcome the kind allows (KER-1). Its supervision
+    tasks close with it. Exactly one of two concurrent completions wins."""
+    spec = KINDS.get(task.kind)
+    if spec is None:
+        raise DomainError(_("Unknown task kind."), code="unknown_kind")
+    if spec.completed_by_module and not by_module:
+        raise DomainError(_("This task is completed from its record's page."), code="complete_on_record")
+    outcome = outcome or spec.outcomes[0][0]
+    if outcome not in {value for value, _label in spec.outcomes}:
+        raise DomainError(_("This outcome is not allowed for this task."), code="bad_outcome")
+    task = _reload_open(task)
+    allowed, on_behalf_of = may_act_on(actor, task)
+    if not allowed:
+        raise PermissionDenied()
+    now = timezone.now()
+    before = _snapshot(task)
+    updated = Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(
+        state=TaskState.DONE, outcome=outcome, outcome_note=note, completed_at=now, completed_by=actor,
+        assignee=task.assignee or actor, next_escalation_at=None)
+    if updated != 1:
+        raise Conflict(_("This task is already closed."), code="task_closed")
+    task.refresh_from_db()
+    event_record(actor=actor, verb="task.complete", subject=task, before=before, after=_snapshot(task), note=note,
+                 on_behalf_of=on_behalf_of, at=now)
+    _close_children(task=task, actor=actor, now=now)
+    if task.requester and task.requester_id != actor.pk:
+        notify(recipients=[task.requester], kind="task_done", key=f"task:{task.pk}:done", url=task.url,
+               title=lambda: str(_("Done: %(title)s")) % {"title": task.title})
+    return task
+
+
+@transaction.atomic
+def task_cancel(*, actor: Person | None, task: Task, reason: str, system: bool = False) -> Task:
+    """Withdraw a task that is no longer needed (its record was withdrawn)."""
+    task = _reload_open(task)
+    if not system and actor is not None and actor.pk not in (task.created_by_id, task.requester_id) \
+            and not has_role(actor, Role.ADMIN):
+        raise PermissionDenied()
+    now = timezone.now()
+    Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(
+        state=TaskState.CANCELLED, outcome="cancelled", outcome_note=reason, completed_at=now,
+        next_escalation_at=None)
+    event_record(actor=actor, verb="task.cancel", subject=task, before=_snapshot(task),
+                 after={"state": TaskState.CANCELLED}, note=reason, at=now)
+    _close_children(task=task, actor=actor, now=now)
+    task.refresh_from_db()
+    return task
+
+
+def tasks_cancel_for_subject(*, subject: Subject, actor: Person | None, reason: str) -> int:
+    """Withdraw every open task of a record (the record was closed or withdrawn)."""
+    subject_type, subject_id = subject_key(subject)
+    tasks = Task.objects.filter(subject_type=subject_type, subject_id=subject_id, state=TaskState.OPEN)
+    count = 0
+    for task in tasks:
+        task_cancel(actor=actor, task=task, reason=reason, system=True)
+        count += 1
+    return count
+
+
+def urge_wait(task: Task, *, now: datetime) -> timedelta:
+    """How long until this task may be urged again (0: now)."""
+    if task.urged_at is None:
+        return timedelta(0)
+    interval = timedelta(hours=param("work.urge_min_interval_hours", at=now))
+    return max(task.urged_at + interval - now, timedelta(0))
+
+
+@transaction.atomic
+def task_urge(*, actor: Person, task: Task, note: str = "") -> Task:
+    """催办 (KER-3): the requester, a supervisor or the assignee's head presses
+    the assignee. At most once per `work.urge_min_interval_hours`."""
+    task = _reload_open(task)
+    if not may_urge(actor, task):
+        raise PermissionDenied()
+    now = timezone.now()
+    wait = urge_wait(task, now=now)
+    interval = timedelta(hours=param("work.urge_min_interval_hours", at=now))
+    # The conditional update is the rate limit: of two urges at once, one wins.
+    recent = Q(urged_at__gt=now - interval) if interval else Q(pk__in=[])
+    if wait or Task.objects.filter(pk=task.pk, state=TaskState.OPEN).exclude(recent).update(
+            urged_at=now, urge_count=F("urge_count") + 1) != 1:
+        hours = max(1, int(wait.total_seconds() // 3600) + (1 if wait.total_seconds() % 3600 else 0))
+        raise DomainError(_("This task was urged recently. You can urge it again in about %(hours)s hour(s).")
+                          % {"hours": hours}, code="urge_too_soon", details={"retry_after_seconds":
+                                                                            int(wait.total_seconds())})
+    task.refresh_from_db()
+    event_record(actor=actor, verb="task.urge", subject=task, after={"urge_count": task.urge_count}, note=note,
+                 at=now)
+    recipients = [task.assignee] if task.assignee else list(
+        role_holders(task.assignee_role, department=task.assignee_department))
+    notify(recipients=recipients, kind="task_urged", key=f"task:{task.pk}:urge:{task.urge_count}", url=task.url,
+           urgent=task.priority == Priority.URGENT,
+           title=lambda: str(_("%(name)s urges: %(title)s")) % {"name": actor.name, "title": task.title},
+           body=note)
+    return task
+
+
+def tasks_complete_bulk(*, actor: Person, ids: Sequence[int], outcome: str = "") -> tuple[int, list[str]]:
+    """Complete many tasks from the inbox where the kind allows it (KER-2).
+    Each is its own transaction; returns how many closed and why others did not."""
+    done, problems = 0, []
+    for task in Task.objects.filter(pk__in=list(ids)[:200]).order_by("pk"):
+        spec = KINDS.get(task.kind)
+        if spec is None or not spec.bulk:
+            problems.append(str(_("“%(title)s” must be handled one by one.") % {"title": task.title}))
+            continue
+        try:
+            task_complete(actor=actor, task=task, outcome=outcome)
+            done += 1
+        except DomainError as exc:
+            problems.append(f"{task.title}: {exc.message}")
+    return done, problems
+
+
+# --- delegation (ORG-5) ---------------------------------------------------
+
+def delegations_apply(*, now: datetime | None = None) -> dict[str, int]:
+    """Move open tasks to a delegate when a delegation starts and back when it
+    ends or is cancelled, recording each move. Run by the sweep; idempotent."""
+    from xietong.org.models import Delegation
+
+    now = now or timezone.now()
+    moved = {"delegated": 0, "returned": 0}
+    # Returns: tasks held for someone who no longer delegates to the holder.
+    held = Task.objects.filter(state=TaskState.OPEN, delegated_from__isnull=False).select_related(
+        "delegated_from", "assignee")
+    for task in held:
+        holder = acting_for(task.delegated_from, at=now)
+        if holder.pk != task.assignee_id:
+            moved["returned" if holder.pk == task.delegated_from_id else "delegated"] += _move(
+                task=task, to=holder, principal=task.delegated_from, now=now)
+    # Starts: open tasks of people with a live delegation.
+    principals = Delegation.objects.filter(cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now).values(
+        "principal_id")
+    for task in Task.objects.filter(state=TaskState.OPEN, assignee_id__in=principals,
+                                    delegated_from__isnull=True).select_related("assignee"):
+        holder = acting_for(task.assignee, at=now)
+        if holder.pk != task.assignee_id:
+            moved["delegated"] += _move(task=task, to=holder, principal=task.assignee, now=now)
+    return moved
+
+
+@transaction.atomic
+def _move(*, task: Task, to: Person, principal: Person, now: datetime) -> int:
+    delegated_from = None if to.pk == principal.pk else principal
+    if Task.objects.filter(pk=task.pk, state=TaskState.OPEN, assignee_id=task.assignee_id).update(
+            assignee=to, delegated_from=delegated_from) != 1:
+        return 0
+    event_record(actor=None, verb="task.delegate" if delegated_from else "task.return", subject=task,
+                 before={"assignee": task.assignee_id}, after={"assignee": to.pk,
+                                                                "delegated_from": principal.pk if delegated_from
+                                                                else None}, at=now)
+    notify(recipients=[to], kind="task_delegated", key=f"task:{task.pk}:move:{to.pk}:{now.timestamp():.0f}",
+           url=task.url, title=lambda: str(_("Now yours: %(title)s")) % {"title": task.title})
+    return 1
+
+
+def escalation_target_people(*, task: Task, target: str, heads: dict[int, Person | None],
+                             roles: dict[str, list[Person]]) -> list[Person]:
+    """Who supervises at a step (KER-3): the assignee's department head (their
+    manager when they are the head), the coordination office, leadership."""
+    if target == "head":
+        department = task.assignee.primary_department if task.assignee else task.assignee_department
+        if department is None:
+            return []
+        if department.pk not in heads:
+            heads[department.pk] = department_head(department)
+        head = heads[department.pk]
+        if head is not None and task.assignee_id == head.pk:
+            head = manager_of(head)
+        return [head] if head is not None else []
+    role = {"coordination_office": Role.COORDINATION_OFFICE, "leadership": Role.LEADERSHIP}[target]
+    if role not in roles:
+        roles[role] = list(role_holders(role))
+    return roles[role]

@@ -1,0 +1,230 @@
+"""Notifications (KER-5): decide who hears what on which channel.
+
+    notify(recipients=[p], kind="task_assigned", title=_("New task: %(t)s") % …,
+           url=task_url, key=f"task:{task.pk}:assigned")
+
+writes in-app rows and outbox rows (`Delivery`) in the caller's transaction;
+workers send the outbox (`delivery.py`). `key` makes each message idempotent:
+the same key for the same recipient and channel is written once.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from xietong.org.models import Department, Person
+
+from .models import Channel, Delivery, Notification, Preference, RobotChannel
+
+INAPP = "inapp"
+PERSONAL_CHANNELS = (INAPP, Channel.EMAIL.value, Channel.SMS.value)
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    key: str
+    label: str | Promise
+    # Channels on unless the person turns them off. Robots are group channels
+    # and follow `robots` (the department's group hears of it), not preferences.
+    defaults: tuple[str, ...] = (INAPP, Channel.EMAIL.value)
+    robots: bool = False
+
+
+NOTIFICATION_KINDS: dict[str, NotificationKind] = {}
+
+
+def register_notification_kind(kind: NotificationKind) -> None:
+    NOTIFICATION_KINDS[kind.key] = kind
+
+
+for _kind in (
+    NotificationKind("task_assigned", _("A task is assigned to me")),
+    NotificationKind("task_reminder", _("A task of mine is due soon")),
+    NotificationKind("task_overdue", _("A task of mine is overdue"), robots=True),
+    NotificationKind("task_escalated", _("I must supervise an overdue task"), robots=True),
+    NotificationKind("task_urged", _("Someone urges me on a task")),
+    NotificationKind("task_done", _("A task I requested is done"), defaults=(INAPP,)),
+    NotificationKind("task_delegated", _("Work is delegated to me or returned"), defaults=(INAPP,)),
+    NotificationKind("mention", _("Someone mentions me")),
+    NotificationKind("comment", _("A comment on something I follow"), defaults=(INAPP,)),
+    NotificationKind("digest", _("Daily digest of my open and overdue tasks"), defaults=(Channel.EMAIL.value,)),
+):
+    register_notification_kind(_kind)
+
+
+Text = str | Promise | Callable[[], str]
+
+
+def _render(text: Text, language: str) -> str:
+    with translation.override(language or "zh-hans"):
+        return text() if callable(text) else str(text)
+
+
+def preferences_for(people: Iterable[Person], kind: str) -> dict[int, set[str]]:
+    """The personal channels each person receives this kind on."""
+    people = list(people)
+    defaults = set(NOTIFICATION_KINDS[kind].defaults)
+    chosen: dict[int, set[str]] = {p.pk: set(defaults) for p in people}
+    rows = Preference.objects.filter(person__in=[p.pk for p in people], kind=kind).values_list(
+        "person_id", "channel", "enabled")
+    for person_id, channel, enabled in rows:
+        (chosen[person_id].add if enabled else chosen[person_id].discard)(channel)
+    return chosen
+
+
+@dataclass
+class Message:
+    recipients: list[Person]
+    kind: str
+    title: "Text"
+    key: str
+    body: "Text" = ""
+    url: str = ""
+    urgent: bool = False
+    department: Department | None = None
+
+
+def notify(
+    *,
+    recipients: Iterable[Person],
+    kind: str,
+    title: Text,
+    key: str,
+    body: Text = "",
+    url: str = "",
+    urgent: bool = False,
+    department: Department | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Write the in-app notifications and outbox rows for one event."""
+    return notify_many([Message(recipients=list(recipients), kind=kind, title=title, key=key, body=body, url=url,
+                                urgent=urgent, department=department)], now=now)
+
+
+def notify_many(messages: Iterable[Message], *, now: datetime | None = None) -> int:
+    """Write many messages with a handful of queries (the sweeps). Urgent
+    matters go on every personal channel the person has, whatever their
+    preferences (seed 000 §7: urgent by phone). Returns rows written."""
+    now = now or timezone.now()
+    messages = [m for m in messages if any(p is not None and p.is_active for p in m.recipients)]
+    if not messages:
+        return 0
+    wanted_by_kind: dict[str, dict[int, set[str]]] = {}
+    for kind in {m.kind for m in messages}:
+        people = {p.pk: p for m in messages if m.kind == kind for p in m.recipients if p is not None}
+        wanted_by_kind[kind] = preferences_for(people.values(), kind)
+    robots: list[RobotChannel] | None = None
+    inapp: list[Notification] = []
+    outbox: list[Delivery] = []
+    for m in messages:
+        rendered: dict[str, tuple[str, str]] = {}
+        for person in {p.pk: p for p in m.recipients if p is not None and p.is_active}.values():
+            wanted = set(PERSONAL_CHANNELS) if m.urgent else wanted_by_kind[m.kind][person.pk]
+            language = person.language or "zh-hans"
+            if language not in rendered:
+                rendered[language] = (_render(m.title, language), _render(m.body, language))
+            title, body = rendered[language]
+            if INAPP in wanted:
+                inapp.append(Notification(key=f"{m.key}:{person.pk}", recipient=person, kind=m.kind,
+                                          title=title[:200], body=body, url=m.url, urgent=m.urgent, created_at=now))
+            payload = {"kind": m.kind, "title": title, "body": body, "url": m.url, "urgent": m.urgent}
+            if Channel.EMAIL in wanted and person.email:
+                outbox.append(Delivery(key=f"{m.key}:email:{person.pk}", channel=Channel.EMAIL, recipient=person,
+                                       address=person.email, payload=payload, next_attempt_at=now, created_at=now))
+            if Channel.SMS in wanted and person.phone:
+                outbox.append(Delivery(key=f"{m.key}:sms:{person.pk}", channel=Channel.SMS, recipient=person,
+                                       address=person.phone, payload=payload, next_attempt_at=now, created_at=now))
+        if NOTIFICATION_KINDS[m.kind].robots or m.urgent:
+            if robots is None:
+                robots = list(RobotChannel.objects.filter(active=True).select_related("department"))
+            for robot in _robots_for(robots, m.department):
+                title, body = rendered.get("zh-hans") or (_render(m.title, "zh-hans"), _render(m.body, "zh-hans"))
+                payload = {"kind": m.kind, "title": title, "body": body, "url": m.url, "urgent": m.urgent}
+                outbox.append(Delivery(key=f"{m.key}:robot:{robot.pk}", channel=robot.kind, robot=robot,
+                                       address=robot.url, payload=payload, next_attempt_at=now, created_at=now))
+    # The same key twice (a retried action, two sweeps) writes nothing more.
+    Notification.objects.bulk_create(inapp, ignore_conflicts=True, batch_size=2000)
+    Delivery.objects.bulk_create(outbox, ignore_conflicts=True, batch_size=2000)
+    if outbox:
+        transaction.on_commit(_wake_delivery)
+    return len(inapp) + len(outbox)
+
+
+def _robots_for(robots: list[RobotChannel], department: Department | None) -> list[RobotChannel]:
+    """The company's robots and those of the department and its ancestors."""
+    paths = department.path if department is not None else ""
+    return [r for r in robots if r.department is None or (paths and paths.startswith(r.department.path))]
+
+
+def _wake_delivery() -> None:
+    """Ask a worker to send now rather than at its next poll."""
+    from .tasks import deliver_outbox
+
+    try:
+        deliver_outbox.enqueue()
+    except Exception:  # noqa: BLE001 — the periodic sweep sends it anyway
+        import logging
+
+        logging.getLogger(__name__).warning("could not enqueue delivery; the sweep will send it", exc_info=True)
+
+
+def preference_set(*, person: Person, kind: str, channel: str, enabled: bool) -> None:
+    from xietong.errors import DomainError
+
+    if kind not in NOTIFICATION_KINDS or channel not in PERSONAL_CHANNELS:
+        raise DomainError(_("Unknown notification kind or channel."), code="bad_preference")
+    Preference.objects.update_or_create(person=person, kind=kind, channel=channel, defaults={"enabled": enabled})
+
+
+def notifications_mark_read(*, person: Person, ids: Iterable[int] | None = None) -> int:
+    unread = Notification.objects.filter(recipient=person, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def robot_create(*, actor: Person, kind: str, name: str, url: str, secret: str = "",
+                 department: Department | None = None) -> RobotChannel:
+    """Add a group robot or webhook (administrators only). The secret is kept
+    for signing and never shown again."""
+    from xietong.errors import DomainError, PermissionDenied
+    from xietong.org.permissions import can_manage_org
+
+    from .audit import event_record
+
+    if not can_manage_org(actor):
+        raise PermissionDenied()
+    if kind not in {Channel.WECOM, Channel.DINGTALK, Channel.FEISHU, Channel.WEBHOOK}:
+        raise DomainError(_("Choose a robot kind."), code="bad_robot_kind")
+    if not url.startswith(("https://", "http://")):
+        raise DomainError(_("The address must start with https:// or http://."), code="bad_url")
+    robot = RobotChannel.objects.create(kind=kind, name=name.strip()[:100] or kind, url=url, secret=secret,
+                                        department=department)
+    event_record(actor=actor, verb="robot.create", subject=robot, after={
+        "kind": kind, "name": robot.name, "department": department.pk if department else None,
+        "signed": bool(secret)})
+    return robot
+
+
+@transaction.atomic
+def robot_set_active(*, actor: Person, robot: RobotChannel, active: bool) -> RobotChannel:
+    from xietong.errors import PermissionDenied
+    from xietong.org.permissions import can_manage_org
+
+    from .audit import event_record
+
+    if not can_manage_org(actor):
+        raise PermissionDenied()
+    if robot.active == active:
+        return robot
+    robot.active = active
+    robot.save(update_fields=["active"])
+    event_record(actor=actor, verb="robot.activate" if active else "robot.deactivate", subject=robot,
+                 before={"active": not active}, after={"active": active})
+    return robot

@@ -1,0 +1,77 @@
+"""Who may see and do what on a task (one gate, as healthchecks does)."""
+
+from dataclasses import dataclass
+
+from django.http import Http404
+
+from xietong.org.models import Person, Role
+from xietong.org.queries import department_head, has_role
+from xietong.org.queries import is_member as org_is_member
+
+from .actions import holds_role_for, may_act_on, may_urge
+from .models import Task, TaskCc, TaskState
+from .registry import KINDS, SUPERVISE, SubjectType, register_subject
+
+
+@dataclass(frozen=True)
+class TaskAccess:
+    can_act: bool
+    can_claim: bool
+    can_urge: bool
+    can_cancel: bool
+
+
+def _can_view(viewer: Person, task: Task) -> bool:
+    if viewer.pk in (task.assignee_id, task.delegated_from_id, task.requester_id, task.created_by_id):
+        return True
+    if has_role(viewer, Role.AUDITOR, Role.COORDINATION_OFFICE, Role.LEADERSHIP, Role.ADMIN):
+        return True
+    if task.assignee_id is None and holds_role_for(viewer, task):
+        return True
+    if TaskCc.objects.filter(task=task, person=viewer).exists():
+        return True
+    # Supervisors of this task, and the head of the assignee's department.
+    if Task.objects.filter(parent=task, kind=SUPERVISE, assignee=viewer).exists():
+        return True
+    if task.parent_id and task.parent and _can_view(viewer, task.parent):
+        return task.assignee_id == viewer.pk
+    department = task.assignee.primary_department if task.assignee else task.assignee_department
+    head = department_head(department) if department else None
+    return head is not None and head.pk == viewer.pk
+
+
+def get_task_for_user(viewer: Person, pk: int) -> tuple[Task, TaskAccess]:
+    """The task and what the viewer may do with it; 404 when they may not see it
+    (no hint that it exists)."""
+    task = (Task.objects.select_related("assignee__primary_department", "assignee_department", "requester",
+                                        "delegated_from", "created_by", "completed_by", "parent")
+            .filter(pk=pk).first())
+    if task is None or not org_is_member(viewer) or not _can_view(viewer, task):
+        raise Http404
+    is_open = task.state == TaskState.OPEN
+    spec = KINDS.get(task.kind)
+    can_act = is_open and may_act_on(viewer, task)[0] and not (spec and spec.completed_by_module)
+    return task, TaskAccess(
+        can_act=can_act,
+        can_claim=is_open and task.assignee_id is None and holds_role_for(viewer, task),
+        can_urge=is_open and task.kind != SUPERVISE and may_urge(viewer, task) and task.assignee_id != viewer.pk,
+        can_cancel=is_open and task.kind != SUPERVISE and (
+            viewer.pk in (task.created_by_id, task.requester_id) or has_role(viewer, Role.ADMIN)),
+    )
+
+
+def can_view_task(viewer: Person, subject_id: str) -> bool:
+    try:
+        get_task_for_user(viewer, int(subject_id))
+    except (Http404, ValueError):
+        return False
+    return True
+
+
+def _task_url(subject_id: str) -> str:
+    from django.urls import reverse
+
+    return reverse("work:task", args=[subject_id])
+
+
+register_subject(SubjectType("work.task", "task", can_view=can_view_task, url=_task_url))

@@ -1,0 +1,95 @@
+"""Reads of the kernel that the inbox pages and the API share (KER-2)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from xietong.org.models import Delegation, Person, RoleAssignment
+
+from .models import Notification, Task, TaskCc, TaskState
+
+BOXES = ("todo", "done", "started", "cc")
+
+
+def _role_filter(person: Person, *, now: datetime) -> Q:
+    """Open role tasks this person may take: their own roles, and the roles of
+    anyone who delegates to them now (ORG-5). One query."""
+    principals = Delegation.objects.filter(delegate=person, cancelled_at__isnull=True, starts_at__lte=now,
+                                           ends_at__gt=now).values("principal_id")
+    q = Q(pk__in=[])
+    for role, department_id in RoleAssignment.objects.filter(
+            Q(person=person) | Q(person__in=principals)).values_list("role", "department_id").distinct():
+        # A company-wide holder takes the role's tasks in every department.
+        q |= Q(assignee_role=role) if department_id is None else Q(assignee_role=role,
+                                                                    assignee_department_id=department_id)
+    return Q(assignee__isnull=True) & q
+
+
+def todo(person: Person, *, now: datetime | None = None) -> QuerySet[Task]:
+    """待办: open tasks assigned to me (incl. delegated to me) or to my roles."""
+    now = now or timezone.now()
+    return Task.objects.filter(Q(assignee=person) | _role_filter(person, now=now), state=TaskState.OPEN)
+
+
+def done(person: Person) -> QuerySet[Task]:
+    """已办: what I completed."""
+    return Task.objects.filter(completed_by=person)
+
+
+def started(person: Person) -> QuerySet[Task]:
+    """我发起的: tasks on records I started."""
+    return Task.objects.filter(requester=person).exclude(kind="work.supervise")
+
+
+def cc(person: Person) -> QuerySet[Task]:
+    """抄送我的."""
+    return Task.objects.filter(pk__in=TaskCc.objects.filter(person=person).values("task_id"))
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    box: str = "todo"
+    module: str = ""
+    kind: str = ""
+    overdue: bool = False
+
+
+def inbox(person: Person, f: InboxFilter, *, now: datetime | None = None) -> QuerySet[Task]:
+    """One inbox box, filtered and ordered: open work overdue first, then by due
+    time; history newest first."""
+    now = now or timezone.now()
+    qs = {"todo": lambda: todo(person, now=now), "done": lambda: done(person), "started": lambda: started(person),
+          "cc": lambda: cc(person)}[f.box]()
+    if f.module:
+        qs = qs.filter(module=f.module)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.overdue:
+        qs = qs.filter(state=TaskState.OPEN, due_at__lt=now)
+    qs = qs.select_related("assignee", "requester", "delegated_from", "assignee_department")
+    if f.box == "todo":
+        return qs.order_by(F("due_at").asc(nulls_last=True), "-priority", "pk")
+    if f.box == "done":
+        return qs.order_by("-completed_at", "-pk")
+    return qs.order_by("-created_at", "-pk")
+
+
+@dataclass(frozen=True)
+class Counts:
+    todo: int
+    overdue: int
+    unread: int
+
+
+def counts(person: Person, *, now: datetime | None = None) -> Counts:
+    """The navigation's badges: two queries."""
+    now = now or timezone.now()
+    row = todo(person, now=now).aggregate(n=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
+    unread = Notification.objects.filter(recipient=person, read_at__isnull=True).count()
+    return Counts(todo=row["n"], overdue=row["overdue"], unread=unread)
+
+
+def notifications(person: Person) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=person).order_by("-created_at", "-pk")

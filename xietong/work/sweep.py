@@ -1,0 +1,200 @@
+"""The periodic sweeps (KER-3, KER-4, KER-5), safe with several workers.
+
+Each sweep claims its rows inside a transaction with SELECT … FOR UPDATE SKIP
+LOCKED (PostgreSQL) and changes them in that same transaction, so a row one
+worker holds is invisible to another and, once committed, no longer matches
+(`reminded_at` is set, `next_escalation_at` has moved on). On SQLite the
+database lock serializes the writers to the same effect. Every reminder and
+every escalation step therefore happens exactly once.
+"""
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xietong.org.models import Person
+from xietong.org.queries import acting_for, role_holders
+from xietong.policy.calendar import WorkingCalendar
+
+from .actions import delegations_apply, escalation_target_people, ladder
+from .audit import NewEvent, audit_seal, events_record_many
+from .delivery import deliveries_send_due
+from .models import Priority, SweepRun, Task, TaskState
+from .notify import Message, notify_many
+from .registry import SUPERVISE
+
+logger = logging.getLogger(__name__)
+
+BATCH = 1000
+TARGET_LABELS = {"head": _("the department head"), "coordination_office": _("the coordination office"),
+                 "leadership": _("leadership")}
+
+
+def _claim(queryset: Any, limit: int) -> list[Task]:
+    return list(queryset.select_for_update(skip_locked=True, of=("self",))[:limit])
+
+
+def reminders_send(*, now: datetime | None = None, batch: int = BATCH) -> int:
+    """Remind assignees a policy-set time before a task is due (KER-3)."""
+    now = now or timezone.now()
+    total = 0
+    while True:
+        with transaction.atomic():
+            tasks = _claim(Task.objects.filter(state=TaskState.OPEN, reminded_at__isnull=True, remind_at__lte=now)
+                           .select_related("assignee", "assignee_department").order_by("remind_at"), batch)
+            if not tasks:
+                return total
+            Task.objects.filter(pk__in=[t.pk for t in tasks]).update(reminded_at=now)
+            # Already overdue (the worker was down): the escalation speaks instead.
+            tasks = [t for t in tasks if t.due_at is None or t.due_at > now]
+            events_record_many([NewEvent(verb="task.remind", subject=t, after={"due_at": t.due_at})
+                                for t in tasks], at=now)
+            notify_many([Message(recipients=_recipients(t), kind="task_reminder", key=f"task:{t.pk}:remind",
+                                 url=t.url, title=_due_soon_title(t)) for t in tasks], now=now)
+            total += len(tasks)
+
+
+def _due_soon_title(task: Task) -> Any:
+    return lambda: str(_("Due soon: %(title)s")) % {"title": task.title}
+
+
+def _recipients(task: Task) -> list[Person]:
+    if task.assignee is not None:
+        return [task.assignee]
+    return list(role_holders(task.assignee_role, department=task.assignee_department))
+
+
+def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
+    """Take the next step of the escalation ladder for every task whose step is
+    due (KER-3): a supervision task (督办) and a notification for each target,
+    the step recorded on the task. Returns the number of steps taken."""
+    now = now or timezone.now()
+    steps = ladder(at=now)
+    calendar = WorkingCalendar.load(at=now, lenient=True)
+    supervise_due = calendar.add_working_days(now, 1)
+    heads: dict[int, Person | None] = {}
+    roles: dict[str, list[Person]] = {}
+    delegates: dict[int, Person] = {}
+    total = 0
+    while True:
+        with transaction.atomic():
+            tasks = _claim(Task.objects.filter(state=TaskState.OPEN, next_escalation_at__lte=now)
+                           .select_related("assignee__primary_department", "assignee_department")
+                           .order_by("next_escalation_at"), batch)
+            if not tasks:
+                return total
+            supervision: list[Task] = []
+            events: list[NewEvent] = []
+            messages: list[Message] = []
+            for task in tasks:
+                level = task.escalation_level + 1
+                if level > len(steps):
+                    task.next_escalation_at = None
+                    continue
+                _level, target, _hours = steps[level - 1]
+                people = []
+                for person in escalation_target_people(task=task, target=target, heads=heads, roles=roles):
+                    if person.pk not in delegates:
+                        delegates[person.pk] = acting_for(person, at=now)
+                    holder = delegates[person.pk]
+                    if holder.pk != task.assignee_id and holder.pk not in {p.pk for p in people}:
+                        people.append(holder)
+                task.escalation_level = level
+                task.next_escalation_at = (calendar.add_working_hours(task.due_at, steps[level][2])
+                                           if level < len(steps) and task.due_at else None)
+                for person in people:
+                    supervision.append(Task(
+                        kind=SUPERVISE, module="work", title=task.title, subject_type="work.task",
+                        subject_id=str(task.pk), url=task.url, assignee=person, parent=task,
+                        priority=max(task.priority, Priority.HIGH), created_at=now, due_at=supervise_due,
+                        escalation_level=level))
+                events.append(NewEvent(verb="task.escalate", subject=task, after={
+                    "level": level, "target": target, "supervisors": [p.pk for p in people]}))
+                department = task.assignee.primary_department if task.assignee else task.assignee_department
+                messages.append(Message(
+                    recipients=people, kind="task_escalated", key=f"task:{task.pk}:escalate:{level}", url=task.url,
+                    urgent=task.priority == Priority.URGENT, department=department,
+                    title=_escalated_title(task, level)))
+                if level == 1:
+                    messages.append(Message(recipients=_recipients(task), kind="task_overdue",
+                                            key=f"task:{task.pk}:overdue", url=task.url,
+                                            title=_overdue_title(task), department=department))
+            Task.objects.bulk_update(tasks, ["escalation_level", "next_escalation_at"], batch_size=BATCH)
+            created = Task.objects.bulk_create(supervision, batch_size=BATCH)
+            for sup in created:
+                sup.url = sup.url or ""
+            events.extend(NewEvent(verb="task.create", subject=sup, after={
+                "kind": SUPERVISE, "assignee": sup.assignee_id, "parent": sup.parent_id, "level": sup.escalation_level,
+                "due_at": sup.due_at}) for sup in created)
+            events_record_many(events, at=now)
+            notify_many(messages, now=now)
+            total += len(events) - len(created)
+        # No early exit on a short batch: a task overdue long enough to owe
+        # several steps (the worker was down) takes them all in this run.
+
+
+def _escalated_title(task: Task, level: int) -> Any:
+    return lambda: str(_("Overdue, please supervise (step %(level)s): %(title)s")) % {
+        "level": level, "title": task.title}
+
+
+def _overdue_title(task: Task) -> Any:
+    return lambda: str(_("Overdue: %(title)s")) % {"title": task.title}
+
+
+DIGEST_HOUR = 8
+
+
+def digest_send(*, now: datetime | None = None) -> int:
+    """The daily digest of open and overdue tasks (KER-5), once a working day
+    after 08:00. The SweepRun row makes it once across all workers."""
+    now = now or timezone.now()
+    calendar = WorkingCalendar.load(at=now, lenient=True)
+    local = now.astimezone(calendar.tz)
+    if local.hour < DIGEST_HOUR or not calendar.is_working_day(local.date()):
+        return 0
+    try:
+        with transaction.atomic():
+            SweepRun.objects.create(name="digest", day=local.date(), at=now)
+    except IntegrityError:
+        return 0
+    rows = (Task.objects.filter(state=TaskState.OPEN, assignee__isnull=False).values("assignee")
+            .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now))))
+    counts = {r["assignee"]: (r["open"], r["overdue"]) for r in rows}
+    people = Person.objects.filter(pk__in=counts, is_active=True)
+    messages = [Message(recipients=[p], kind="digest", key=f"digest:{local.date()}:{p.pk}", url="/work/",
+                        title=_digest_title(*counts[p.pk])) for p in people]
+    with transaction.atomic():
+        return notify_many(messages, now=now)
+
+
+def _digest_title(open_count: int, overdue: int) -> Any:
+    return lambda: str(_("Your tasks today: %(open)s open, %(overdue)s overdue")) % {
+        "open": open_count, "overdue": overdue}
+
+
+def sweep_run(*, now: datetime | None = None) -> dict[str, int]:
+    """Everything periodic, in order. Each part is safe to run concurrently."""
+    now = now or timezone.now()
+    delegated = delegations_apply(now=now)
+    result = {
+        "delegated": delegated["delegated"],
+        "returned": delegated["returned"],
+        "reminders": reminders_send(now=now),
+        "escalations": escalations_run(now=now),
+        "digests": digest_send(now=now),
+        "seals": audit_seal(now=now),
+    }
+    result.update({f"deliveries_{k}": v for k, v in deliveries_send_due(limit=500).items()})
+    return result
+
+
+def overdue_since(task: Task, *, now: datetime) -> timedelta | None:
+    if task.due_at is None or task.due_at >= now:
+        return None
+    return now - task.due_at

@@ -1,0 +1,194 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from xietong.errors import Conflict, DomainError, PermissionDenied
+from xietong.org import actions as org_actions
+from xietong.org.models import Role
+from xietong.policy.actions import parameter_set
+from xietong.work import actions
+from xietong.work.models import Event, Notification, Task, TaskState
+from xietong.work.registry import ACKNOWLEDGE, SUPERVISE
+
+from .conftest import at
+
+
+def test_due_time_skips_the_national_day_holiday(make_task):
+    # 2026-09-30 is the Wednesday before the National Day holiday (10-01..10-07).
+    task = make_task(now=at(2026, 9, 30, 10, 0), due_working_days=2)
+    assert task.due_at.astimezone(at(2026, 1, 1).tzinfo).date().isoformat() == "2026-10-09"
+
+
+def test_due_time_counts_a_make_up_workday(make_task):
+    from xietong.policy.models import CalendarDay
+
+    makeup = CalendarDay.objects.filter(date__year=2026, kind="workday").order_by("date").first()
+    assert makeup is not None and makeup.date.weekday() >= 5  # a weekend day worked (调休)
+    day_before = makeup.date - timedelta(days=1)
+    task = make_task(now=at(day_before.year, day_before.month, day_before.day, 17, 0), due_working_hours=2)
+    # One hour is left on the day before (if it is a working day) and the rest
+    # falls on the make-up Saturday/Sunday, not on Monday.
+    assert task.due_at.astimezone(at(2026, 1, 1).tzinfo).date() in (makeup.date, day_before)
+
+
+def test_due_time_from_a_policy_parameter(make_task):
+    task = make_task(now=at(2026, 11, 16, 9, 0), due_param="work.urge_min_interval_hours")
+    assert task.due_at == at(2026, 11, 16, 13, 0)
+
+
+def test_reminder_is_set_the_lead_time_before_due(make_task):
+    task = make_task(now=at(2026, 11, 16, 9, 0), due_working_days=1)  # due Tue 09:00
+    # 4 working hours before Tuesday 09:00 is Monday 14:00 (18:00 minus 4 hours).
+    assert task.remind_at == at(2026, 11, 16, 14, 0)
+    late = make_task(now=at(2026, 11, 16, 9, 0), due_working_hours=7)  # due Mon 17:30
+    # 4 working hours before 17:30 crosses lunch: 17:30-13:30 is 4 hours exactly.
+    assert late.remind_at == at(2026, 11, 16, 13, 30)
+    earlier = make_task(now=at(2026, 11, 16, 9, 0), due_working_hours=6.5)  # due Mon 17:00
+    assert earlier.remind_at == at(2026, 11, 16, 11, 30)  # 3h30 after lunch, 30 min before it
+    assert task.next_escalation_at == task.due_at
+
+
+def test_a_year_without_calendar_counts_weekdays_and_says_so(make_task):
+    task = make_task(now=at(2026, 12, 31, 17, 0), due_working_days=1)
+    assert task.due_at == at(2027, 1, 1, 17, 0)  # Friday, a weekday: no 2027 data yet
+    assert "2027" in Event.objects.get(subject_type="work.task", subject_id=str(task.pk), seq=1).note
+
+
+def test_creation_notifies_the_assignee_and_records_an_event(make_task, company):
+    task = make_task()
+    assert Notification.objects.filter(recipient=company.employee, kind="task_assigned").count() == 1
+    event = Event.objects.get(subject_type="work.task", subject_id=str(task.pk))
+    assert event.verb == "task.create" and event.after["assignee"] == company.employee.pk
+
+
+def test_a_task_for_someone_away_goes_to_their_delegate(make_task, company):
+    now = timezone.now()
+    org_actions.delegation_create(actor=company.employee, principal=company.employee, delegate=company.sales_head,
+                                  starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=2))
+    task = make_task(requester=company.tech_head, actor=company.tech_head)
+    assert task.assignee == company.sales_head and task.delegated_from == company.employee
+    assert "delegated" in Event.objects.get(subject_type="work.task", subject_id=str(task.pk)).note
+
+
+def test_delegation_start_and_end_move_open_tasks_and_record_it(make_task, company):
+    task = make_task(requester=company.tech_head, actor=company.tech_head)
+    now = timezone.now()
+    delegation = org_actions.delegation_create(
+        actor=company.employee, principal=company.employee, delegate=company.sales_head,
+        starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(days=1))
+    assert actions.delegations_apply() == {"delegated": 1, "returned": 0}
+    task.refresh_from_db()
+    assert (task.assignee, task.delegated_from) == (company.sales_head, company.employee)
+    assert actions.delegations_apply() == {"delegated": 0, "returned": 0}  # idempotent
+    org_actions.delegation_cancel(actor=company.employee, delegation=delegation)
+    assert actions.delegations_apply() == {"delegated": 0, "returned": 1}
+    task.refresh_from_db()
+    assert (task.assignee, task.delegated_from) == (company.employee, None)
+    verbs = list(Event.objects.filter(subject_type="work.task", subject_id=str(task.pk)).values_list("verb", flat=True))
+    assert verbs == ["task.create", "task.delegate", "task.return"]
+
+
+def test_the_delegate_completes_on_behalf_of_the_principal(make_task, company):
+    now = timezone.now()
+    org_actions.delegation_create(actor=company.employee, principal=company.employee, delegate=company.sales_head,
+                                  starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=2))
+    task = make_task(requester=company.tech_head, actor=company.tech_head)
+    actions.task_complete(actor=company.sales_head, task=task)
+    event = Event.objects.get(subject_type="work.task", subject_id=str(task.pk), verb="task.complete")
+    assert event.actor_id == company.sales_head.pk and event.on_behalf_of_id == company.employee.pk
+
+
+def test_a_role_task_is_claimed_by_exactly_one_holder(make_task, company):
+    org_actions.role_grant(actor=company.admin, person=company.engineer, role=Role.COORDINATOR,
+                           department=company.tech)
+    org_actions.role_grant(actor=company.admin, person=company.rd1_lead, role=Role.COORDINATOR,
+                           department=company.tech)
+    task = make_task(role=Role.COORDINATOR, department=company.tech)
+    assert task.assignee is None
+    actions.task_claim(actor=company.engineer, task=task)
+    with pytest.raises(Conflict):
+        actions.task_claim(actor=company.rd1_lead, task=task)
+    with pytest.raises(PermissionDenied):
+        actions.task_claim(actor=company.employee, task=Task.objects.get(pk=task.pk))
+
+
+def test_someone_else_cannot_complete_my_task(make_task, company):
+    task = make_task()
+    with pytest.raises(PermissionDenied):
+        actions.task_complete(actor=company.engineer, task=task)
+    assert Task.objects.get(pk=task.pk).state == TaskState.OPEN
+
+
+def test_completing_twice_is_a_clear_conflict(make_task, company):
+    task = make_task()
+    actions.task_complete(actor=company.employee, task=task)
+    with pytest.raises(Conflict):
+        actions.task_complete(actor=company.employee, task=task)
+
+
+def test_an_outcome_outside_the_kind_is_refused(make_task, company):
+    task = make_task()
+    with pytest.raises(DomainError) as error:
+        actions.task_complete(actor=company.employee, task=task, outcome="approved")
+    assert error.value.code == "bad_outcome"
+    assert Task.objects.get(pk=task.pk).state == TaskState.OPEN
+
+
+def test_completion_closes_supervision_and_tells_the_requester(make_task, company):
+    task = make_task(due_at=timezone.now() - timedelta(hours=1))
+    from xietong.work.sweep import escalations_run
+
+    assert escalations_run() == 1
+    supervision = Task.objects.get(parent=task, kind=SUPERVISE)
+    actions.task_complete(actor=company.employee, task=task)
+    supervision.refresh_from_db()
+    assert (supervision.state, supervision.outcome) == (TaskState.DONE, "resolved")
+    assert Notification.objects.filter(recipient=company.sales_head, kind="task_done").exists()
+
+
+def test_urging_is_rate_limited_and_recorded(make_task, company):
+    task = make_task()
+    actions.task_urge(actor=company.sales_head, task=task, note="请尽快")
+    with pytest.raises(DomainError) as error:
+        actions.task_urge(actor=company.sales_head, task=task)
+    assert error.value.code == "urge_too_soon"
+    task.refresh_from_db()
+    assert task.urge_count == 1
+    assert Notification.objects.filter(recipient=company.employee, kind="task_urged").count() == 1
+    assert Event.objects.filter(subject_id=str(task.pk), verb="task.urge").count() == 1
+    # After the interval it may be urged again.
+    Task.objects.filter(pk=task.pk).update(urged_at=timezone.now() - timedelta(hours=5))
+    actions.task_urge(actor=company.sales_head, task=task)
+    assert Task.objects.get(pk=task.pk).urge_count == 2
+
+
+def test_urge_interval_follows_policy(make_task, company):
+    parameter_set(actor=company.admin, key="work.urge_min_interval_hours", raw_value="0", reason="试行",
+                  effective_from=timezone.now())
+    task = make_task()
+    actions.task_urge(actor=company.sales_head, task=task)
+    actions.task_urge(actor=company.sales_head, task=task)
+    assert Task.objects.get(pk=task.pk).urge_count == 2
+
+
+def test_a_stranger_cannot_urge(make_task, company):
+    task = make_task()
+    with pytest.raises(PermissionDenied):
+        actions.task_urge(actor=company.engineer, task=task)
+
+
+def test_bulk_completion_only_takes_kinds_that_allow_it(make_task, company):
+    notices = [make_task(kind=ACKNOWLEDGE) for _ in range(3)]
+    todo = make_task()
+    done, problems = actions.tasks_complete_bulk(actor=company.employee, ids=[t.pk for t in notices] + [todo.pk])
+    assert done == 3 and len(problems) == 1
+    assert Task.objects.get(pk=todo.pk).state == TaskState.OPEN
+
+
+def test_cancel_needs_the_creator(make_task, company):
+    task = make_task()
+    with pytest.raises(PermissionDenied):
+        actions.task_cancel(actor=company.employee, task=task, reason="不需要")
+    actions.task_cancel(actor=company.sales_head, task=task, reason="不需要")
+    assert Task.objects.get(pk=task.pk).state == TaskState.CANCELLED

@@ -1,0 +1,310 @@
+"""The inbox, task pages, notifications, preferences, robots, and the
+comments / attachments / history of any record (KER-2, 4, 5, 6)."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from xietong.errors import DomainError
+from xietong.org.models import Department, Person, Role
+from xietong.org.permissions import can_manage_org
+from xietong.org.queries import has_role
+from xietong.web.shortcuts import forbidden, member_required, show_error
+
+from . import actions, discussion, notify
+from .audit import history_for
+from .models import Attachment, Channel, Notification, Preference, RobotChannel
+from .permissions import get_task_for_user
+from .queries import BOXES, InboxFilter
+from .queries import inbox as inbox_query
+from .queries import notifications as notification_query
+from .registry import KINDS, MODULES, SUPERVISE, outcome_label, subject_visible
+
+PAGE_SIZE = 25
+
+
+def _me(request: HttpRequest) -> Person:
+    return request.user  # type: ignore[return-value]
+
+
+def _filter_from(request: HttpRequest) -> InboxFilter:
+    box = request.GET.get("box", "todo")
+    return InboxFilter(box=box if box in BOXES else "todo", module=request.GET.get("module", "")[:24],
+                       kind=request.GET.get("kind", "")[:48], overdue=request.GET.get("overdue") == "1")
+
+
+@member_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    me, f = _me(request), _filter_from(request)
+    page = Paginator(inbox_query(me, f), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "f": f, "page": page, "now": timezone.now(), "modules": MODULES.items(),
+        "kinds": [(k.key, k.label) for k in KINDS.values()], "bulk_kinds": {k for k, v in KINDS.items() if v.bulk},
+        "boxes": [("todo", _("To do")), ("done", _("Done")), ("started", _("Started by me")), ("cc", _("CC'd to me"))],
+    }
+    template = "work/inbox.html#results" if request.htmx else "work/inbox.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@member_required
+@require_POST
+def bulk_complete(request: HttpRequest) -> HttpResponse:
+    ids = [int(x) for x in request.POST.getlist("task") if x.isdigit()]
+    if not ids:
+        messages.error(request, _("Select at least one task."))
+        return redirect("work:inbox")
+    done, problems = actions.tasks_complete_bulk(actor=_me(request), ids=ids)
+    if done:
+        messages.success(request, _("%(n)s task(s) completed.") % {"n": done})
+    for problem in problems[:10]:
+        messages.error(request, problem)
+    return redirect("work:inbox")
+
+
+@member_required
+def task(request: HttpRequest, pk: int) -> HttpResponse:
+    me = _me(request)
+    item, access = get_task_for_user(me, pk)
+    now = timezone.now()
+    spec = KINDS.get(item.kind)
+    return render(request, "work/task.html", {
+        "task": item, "access": access, "kind": spec, "now": now,
+        "outcome": outcome_label(item.kind, item.outcome) if item.outcome else "",
+        "outcomes": spec.outcomes if spec else (),
+        "supervision": item.children.filter(kind=SUPERVISE).select_related("assignee").order_by("pk"),
+        "urge_wait": actions.urge_wait(item, now=now) if access.can_urge else None,
+        "history": history_for(item), "subject": ("work.task", str(item.pk)),
+        "comments": discussion.comments_for(item), "attachments": discussion.attachments_for(item),
+        "is_supervision": item.kind == SUPERVISE,
+    })
+
+
+def _task_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    me = _me(request)
+    item, _access = get_task_for_user(me, pk)
+    try:
+        if verb == "claim":
+            actions.task_claim(actor=me, task=item)
+            messages.success(request, _("The task is yours."))
+        elif verb == "complete":
+            actions.task_complete(actor=me, task=item, outcome=request.POST.get("outcome", ""),
+                                  note=request.POST.get("note", "")[:2000])
+            messages.success(request, _("Task completed."))
+        elif verb == "urge":
+            actions.task_urge(actor=me, task=item, note=request.POST.get("note", "")[:500])
+            messages.success(request, _("Urged. The assignee has been notified."))
+        elif verb == "cancel":
+            reason = request.POST.get("reason", "").strip()
+            if not reason:
+                raise DomainError(_("Give a reason for cancelling."), code="reason_required")
+            actions.task_cancel(actor=me, task=item, reason=reason[:500])
+            messages.success(request, _("Task cancelled."))
+    except DomainError as error:
+        show_error(request, error)
+    return redirect("work:task", pk=pk)
+
+
+@member_required
+@require_POST
+def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    return _task_action(request, pk, "claim")
+
+
+@member_required
+@require_POST
+def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _task_action(request, pk, "complete")
+
+
+@member_required
+@require_POST
+def task_urge(request: HttpRequest, pk: int) -> HttpResponse:
+    return _task_action(request, pk, "urge")
+
+
+@member_required
+@require_POST
+def task_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _task_action(request, pk, "cancel")
+
+
+# --- any record: comments, attachments, history ---------------------------------
+
+def _back(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("work:inbox")
+
+
+@member_required
+@require_POST
+def comment_add(request: HttpRequest, subject_type: str, subject_id: str) -> HttpResponse:
+    if not subject_visible(_me(request), subject_type, subject_id):
+        raise Http404
+    try:
+        discussion.comment_add(actor=_me(request), subject=(subject_type, subject_id),
+                               body=request.POST.get("body", ""))
+    except DomainError as error:
+        show_error(request, error)
+    return _back(request)
+
+
+@member_required
+@require_POST
+def attachment_add(request: HttpRequest, subject_type: str, subject_id: str) -> HttpResponse:
+    if not subject_visible(_me(request), subject_type, subject_id):
+        raise Http404
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise DomainError(_("Choose a file."), code="file_required")
+        discussion.attachment_add(actor=_me(request), subject=(subject_type, subject_id), upload=upload)
+        messages.success(request, _("File attached."))
+    except DomainError as error:
+        show_error(request, error)
+    return _back(request)
+
+
+def _attachment_for_user(request: HttpRequest, pk: int) -> Attachment:
+    item = get_object_or_404(Attachment, pk=pk, removed_at__isnull=True)
+    if not subject_visible(_me(request), item.subject_type, item.subject_id):
+        raise Http404
+    return item
+
+
+@member_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    item = _attachment_for_user(request, pk)
+    response = FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name,
+                            content_type=item.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@member_required
+@require_POST
+def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _attachment_for_user(request, pk)
+    try:
+        discussion.attachment_remove(actor=_me(request), attachment=item)
+        messages.success(request, _("File removed."))
+    except DomainError as error:
+        show_error(request, error)
+    return _back(request)
+
+
+@member_required
+def record_history(request: HttpRequest, subject_type: str, subject_id: str) -> HttpResponse:
+    """The audit history of any record the viewer may see (KER-4)."""
+    me = _me(request)
+    if not (subject_visible(me, subject_type, subject_id) or has_role(me, Role.AUDITOR)):
+        raise Http404
+    return render(request, "work/history.html", {
+        "history": history_for((subject_type, subject_id)), "subject_type": subject_type, "subject_id": subject_id})
+
+
+# --- notifications -----------------------------------------------------------------
+
+@member_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = Paginator(notification_query(_me(request)), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "work/notifications.html", {"page": page})
+
+
+@member_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Notification, pk=pk, recipient=_me(request))
+    if item.read_at is None:
+        Notification.objects.filter(pk=item.pk, read_at__isnull=True).update(read_at=timezone.now())
+    if item.url and url_has_allowed_host_and_scheme(item.url, allowed_hosts={request.get_host()}):
+        return redirect(item.url)
+    return redirect("work:notifications")
+
+
+@member_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    n = notify.notifications_mark_read(person=_me(request))
+    messages.success(request, _("%(n)s notification(s) marked as read.") % {"n": n})
+    return redirect("work:notifications")
+
+
+@member_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    kinds = list(notify.NOTIFICATION_KINDS.values())
+    channels = [(notify.INAPP, _("In the app")), (Channel.EMAIL.value, _("E-mail")), (Channel.SMS.value, _("SMS"))]
+    if request.method == "POST":
+        for kind in kinds:
+            for channel, _label in channels:
+                notify.preference_set(person=me, kind=kind.key, channel=channel,
+                                      enabled=request.POST.get(f"{kind.key}:{channel}") == "on")
+        messages.success(request, _("Preferences saved."))
+        return redirect("work:preferences")
+    chosen: dict[str, set[str]] = {k.key: set(k.defaults) for k in kinds}
+    for kind, channel, enabled in Preference.objects.filter(person=me).values_list("kind", "channel", "enabled"):
+        if kind in chosen:
+            (chosen[kind].add if enabled else chosen[kind].discard)(channel)
+    rows = [(k, [(c, f"{k.key}:{c}", c in chosen[k.key]) for c, _label in channels]) for k in kinds]
+    return render(request, "work/preferences.html", {"rows": rows, "channels": channels})
+
+
+# --- administration -----------------------------------------------------------
+
+@member_required
+def robots(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    if not can_manage_org(me):
+        return forbidden(request)
+    if request.method == "POST":
+        department = None
+        if request.POST.get("department", "").isdigit():
+            department = Department.objects.filter(pk=int(request.POST["department"])).first()
+        try:
+            notify.robot_create(actor=me, kind=request.POST.get("kind", ""), name=request.POST.get("name", ""),
+                                url=request.POST.get("url", "").strip(), secret=request.POST.get("secret", "").strip(),
+                                department=department)
+            messages.success(request, _("Robot added."))
+            return redirect("work:robots")
+        except DomainError as error:
+            show_error(request, error)
+    return render(request, "work/robots.html", {
+        "robots": RobotChannel.objects.select_related("department").order_by("pk"),
+        "kinds": [(c.value, c.label) for c in Channel if c not in (Channel.EMAIL, Channel.SMS)],
+        "departments": Department.objects.filter(is_active=True).order_by("path"),
+    })
+
+
+@member_required
+@require_POST
+def robot_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    me = _me(request)
+    if not can_manage_org(me):
+        return forbidden(request)
+    robot = get_object_or_404(RobotChannel, pk=pk)
+    notify.robot_set_active(actor=me, robot=robot, active=not robot.active)
+    return redirect("work:robots")
+
+
+@member_required
+@require_POST
+def sweep_now(request: HttpRequest) -> HttpResponse:
+    """Run the sweep in this request (administrators; the demo's button)."""
+    me = _me(request)
+    if not (can_manage_org(me) or has_role(me, Role.COORDINATION_OFFICE)):
+        return forbidden(request)
+    from .sweep import sweep_run
+
+    result = sweep_run()
+    messages.success(request, _("Sweep done: %(r)s reminder(s), %(e)s escalation step(s).")
+                     % {"r": result["reminders"], "e": result["escalations"]})
+    return redirect("work:inbox")
+
+
+
