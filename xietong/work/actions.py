@@ -192,7 +192,8 @@ def _snapshot(task: Task) -> dict[str, Any]:
 
 
 def _reload_open(task: Task) -> Task:
-    fresh = Task.objects.select_for_update().select_related("assignee", "assignee_department").get(pk=task.pk)
+    fresh = Task.objects.select_for_update(of=("self",)).select_related("assignee", "assignee_department").get(
+        pk=task.pk)
     if fresh.state != TaskState.OPEN:
         raise Conflict(_("This task is already closed."), code="task_closed")
     return fresh

@@ -111,7 +111,8 @@ def notify_many(messages: Iterable[Message], *, now: datetime | None = None) -> 
     matters go on every personal channel the person has, whatever their
     preferences (seed 000 §7: urgent by phone). Returns rows written."""
     now = now or timezone.now()
-    messages = [m for m in messages if any(p is not None and p.is_active for p in m.recipients)]
+    messages = [m for m in messages if any(p is not None and p.is_active for p in m.recipients)
+                or m.urgent or NOTIFICATION_KINDS[m.kind].robots]
     if not messages:
         return 0
     wanted_by_kind: dict[str, dict[int, set[str]]] = {}

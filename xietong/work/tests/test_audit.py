@@ -51,3 +51,98 @@ def test_two_events_cannot_hold_the_same_position_in_a_chain(company):
                              prev_hash="", hash="f" * 64)
     second = event_record(actor=company.admin, verb="x.test", subject=("test.thing", "1"))
     assert (second.seq, second.prev_hash) == (2, first.hash)
+
+
+# --- seals: what a per-subject chain alone cannot see -------------------------
+
+@pytest.fixture
+def sealed(chain):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from xietong.work.audit import audit_seal
+
+    assert audit_seal(now=timezone.now() + timedelta(hours=1)) >= 1
+    assert list(audit_verify()) == []
+    return chain
+
+
+def test_the_newest_event_of_a_chain_deleted_is_caught_by_the_seal(sealed):
+    last = sealed.last()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM work_event WHERE id = %s", [last.pk])
+    (broken,) = list(audit_verify())
+    assert "1 event(s) deleted" in broken.reason and broken.first_id <= last.pk <= broken.last_id
+
+
+def test_a_whole_chain_deleted_is_caught_by_the_seal(sealed):
+    ids = [e.pk for e in sealed]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM work_event WHERE id IN ({','.join(['%s'] * len(ids))})", ids)
+    breaks = list(audit_verify())
+    assert breaks and f"{len(ids)} event(s) deleted" in breaks[0].reason
+
+
+def test_an_inserted_event_is_caught(chain):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from xietong.work.audit import audit_seal
+
+    # A hole in the ids (a rolled-back transaction leaves one on PostgreSQL).
+    hole = event_record(actor=None, verb="x.rolled_back", subject=("test.hole", "1"))
+    event_record(actor=None, verb="x.after", subject=("test.after", "1"))
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM work_event WHERE id = %s", [hole.pk])
+    audit_seal(now=timezone.now() + timedelta(hours=1))
+    assert list(audit_verify()) == []
+    # A forged event, with a self-consistent chain of its own, put into the hole.
+    forged = event_record(actor=None, verb="x.forged", subject=("test.forged", "1"))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE work_event SET id = %s WHERE id = %s", [hole.pk, forged.pk])
+    (broken,) = list(audit_verify())
+    assert "1 event(s) inserted" in broken.reason
+
+
+def test_two_events_swapped_are_caught(chain):
+    a, b = chain[1], chain[2]
+    Event.objects.filter(pk=a.pk).update(seq=1000)
+    Event.objects.filter(pk=b.pk).update(seq=a.seq)
+    Event.objects.filter(pk=a.pk).update(seq=b.seq)
+    (broken,) = list(audit_verify())
+    assert broken.seq == a.seq and broken.reason in ("link to the previous event does not match",
+                                                      "content was edited")
+
+
+def test_a_seal_edited_is_caught(sealed):
+    from xietong.work.models import Seal
+
+    Seal.objects.filter(seq=1).update(digest="0" * 64)
+    assert any("seal" in str(b) for b in audit_verify())
+
+
+def test_two_sealers_at_once_write_one_seal(chain):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from xietong.work.audit import audit_seal
+    from xietong.work.models import Seal
+
+    later = timezone.now() + timedelta(hours=1)
+    assert audit_seal(now=later) == 1
+    assert audit_seal(now=later) == 0
+    assert Seal.objects.count() == 1
+
+
+def test_the_command_reports_breaks_and_fails(chain, capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("audit", "verify")
+    assert "intact" in capsys.readouterr().out
+    Event.objects.filter(pk=chain[1].pk).update(note="改")
+    with pytest.raises(CommandError):
+        call_command("audit", "verify")
+    assert f"org.department#{chain[1].subject_id} event {chain[1].seq}: content was edited" in capsys.readouterr().out
