@@ -1,0 +1,279 @@
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from xietong.accounts.actions import token_create
+from xietong.testing import NAV_QUERIES
+from xietong.work.models import Attachment, Comment, Notification, Task, TaskState
+from xietong.work.registry import ACKNOWLEDGE, SUPERVISE
+from xietong.work.sweep import escalations_run
+
+
+@pytest.fixture
+def as_(client):
+    def sign_in(person):
+        client.force_login(person)
+        return client
+    return sign_in
+
+
+PAGES = ["/work/", "/work/?box=done", "/work/?box=started", "/work/?box=cc", "/work/notifications/",
+         "/work/preferences/"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_an_outsider_is_refused(company, as_, url):
+    assert as_(company.outsider).get(url).status_code == 403
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_signed_out_goes_to_sign_in(company, client, url):
+    response = client.get(url)
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_the_inbox_lists_overdue_first_then_by_due(make_task, company, as_):
+    now = timezone.now()
+    later = make_task(title="later", due_at=now + timedelta(days=3))
+    late = make_task(title="late", due_at=now - timedelta(hours=2))
+    soon = make_task(title="soon", due_at=now + timedelta(hours=1))
+    html = as_(company.employee).get("/work/").content.decode()
+    assert html.index("late") < html.index("soon") < html.index("later")
+    assert f'data-testid="count-todo" title="Open tasks">3<' in html
+    assert 'data-testid="count-overdue" title="Overdue">1<' in html
+    assert {later.pk, soon.pk, late.pk} == set(Task.objects.filter(assignee=company.employee).values_list("pk",
+                                                                                                        flat=True))
+
+
+def test_the_inbox_is_a_fixed_number_of_queries(make_task, company, as_, django_assert_max_num_queries):
+    for _ in range(3):
+        make_task(due_at=timezone.now() + timedelta(days=1))
+    client = as_(company.employee)
+    with django_assert_max_num_queries(8 + NAV_QUERIES) as few:
+        client.get("/work/")
+    for _ in range(30):
+        make_task(due_at=timezone.now() + timedelta(days=1))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/work/").status_code == 200
+
+
+@pytest.mark.parametrize("box", ["done", "started", "cc"])
+def test_every_box_is_a_fixed_number_of_queries(make_task, company, as_, box, django_assert_max_num_queries):
+    def fill(n):
+        for _ in range(n):
+            task = make_task(requester=company.employee, actor=company.employee, assignee=company.sales_head,
+                             cc=[company.employee], kind=ACKNOWLEDGE)
+            from xietong.work.actions import task_complete
+
+            task_complete(actor=company.sales_head, task=task)
+
+    fill(2)
+    client = as_(company.employee if box != "done" else company.sales_head)
+    with django_assert_max_num_queries(8 + NAV_QUERIES) as few:
+        client.get(f"/work/?box={box}")
+    fill(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(f"/work/?box={box}").status_code == 200
+
+
+def test_filters_and_htmx_partial(make_task, company, as_):
+    make_task(title="notice", kind=ACKNOWLEDGE)
+    make_task(title="todo-item")
+    response = as_(company.employee).get("/work/?kind=work.acknowledge", headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert "notice" in html and "todo-item" not in html and "<html" not in html
+
+
+def test_role_tasks_show_to_every_holder(make_task, company, as_):
+    from xietong.org.actions import role_grant
+    from xietong.org.models import Role
+
+    role_grant(actor=company.admin, person=company.engineer, role=Role.COORDINATOR, department=company.tech)
+    make_task(title="for-coordinators", role=Role.COORDINATOR, department=company.tech)
+    assert "for-coordinators" in as_(company.engineer).get("/work/").content.decode()
+    assert "for-coordinators" not in as_(company.rd1_lead).get("/work/").content.decode()
+
+
+def test_bulk_complete_from_the_inbox(make_task, company, as_):
+    notices = [make_task(kind=ACKNOWLEDGE) for _ in range(2)]
+    response = as_(company.employee).post("/work/bulk-complete/", {"task": [t.pk for t in notices]})
+    assert response.status_code == 302
+    assert Task.objects.filter(pk__in=[t.pk for t in notices], state=TaskState.DONE).count() == 2
+
+
+def test_a_stranger_gets_404_on_a_task(make_task, company, as_):
+    task = make_task()
+    assert as_(company.engineer).get(f"/work/tasks/{task.pk}/").status_code == 404
+    assert as_(company.engineer).post(f"/work/tasks/{task.pk}/complete/").status_code == 404
+    assert as_(company.outsider).get(f"/work/tasks/{task.pk}/").status_code == 403
+
+
+def test_the_assignee_completes_from_the_task_page(make_task, company, as_):
+    task = make_task()
+    client = as_(company.employee)
+    page = client.get(f"/work/tasks/{task.pk}/").content.decode()
+    assert 'data-testid="complete"' in page and 'data-testid="urge"' not in page
+    client.post(f"/work/tasks/{task.pk}/complete/", {"note": "已完成"})
+    task.refresh_from_db()
+    assert task.state == TaskState.DONE and task.outcome_note == "已完成"
+    assert "task.complete" in client.get(f"/work/tasks/{task.pk}/").content.decode()  # the history
+
+
+def test_the_head_supervises_and_urges_from_the_supervision_task(make_task, company, as_):
+    task = make_task(due_at=timezone.now() - timedelta(hours=1))
+    escalations_run()
+    supervision = Task.objects.get(parent=task, kind=SUPERVISE)
+    client = as_(company.sales_head)
+    assert task.title in client.get(f"/work/tasks/{supervision.pk}/").content.decode()
+    page = client.get(f"/work/tasks/{task.pk}/").content.decode()
+    assert 'data-testid="urge"' in page
+    client.post(f"/work/tasks/{task.pk}/urge/", {"note": "今天务必提交"})
+    assert Notification.objects.filter(recipient=company.employee, kind="task_urged").exists()
+    # A second urge at once is refused with a message, and changes nothing.
+    response = client.post(f"/work/tasks/{task.pk}/urge/", follow=True)
+    assert "urged recently" in response.content.decode()
+    assert Task.objects.get(pk=task.pk).urge_count == 1
+
+
+def test_comments_mention_and_notify(make_task, company, as_):
+    task = make_task()
+    as_(company.employee).post(f"/work/records/work.task/{task.pk}/comments/",
+                               {"body": "@陈静 请看一下 @zhengkai", "next": f"/work/tasks/{task.pk}/"})
+    comment = Comment.objects.get()
+    # The sales head sees the task (requester); the engineer does not and is not told.
+    assert list(comment.mentions.all()) == [company.sales_head]
+    assert Notification.objects.filter(recipient=company.sales_head, kind="mention").count() == 1
+    assert not Notification.objects.filter(recipient=company.engineer, kind="mention").exists()
+
+
+def test_a_stranger_cannot_comment_or_see_history(make_task, company, as_):
+    task = make_task()
+    client = as_(company.engineer)
+    assert client.post(f"/work/records/work.task/{task.pk}/comments/", {"body": "x"}).status_code == 404
+    assert client.get(f"/work/records/work.task/{task.pk}/history/").status_code == 404
+    assert client.get("/work/records/unknown.thing/1/history/").status_code == 404
+    assert not Comment.objects.exists()
+
+
+def test_the_auditor_sees_any_history(make_task, company, as_):
+    task = make_task()
+    assert as_(company.auditor).get(f"/work/records/work.task/{task.pk}/history/").status_code == 200
+
+
+def test_attachments_upload_download_and_access(make_task, company, as_, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    task = make_task()
+    client = as_(company.employee)
+    client.post(f"/work/records/work.task/{task.pk}/attachments/",
+                {"file": SimpleUploadedFile("../../报价.txt", b"hello"), "next": f"/work/tasks/{task.pk}/"})
+    attachment = Attachment.objects.get()
+    assert attachment.name == "报价.txt" and attachment.size == 5
+    response = client.get(f"/work/attachments/{attachment.pk}/")
+    assert b"".join(response.streaming_content) == b"hello"
+    assert "attachment" in response["Content-Disposition"]
+    assert as_(company.engineer).get(f"/work/attachments/{attachment.pk}/").status_code == 404
+
+
+def test_an_oversized_attachment_is_refused(make_task, company, as_, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.XIETONG_MAX_UPLOAD_BYTES = 4
+    task = make_task()
+    response = as_(company.employee).post(f"/work/records/work.task/{task.pk}/attachments/",
+                                          {"file": SimpleUploadedFile("a.txt", b"hello")}, follow=True)
+    assert "larger than" in response.content.decode()
+    assert not Attachment.objects.exists()
+
+
+def test_notifications_open_marks_read(make_task, company, as_):
+    task = make_task()
+    note = Notification.objects.get(recipient=company.employee)
+    client = as_(company.employee)
+    response = client.get(f"/work/notifications/{note.pk}/")
+    assert response.status_code == 302 and response.url == f"/work/tasks/{task.pk}/"
+    assert Notification.objects.get(pk=note.pk).read_at is not None
+    assert as_(company.engineer).get(f"/work/notifications/{note.pk}/").status_code == 404
+
+
+def test_preferences_are_saved(company, as_):
+    as_(company.employee).post("/work/preferences/", {"task_assigned:inapp": "on"})
+    from xietong.work.notify import preferences_for
+
+    assert preferences_for([company.employee], "task_assigned")[company.employee.pk] == {"inapp"}
+
+
+def test_only_admins_manage_robots_and_sweep(company, as_):
+    assert as_(company.employee).get("/work/robots/").status_code == 403
+    assert as_(company.employee).post("/work/sweep/").status_code == 403
+    client = as_(company.admin)
+    client.post("/work/robots/", {"kind": "webhook", "name": "hook", "url": "ftp://x"})
+    from xietong.work.models import RobotChannel
+
+    assert not RobotChannel.objects.exists()
+    client.post("/work/robots/", {"kind": "webhook", "name": "hook", "url": "https://example.com/h",
+                                  "secret": "TopSecret-123"})
+    assert RobotChannel.objects.get().secret == "TopSecret-123"
+    page = client.get("/work/robots/").content.decode()
+    assert "hook" in page and "TopSecret-123" not in page
+    assert client.post("/work/sweep/").status_code == 302
+
+
+# --- API ----------------------------------------------------------------------------
+
+@pytest.fixture
+def api(client):
+    tokens: dict[int, str] = {}
+
+    def call(person, method="get", path="/tasks", **kw):
+        if person.pk not in tokens:
+            tokens[person.pk] = token_create(actor=person, name="t")[1]
+        raw = tokens[person.pk]
+        return getattr(client, method)(f"/api/v1{path}", headers={"Authorization": f"Bearer {raw}"},
+                                       content_type="application/json", **kw)
+    return call
+
+
+def test_api_inbox_counts_and_complete(make_task, company, api):
+    task = make_task(due_at=timezone.now() - timedelta(hours=1))
+    body = api(company.employee).json()
+    assert body["count"] == 1 and body["items"][0]["overdue"] is True
+    assert api(company.employee, path="/tasks/counts").json() == {"todo": 1, "overdue": 1, "unread": 1}
+    done = api(company.employee, "post", f"/tasks/{task.pk}/complete", data={"note": "ok"})
+    assert done.json()["state"] == "done"
+    again = api(company.employee, "post", f"/tasks/{task.pk}/complete", data={})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "task_closed"
+
+
+def test_api_refuses_strangers_and_outsiders(make_task, company, api):
+    task = make_task()
+    assert api(company.engineer, path=f"/tasks/{task.pk}").status_code == 404
+    assert api(company.engineer, "post", f"/tasks/{task.pk}/urge", data={}).status_code == 404
+    assert api(company.outsider).status_code == 403
+    assert api(company.engineer, path="/records/work.task/%d/comments" % task.pk).status_code == 404
+
+
+def test_api_list_is_a_fixed_number_of_queries(make_task, company, api, django_assert_max_num_queries):
+    make_task()
+    api(company.employee)
+    with django_assert_max_num_queries(8) as few:
+        api(company.employee)
+    for _ in range(20):
+        make_task()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert api(company.employee).json()["count"] == 21
+
+
+def test_api_urge_limit_is_a_clear_error(make_task, company, api):
+    task = make_task()
+    assert api(company.sales_head, "post", f"/tasks/{task.pk}/urge", data={"note": "快"}).status_code == 200
+    second = api(company.sales_head, "post", f"/tasks/{task.pk}/urge", data={})
+    assert second.status_code == 400 and second.json()["error"]["code"] == "urge_too_soon"
+
+
+def test_api_comments_and_history(make_task, company, api):
+    task = make_task()
+    created = api(company.employee, "post", f"/records/work.task/{task.pk}/comments", data={"body": "收到"})
+    assert created.status_code == 201 and created.json()["body"] == "收到"
+    history = api(company.employee, path=f"/records/work.task/{task.pk}/history").json()
+    assert [e["verb"] for e in history] == ["task.create", "comment.add"]
