@@ -134,7 +134,7 @@ def task_create(
     people = list({p.pk: p for p in cc}.values())
     TaskCc.objects.bulk_create([TaskCc(task=task, person=p, created_at=now) for p in people])
     notes = []
-    if delegated_from:
+    if delegated_from and holder:
         notes.append(f"delegated: {holder.name} acts for {delegated_from.name}")
     if calendar.assumed_years:
         notes.append(f"calendar not entered for {sorted(calendar.assumed_years)}: counted Monday–Friday")
@@ -358,18 +358,24 @@ def delegations_apply(*, now: datetime | None = None) -> dict[str, int]:
     held = Task.objects.filter(state=TaskState.OPEN, delegated_from__isnull=False).select_related(
         "delegated_from", "assignee")
     for task in held:
-        holder = acting_for(task.delegated_from, at=now)
+        principal = task.delegated_from
+        if principal is None:  # pragma: no cover — filtered above
+            continue
+        holder = acting_for(principal, at=now)
         if holder.pk != task.assignee_id:
             moved["returned" if holder.pk == task.delegated_from_id else "delegated"] += _move(
-                task=task, to=holder, principal=task.delegated_from, now=now)
+                task=task, to=holder, principal=principal, now=now)
     # Starts: open tasks of people with a live delegation.
     principals = Delegation.objects.filter(cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now).values(
         "principal_id")
     for task in Task.objects.filter(state=TaskState.OPEN, assignee_id__in=principals,
                                     delegated_from__isnull=True).select_related("assignee"):
-        holder = acting_for(task.assignee, at=now)
-        if holder.pk != task.assignee_id:
-            moved["delegated"] += _move(task=task, to=holder, principal=task.assignee, now=now)
+        assignee = task.assignee
+        if assignee is None:  # pragma: no cover — filtered above
+            continue
+        holder = acting_for(assignee, at=now)
+        if holder.pk != assignee.pk:
+            moved["delegated"] += _move(task=task, to=holder, principal=assignee, now=now)
     return moved
 
 

@@ -64,20 +64,20 @@ def task_counts(request: HttpRequest) -> Any:
 
 
 @router.get("/tasks/{task_id}", response=TaskOut)
-def task(request: HttpRequest, task_id: int) -> dict[str, Any]:
+def task(request: HttpRequest, task_id: int) -> Any:
     item, _access = get_task_for_user(_me(request), task_id)
     return _task_out(item, timezone.now())
 
 
 @router.post("/tasks/{task_id}/claim", response=TaskOut)
-def claim(request: HttpRequest, task_id: int) -> dict[str, Any]:
+def claim(request: HttpRequest, task_id: int) -> Any:
     me = _me(request)
     item, _access = get_task_for_user(me, task_id)
     return _task_out(actions.task_claim(actor=me, task=item), timezone.now())
 
 
 @router.post("/tasks/{task_id}/complete", response=TaskOut)
-def complete(request: HttpRequest, task_id: int, body: CompleteIn) -> dict[str, Any]:
+def complete(request: HttpRequest, task_id: int, body: CompleteIn) -> Any:
     me = _me(request)
     item, _access = get_task_for_user(me, task_id)
     return _task_out(actions.task_complete(actor=me, task=item, outcome=body.outcome, note=body.note[:2000]),
@@ -85,14 +85,14 @@ def complete(request: HttpRequest, task_id: int, body: CompleteIn) -> dict[str, 
 
 
 @router.post("/tasks/{task_id}/urge", response=TaskOut)
-def urge(request: HttpRequest, task_id: int, body: UrgeIn) -> dict[str, Any]:
+def urge(request: HttpRequest, task_id: int, body: UrgeIn) -> Any:
     me = _me(request)
     item, _access = get_task_for_user(me, task_id)
     return _task_out(actions.task_urge(actor=me, task=item, note=body.note[:500]), timezone.now())
 
 
 @router.post("/tasks/bulk-complete", response=BulkOut)
-def bulk_complete(request: HttpRequest, body: BulkIn) -> dict[str, Any]:
+def bulk_complete(request: HttpRequest, body: BulkIn) -> Any:
     done, problems = actions.tasks_complete_bulk(actor=_me(request), ids=body.ids)
     return {"completed": done, "problems": problems}
 

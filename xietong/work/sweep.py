@@ -97,7 +97,7 @@ def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
                     task.next_escalation_at = None
                     continue
                 _level, target, _hours = steps[level - 1]
-                people = []
+                people: list[Person] = []
                 for person in escalation_target_people(task=task, target=target, heads=heads, roles=roles):
                     if person.pk not in delegates:
                         delegates[person.pk] = acting_for(person, at=now)

@@ -4,6 +4,7 @@ comments / attachments / history of any record (KER-2, 4, 5, 6)."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -179,7 +180,7 @@ def _attachment_for_user(request: HttpRequest, pk: int) -> Attachment:
 
 
 @member_required
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     item = _attachment_for_user(request, pk)
     response = FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name,
                             content_type=item.content_type)
@@ -248,9 +249,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Preferences saved."))
         return redirect("work:preferences")
     chosen: dict[str, set[str]] = {k.key: set(k.defaults) for k in kinds}
-    for kind, channel, enabled in Preference.objects.filter(person=me).values_list("kind", "channel", "enabled"):
-        if kind in chosen:
-            (chosen[kind].add if enabled else chosen[kind].discard)(channel)
+    for key, channel, enabled in Preference.objects.filter(person=me).values_list("kind", "channel", "enabled"):
+        if key in chosen:
+            (chosen[key].add if enabled else chosen[key].discard)(channel)
     rows = [(k, [(c, f"{k.key}:{c}", c in chosen[k.key]) for c, _label in channels]) for k in kinds]
     return render(request, "work/preferences.html", {"rows": rows, "channels": channels})
 

@@ -9,8 +9,8 @@ from xietong.work.registry import ACKNOWLEDGE, TODO
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SHANGHAI)
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 @pytest.fixture

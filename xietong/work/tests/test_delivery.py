@@ -14,7 +14,13 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from xietong.work.delivery import LEASE, MAX_ATTEMPTS, deliveries_send_due, feishu_signature, webhook_signature
+from xietong.work.delivery import (
+    LEASE,
+    MAX_ATTEMPTS,
+    deliveries_send_due,
+    feishu_signature,
+    webhook_signature,
+)
 from xietong.work.models import Channel, Delivery, DeliveryState, RobotChannel
 from xietong.work.notify import notify
 
@@ -137,7 +143,7 @@ def test_email_and_urgent_sms_are_sent(company, settings):
     counts = deliveries_send_due()
     assert counts["sent"] == 2
     assert mail.outbox[0].to == [company.employee.email] and mail.outbox[0].subject == "请尽快"
-    assert RecordingSms.sent == [(company.employee.phone, "task:9:urge:1:sms:%d" % company.employee.pk)]
+    assert RecordingSms.sent == [(company.employee.phone, f"task:9:urge:1:sms:{company.employee.pk}")]
 
 
 class RecordingSms:
@@ -154,7 +160,7 @@ def test_preferences_turn_a_channel_off_but_not_for_urgent(company):
     notify(recipients=[company.employee], kind="task_urged", key="k1", title="t")
     assert not Delivery.objects.filter(key__startswith="k1:").exists()
     notify(recipients=[company.employee], kind="task_urged", key="k2", title="t", urgent=True)
-    assert Delivery.objects.filter(key="k2:email:%d" % company.employee.pk).exists()
+    assert Delivery.objects.filter(key=f"k2:email:{company.employee.pk}").exists()
 
 
 def test_the_same_key_is_written_once(company):

@@ -41,7 +41,7 @@ def test_the_inbox_lists_overdue_first_then_by_due(make_task, company, as_):
     soon = make_task(title="soon", due_at=now + timedelta(hours=1))
     html = as_(company.employee).get("/work/").content.decode()
     assert html.index("late") < html.index("soon") < html.index("later")
-    assert f'data-testid="count-todo" title="Open tasks">3<' in html
+    assert 'data-testid="count-todo" title="Open tasks">3<' in html
     assert 'data-testid="count-overdue" title="Overdue">1<' in html
     assert {later.pk, soon.pk, late.pk} == set(Task.objects.filter(assignee=company.employee).values_list("pk",
                                                                                                         flat=True))
@@ -250,7 +250,7 @@ def test_api_refuses_strangers_and_outsiders(make_task, company, api):
     assert api(company.engineer, path=f"/tasks/{task.pk}").status_code == 404
     assert api(company.engineer, "post", f"/tasks/{task.pk}/urge", data={}).status_code == 404
     assert api(company.outsider).status_code == 403
-    assert api(company.engineer, path="/records/work.task/%d/comments" % task.pk).status_code == 404
+    assert api(company.engineer, path=f"/records/work.task/{task.pk}/comments").status_code == 404
 
 
 def test_api_list_is_a_fixed_number_of_queries(make_task, company, api, django_assert_max_num_queries):
