@@ -12,7 +12,6 @@ bench/results/kernel-<scale>.json.
 
 import argparse
 import hashlib
-
 import json
 import multiprocessing
 import os
@@ -353,7 +352,7 @@ def run_parallel(processes: int, mode: str) -> float:
 
 
 def measure_create_complete() -> dict:
-    out = {}
+    out: dict = {}
     for processes in (1, 4):
         actions = run_parallel(processes, "actions")
         floor = run_parallel(processes, "sql")
