@@ -14,6 +14,7 @@ import zoneinfo
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -54,12 +55,16 @@ class WorkingCalendar:
         self.assumed_years: set[int] = set()
 
     @classmethod
-    def load(cls, *, at: datetime | None = None, lenient: bool = False) -> "WorkingCalendar":
-        from .queries import param
+    def load(cls, *, at: datetime | None = None, lenient: bool = False,
+             values: dict[str, Any] | None = None) -> "WorkingCalendar":
+        """The calendar in force at `at`. `values` may carry the two calendar
+        parameters already read (see queries.params) to save a query."""
+        from .queries import params
 
+        values = values if values is not None else params("calendar.work_periods", "calendar.timezone", at=at)
         return cls(
-            periods=parse_periods(param("calendar.work_periods", at=at)),
-            tz=zoneinfo.ZoneInfo(param("calendar.timezone", at=at)),
+            periods=parse_periods(values["calendar.work_periods"]),
+            tz=zoneinfo.ZoneInfo(values["calendar.timezone"]),
             lenient=lenient,
         )
 

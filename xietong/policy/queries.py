@@ -22,6 +22,18 @@ def param(key: str, *, at: datetime | None = None) -> Any:
     return definition.default if row is None else definition.from_json(row)
 
 
+def params(*keys: str, at: datetime | None = None) -> dict[str, Any]:
+    """Several parameters in force at `at`, in one query."""
+    definitions = {key: get_param(key) for key in keys}
+    found: dict[str, Any] = {}
+    rows = (ParameterValue.objects.filter(key__in=keys, effective_from__lte=at or timezone.now())
+            .order_by("key", "-effective_from", "-id").values_list("key", "value"))
+    for key, value in rows:
+        if key not in found:
+            found[key] = definitions[key].from_json(value)
+    return {key: found.get(key, definitions[key].default) for key in keys}
+
+
 @dataclass(frozen=True)
 class ParameterState:
     param: Param

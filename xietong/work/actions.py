@@ -18,7 +18,7 @@ from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.org.models import Department, Person, Role
 from xietong.org.queries import acting_for, department_head, has_role, manager_of, role_holders
 from xietong.policy.calendar import WorkingCalendar
-from xietong.policy.queries import param
+from xietong.policy.queries import param, params
 from xietong.policy.registry import get_param
 
 from .audit import NewEvent, Subject, event_record, events_record_many, subject_key
@@ -33,12 +33,18 @@ def task_url(task: Task) -> str:
     return reverse("work:task", args=[task.pk])
 
 
-def ladder(*, at: datetime | None = None) -> list[tuple[int, str, int]]:
+LADDER_KEYS = ("work.escalate_head_after_hours", "work.escalate_office_after_hours",
+               "work.escalate_leadership_after_hours")
+KERNEL_KEYS = (*LADDER_KEYS, "work.reminder_lead_hours", "calendar.work_periods", "calendar.timezone")
+
+
+def ladder(*, at: datetime | None = None, values: dict[str, Any] | None = None) -> list[tuple[int, str, int]]:
     """The escalation steps (KER-3): (level, target, working hours after due)."""
+    values = values if values is not None else params(*LADDER_KEYS, at=at)
     steps = [
-        ("head", param("work.escalate_head_after_hours", at=at)),
-        ("coordination_office", param("work.escalate_office_after_hours", at=at)),
-        ("leadership", param("work.escalate_leadership_after_hours", at=at)),
+        ("head", values["work.escalate_head_after_hours"]),
+        ("coordination_office", values["work.escalate_office_after_hours"]),
+        ("leadership", values["work.escalate_leadership_after_hours"]),
     ]
     # A later step never fires before an earlier one, whatever the parameters say.
     out, floor = [], 0
@@ -50,10 +56,10 @@ def ladder(*, at: datetime | None = None) -> list[tuple[int, str, int]]:
 
 def _deadlines(*, now: datetime, due_at: datetime | None, due_working_hours: float | None,
                due_working_days: int | None, due_param: str | None, escalates: bool,
-               calendar: WorkingCalendar) -> dict[str, Any]:
+               calendar: WorkingCalendar, values: dict[str, Any]) -> dict[str, Any]:
     if due_param:
         unit = get_param(due_param).unit
-        amount = param(due_param, at=now)
+        amount = values[due_param]
         if unit == "working_days":
             due_working_days = int(amount)
         elif unit == "working_hours":
@@ -68,9 +74,9 @@ def _deadlines(*, now: datetime, due_at: datetime | None, due_working_hours: flo
         due_at = calendar.add_working_hours(now, due_working_hours)
     if due_at is None:
         return {"due_at": None, "remind_at": None, "next_escalation_at": None}
-    lead = param("work.reminder_lead_hours", at=now)
+    lead = values["work.reminder_lead_hours"]
     remind_at = calendar.subtract_working_hours(due_at, lead) if lead else None
-    steps = ladder(at=now)
+    steps = ladder(values=values)
     return {
         "due_at": due_at,
         "remind_at": remind_at if remind_at and remind_at > now else None,
@@ -116,10 +122,12 @@ def task_create(
         raise ValueError(f"unknown role {role!r}")
     if not title.strip():
         raise DomainError(_("A task needs a title."), code="title_required")
-    calendar = WorkingCalendar.load(at=now, lenient=True)
+    # Every parameter this needs, in one query.
+    values = params(*KERNEL_KEYS, *([due_param] if due_param else []), at=now)
+    calendar = WorkingCalendar.load(at=now, lenient=True, values=values)
     times = _deadlines(now=now, due_at=due_at, due_working_hours=due_working_hours,
                        due_working_days=due_working_days, due_param=due_param, escalates=spec.escalates,
-                       calendar=calendar)
+                       calendar=calendar, values=values)
     holder, delegated_from = _holder_of(assignee, at=now) if assignee else (None, None)
     subject_type, subject_id = subject_key(subject)
     task = Task.objects.create(
@@ -128,9 +136,6 @@ def task_create(
         assignee_role=role, assignee_department=department, requester=requester, created_by=actor,
         parent=parent, priority=priority, created_at=now, **times,
     )
-    if not task.url:
-        task.url = task_url(task)
-        task.save(update_fields=["url"])
     people = list({p.pk: p for p in cc}.values())
     TaskCc.objects.bulk_create([TaskCc(task=task, person=p, created_at=now) for p in people])
     notes = []
@@ -145,11 +150,11 @@ def task_create(
         "priority": priority, "cc": [p.pk for p in people],
     })
     recipients = [holder] if holder else list(role_holders(role, department=department))
-    notify(recipients=recipients, kind="task_assigned", key=f"task:{task.pk}:assigned", url=task.url,
+    notify(recipients=recipients, kind="task_assigned", key=f"task:{task.pk}:assigned", url=task.link,
            title=lambda: str(_("New task: %(title)s")) % {"title": task.title},
            urgent=priority == Priority.URGENT, department=department or (holder.primary_department if holder else None))
     if people:
-        notify(recipients=people, kind="comment", key=f"task:{task.pk}:cc", url=task.url,
+        notify(recipients=people, kind="comment", key=f"task:{task.pk}:cc", url=task.link,
                title=lambda: str(_("For your information: %(title)s")) % {"title": task.title})
     return task
 
@@ -192,8 +197,8 @@ def _snapshot(task: Task) -> dict[str, Any]:
 
 
 def _reload_open(task: Task) -> Task:
-    fresh = Task.objects.select_for_update(of=("self",)).select_related("assignee", "assignee_department").get(
-        pk=task.pk)
+    fresh = Task.objects.select_for_update(of=("self",)).select_related(
+        "assignee", "assignee_department", "requester", "delegated_from").get(pk=task.pk)
     if fresh.state != TaskState.OPEN:
         raise Conflict(_("This task is already closed."), code="task_closed")
     return fresh
@@ -251,12 +256,15 @@ def task_complete(*, actor: Person, task: Task, outcome: str = "", note: str = "
         assignee=task.assignee or actor, next_escalation_at=None)
     if updated != 1:
         raise Conflict(_("This task is already closed."), code="task_closed")
-    task.refresh_from_db()
+    task.state, task.outcome, task.outcome_note = TaskState.DONE, outcome, note
+    task.completed_at, task.completed_by, task.next_escalation_at = now, actor, None
+    if task.assignee is None:
+        task.assignee = actor
     event_record(actor=actor, verb="task.complete", subject=task, before=before, after=_snapshot(task), note=note,
                  on_behalf_of=on_behalf_of, at=now)
     _close_children(task=task, actor=actor, now=now)
     if task.requester and task.requester_id != actor.pk:
-        notify(recipients=[task.requester], kind="task_done", key=f"task:{task.pk}:done", url=task.url,
+        notify(recipients=[task.requester], kind="task_done", key=f"task:{task.pk}:done", url=task.link,
                title=lambda: str(_("Done: %(title)s")) % {"title": task.title})
     return task
 
@@ -321,7 +329,7 @@ def task_urge(*, actor: Person, task: Task, note: str = "") -> Task:
                  at=now)
     recipients = [task.assignee] if task.assignee else list(
         role_holders(task.assignee_role, department=task.assignee_department))
-    notify(recipients=recipients, kind="task_urged", key=f"task:{task.pk}:urge:{task.urge_count}", url=task.url,
+    notify(recipients=recipients, kind="task_urged", key=f"task:{task.pk}:urge:{task.urge_count}", url=task.link,
            urgent=task.priority == Priority.URGENT,
            title=lambda: str(_("%(name)s urges: %(title)s")) % {"name": actor.name, "title": task.title},
            body=note)
@@ -390,7 +398,7 @@ def _move(*, task: Task, to: Person, principal: Person, now: datetime) -> int:
                                                                 "delegated_from": principal.pk if delegated_from
                                                                 else None}, at=now)
     notify(recipients=[to], kind="task_delegated", key=f"task:{task.pk}:move:{to.pk}:{now.timestamp():.0f}",
-           url=task.url, title=lambda: str(_("Now yours: %(title)s")) % {"title": task.title})
+           url=task.link, title=lambda: str(_("Now yours: %(title)s")) % {"title": task.title})
     return 1
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -115,8 +115,9 @@ def event_record(
     )
     _seal(event)
     try:
-        with transaction.atomic():
-            event.save(force_insert=True)
+        # No savepoint: if another writer took this position, the caller's
+        # whole change is refused (Conflict rolls its transaction back).
+        event.save(force_insert=True)
     except IntegrityError as exc:
         # Another transaction appended to this subject's chain first.
         raise Conflict(_("This record was changed at the same time by someone else. Reload and try again.")) from exc
@@ -134,9 +135,11 @@ class NewEvent:
     on_behalf_of: Any = None
 
 
-def events_record_many(entries: Iterable[NewEvent], *, at: datetime | None = None) -> list[Event]:
-    """Append many events in one INSERT (the sweeps): one read of the chains'
-    heads, then a bulk insert. Same chains, same guarantees as `event_record`."""
+def events_record_many(entries: Iterable[NewEvent], *, at: datetime | None = None) -> int:
+    """Append many events at once (the sweeps): one read of the chains' heads,
+    then multi-row INSERTs. Same chains, same guarantees as `event_record`."""
+    from .fastsql import insert_rows
+
     at = at or timezone.now()
     items = [(subject_key(e.subject), e) for e in entries]
     heads: dict[tuple[str, str], tuple[int, str]] = {}
@@ -146,24 +149,28 @@ def events_record_many(entries: Iterable[NewEvent], *, at: datetime | None = Non
     for subject_type, ids in by_type.items():
         rows = Event.objects.filter(subject_type=subject_type, subject_id__in=ids).values_list(
             "subject_id", "seq", "hash")
+        if connection.vendor == "postgresql":
+            # Only each chain's head, read off the (subject, seq) index.
+            rows = rows.order_by("subject_id", "-seq").distinct("subject_id")
         for subject_id, seq, hash_ in rows:
             key = (subject_type, subject_id)
             if key not in heads or heads[key][0] < seq:
                 heads[key] = (seq, hash_)
-    events = []
-    for key, entry in items:
+    out = []
+    for key, e in items:
         seq, prev = heads.get(key, (0, ""))
-        event = Event(at=at, actor_id=_pk(entry.actor), on_behalf_of_id=_pk(entry.on_behalf_of), verb=entry.verb,
-                      subject_type=key[0], subject_id=key[1], seq=seq + 1, before_json=canonical_json(entry.before),
-                      after_json=canonical_json(entry.after), note=entry.note, prev_hash=prev)
-        _seal(event)
-        heads[key] = (event.seq, event.hash)
-        events.append(event)
+        actor, behalf = _pk(e.actor), _pk(e.on_behalf_of)
+        before, after = canonical_json(e.before), canonical_json(e.after)
+        digest = _digest(prev, at, actor, behalf, e.verb, key[0], key[1], seq + 1, before, after, e.note)
+        heads[key] = (seq + 1, digest)
+        out.append((at, actor, behalf, e.verb, key[0], key[1], seq + 1, before, after, e.note, prev, digest))
     try:
         with transaction.atomic():
-            return Event.objects.bulk_create(events, batch_size=2000)
+            insert_rows(Event, ["at", "actor", "on_behalf_of", "verb", "subject_type", "subject_id", "seq",
+                                "before_json", "after_json", "note", "prev_hash", "hash"], out)
     except IntegrityError as exc:
         raise Conflict(_("This record was changed at the same time by someone else. Reload and try again.")) from exc
+    return len(out)
 
 
 # --- seals ---------------------------------------------------------------

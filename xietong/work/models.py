@@ -168,6 +168,15 @@ class Task(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def link(self) -> str:
+        """Where the task is done: its record's page, else the task's own."""
+        if self.url:
+            return self.url
+        from django.urls import reverse
+
+        return reverse("work:task", args=[self.pk])
+
 
 class TaskCc(models.Model):
     """抄送: someone kept informed of a task (KER-2 抄送我的)."""

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from xietong.org.models import Department, Person
 
-from .models import Channel, Delivery, Notification, Preference, RobotChannel
+from .fastsql import insert_rows
+from .models import Channel, Delivery, DeliveryState, Notification, Preference, RobotChannel
 
 INAPP = "inapp"
 PERSONAL_CHANNELS = (INAPP, Channel.EMAIL.value, Channel.SMS.value)
@@ -120,37 +121,45 @@ def notify_many(messages: Iterable[Message], *, now: datetime | None = None) -> 
         people = {p.pk: p for m in messages if m.kind == kind for p in m.recipients if p is not None}
         wanted_by_kind[kind] = preferences_for(people.values(), kind)
     robots: list[RobotChannel] | None = None
-    inapp: list[Notification] = []
-    outbox: list[Delivery] = []
-    for m in messages:
-        rendered: dict[str, tuple[str, str]] = {}
-        for person in {p.pk: p for p in m.recipients if p is not None and p.is_active}.values():
+    inapp: list[tuple] = []
+    outbox: list[tuple] = []
+
+    def deliver(key: str, channel: str, address: str, payload: dict, recipient: int | None = None,
+                robot: int | None = None) -> None:
+        outbox.append((key, channel, recipient, robot, address, payload, DeliveryState.PENDING, 0, now, "", now))
+
+    # Render each message once per language in use, switching language once
+    # per language rather than once per message.
+    people_of = [list({p.pk: p for p in m.recipients if p is not None and p.is_active}.values()) for m in messages]
+    languages = {p.language or "zh-hans" for people in people_of for p in people} | {"zh-hans"}
+    rendered: dict[str, list[tuple[str, str]]] = {}
+    for language in languages:
+        with translation.override(language):
+            rendered[language] = [(m.title() if callable(m.title) else str(m.title),
+                                   m.body() if callable(m.body) else str(m.body)) for m in messages]
+    for n, m in enumerate(messages):
+        for person in people_of[n]:
             wanted = set(PERSONAL_CHANNELS) if m.urgent else wanted_by_kind[m.kind][person.pk]
-            language = person.language or "zh-hans"
-            if language not in rendered:
-                rendered[language] = (_render(m.title, language), _render(m.body, language))
-            title, body = rendered[language]
+            title, body = rendered[person.language or "zh-hans"][n]
             if INAPP in wanted:
-                inapp.append(Notification(key=f"{m.key}:{person.pk}", recipient=person, kind=m.kind,
-                                          title=title[:200], body=body, url=m.url, urgent=m.urgent, created_at=now))
+                inapp.append((f"{m.key}:{person.pk}", person.pk, m.kind, title[:200], body, m.url, m.urgent, now))
             payload = {"kind": m.kind, "title": title, "body": body, "url": m.url, "urgent": m.urgent}
             if Channel.EMAIL in wanted and person.email:
-                outbox.append(Delivery(key=f"{m.key}:email:{person.pk}", channel=Channel.EMAIL, recipient=person,
-                                       address=person.email, payload=payload, next_attempt_at=now, created_at=now))
+                deliver(f"{m.key}:email:{person.pk}", Channel.EMAIL, person.email, payload, recipient=person.pk)
             if Channel.SMS in wanted and person.phone:
-                outbox.append(Delivery(key=f"{m.key}:sms:{person.pk}", channel=Channel.SMS, recipient=person,
-                                       address=person.phone, payload=payload, next_attempt_at=now, created_at=now))
+                deliver(f"{m.key}:sms:{person.pk}", Channel.SMS, person.phone, payload, recipient=person.pk)
         if NOTIFICATION_KINDS[m.kind].robots or m.urgent:
             if robots is None:
                 robots = list(RobotChannel.objects.filter(active=True).select_related("department"))
             for robot in _robots_for(robots, m.department):
-                title, body = rendered.get("zh-hans") or (_render(m.title, "zh-hans"), _render(m.body, "zh-hans"))
+                title, body = rendered["zh-hans"][n]
                 payload = {"kind": m.kind, "title": title, "body": body, "url": m.url, "urgent": m.urgent}
-                outbox.append(Delivery(key=f"{m.key}:robot:{robot.pk}", channel=robot.kind, robot=robot,
-                                       address=robot.url, payload=payload, next_attempt_at=now, created_at=now))
+                deliver(f"{m.key}:robot:{robot.pk}", robot.kind, robot.url, payload, robot=robot.pk)
     # The same key twice (a retried action, two sweeps) writes nothing more.
-    Notification.objects.bulk_create(inapp, ignore_conflicts=True, batch_size=2000)
-    Delivery.objects.bulk_create(outbox, ignore_conflicts=True, batch_size=2000)
+    insert_rows(Notification, ["key", "recipient", "kind", "title", "body", "url", "urgent", "created_at"], inapp,
+                ignore_conflicts=True)
+    insert_rows(Delivery, ["key", "channel", "recipient", "robot", "address", "payload", "state", "attempts",
+                           "next_attempt_at", "last_error", "created_at"], outbox, ignore_conflicts=True)
     if outbox:
         transaction.on_commit(_wake_delivery)
     return len(inapp) + len(outbox)

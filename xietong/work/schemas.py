@@ -35,6 +35,10 @@ class TaskOut(Schema):
     parent_id: int | None
 
     @staticmethod
+    def resolve_url(obj: Any) -> str:
+        return obj.link
+
+    @staticmethod
     def resolve_overdue(obj: Any) -> bool:
         return obj.state == "open" and obj.due_at is not None and obj.due_at < timezone.now()
 

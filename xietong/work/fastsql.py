@@ -1,0 +1,118 @@
+"""Multi-row INSERTs for the sweeps, without building model instances.
+
+Django's bulk_create compiles an expression per field per row; at thousands
+of rows per batch that, not the database, is the cost of an escalation
+sweep. This helper writes the same rows with one parameterised statement per
+chunk and works on PostgreSQL and SQLite (3.35+ for RETURNING).
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, models, transaction
+
+CHUNK = 500
+
+
+def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                returning: str | None = None, ignore_conflicts: bool = False) -> list[Any]:
+    """INSERT rows (tuples in `columns` order, Python values) into the model's
+    table; returns the `returning` column of each row, in order."""
+    if not rows:
+        return []
+    meta = model._meta
+    fields: list[models.Field] = [meta.get_field(name) for name in columns]  # type: ignore[misc]
+    # Only values that need a conversion go through the field (datetimes on
+    # SQLite, JSON); the rest are passed as they are.
+    # psycopg takes aware datetimes as they are; SQLite needs Django's text form.
+    needs = models.JSONField if connection.vendor == "postgresql" else models.JSONField | models.DateTimeField
+    adapt = [i for i, f in enumerate(fields) if isinstance(f, needs)]
+    db_columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+    table = connection.ops.quote_name(meta.db_table)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if returning:
+        tail += f" RETURNING {connection.ops.quote_name(str(getattr(meta.get_field(returning), 'column', '')))}"
+    out: list[Any] = []
+    if connection.vendor == "postgresql":
+        return _insert_pg(model, list(columns), rows, fields, adapt, returning=returning,
+                          ignore_conflicts=ignore_conflicts)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start:start + CHUNK]
+            params: list[Any] = []
+            for row in chunk:
+                values = list(row)
+                for i in adapt:
+                    values[i] = fields[i].get_db_prep_save(values[i], connection)
+                params.extend(values)
+            # Only names from the model's own metadata are interpolated; values are parameters.
+            values_sql = ", ".join([one] * len(chunk))
+            sql = f"INSERT INTO {table} ({db_columns}) VALUES {values_sql}{tail}"  # noqa: S608
+            cursor.execute(sql, params)
+            if returning:
+                out.extend(r[0] for r in cursor.fetchall())
+    return out
+
+
+def _insert_pg(model: type[models.Model], columns: list[str], rows: Sequence[Sequence[Any]],
+               fields: list[models.Field], adapt: list[int], *, returning: str | None,
+               ignore_conflicts: bool) -> list[Any]:
+    """COPY, the fastest way into PostgreSQL. Ids, when wanted, are taken from
+    the sequence first; rows that may collide on a unique key go through a
+    temporary table and INSERT … ON CONFLICT DO NOTHING."""
+    meta = model._meta
+    table = connection.ops.quote_name(meta.db_table)
+    out: list[Any] = []
+    # One transaction: the temporary table empties itself at commit.
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        if returning:
+            raw.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                        [meta.db_table, returning, len(rows)])
+            out = [r[0] for r in raw.fetchall()]
+            columns = [returning, *columns]
+            rows = [(pk, *row) for pk, row in zip(out, rows, strict=True)]
+            adapt = [i + 1 for i in adapt]
+            fields = [meta.get_field(returning), *fields]  # type: ignore[list-item]
+        names = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+        target = table
+        if ignore_conflicts:
+            target = connection.ops.quote_name(f"_xt_{meta.db_table}")
+            raw.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} ON COMMIT DELETE ROWS AS "  # noqa: S608
+                        f"SELECT {names} FROM {table} WITH NO DATA")
+        with raw.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                values = list(row)
+                for i in adapt:
+                    values[i] = fields[i].get_db_prep_save(values[i], connection)
+                copy.write_row(values)
+        if ignore_conflicts:
+            raw.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {target} "  # noqa: S608
+                        "ON CONFLICT DO NOTHING")
+            raw.execute(f"TRUNCATE {target}")
+    return out
+
+
+def update_rows(model: type[models.Model], key: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """UPDATE many rows, each to its own values: rows are (key, *columns)."""
+    if not rows:
+        return
+    meta = model._meta
+    fields: list[models.Field] = [meta.get_field(name) for name in (key, *columns)]  # type: ignore[misc]
+    names = [connection.ops.quote_name(str(f.column)) for f in fields]
+    table = connection.ops.quote_name(meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement, one array parameter per column.
+            types = [f.db_type(connection) or "text" for f in fields]
+            types = ["bigint" if t in ("bigserial", "serial") else t for t in types]
+            unnest = ", ".join(f"%s::{t}[]" for t in types)
+            sets = ", ".join(f"{n} = v.{n}" for n in names[1:])
+            cursor.execute(f"UPDATE {table} SET {sets} FROM unnest({unnest}) AS v({', '.join(names)}) "  # noqa: S608
+                           f"WHERE {table}.{names[0]} = v.{names[0]}", [list(col) for col in zip(*rows, strict=True)])
+            return
+        sets = ", ".join(f"{n} = %s" for n in names[1:])
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE {names[0]} = %s",  # noqa: S608
+                           [[*(f.get_db_prep_save(v, connection) for f, v in zip(fields[1:], row[1:], strict=True)),
+                             row[0]] for row in rows])
