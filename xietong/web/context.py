@@ -11,7 +11,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     if not hasattr(request, "_xt_shell"):
-        roles = set(user.role_assignments.values_list("role", flat=True))
+        from xietong.work.queries import role_rows
+
+        roles = {role for person_id, role, _dept in role_rows(user) if person_id == user.pk}
         admin = user.is_superuser or Role.ADMIN in roles
         from xietong.work.queries import counts
 

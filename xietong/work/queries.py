@@ -13,14 +13,27 @@ from .models import Notification, Task, TaskCc, TaskState
 BOXES = ("todo", "done", "started", "cc")
 
 
-def _role_filter(person: Person, *, now: datetime) -> Q:
-    """Open role tasks this person may take: their own roles, and the roles of
-    anyone who delegates to them now (ORG-5). One query."""
+def role_rows(person: Person, *, now: datetime | None = None) -> list[tuple[int, str, int | None]]:
+    """(person, role, department) for this person and for everyone who
+    delegates to them now (ORG-5). One query, kept on the person object for
+    the rest of the request (the navigation and the inbox both need it)."""
+    cached = getattr(person, "_xt_role_rows", None)
+    if cached is not None:
+        return cached
+    now = now or timezone.now()
     principals = Delegation.objects.filter(delegate=person, cancelled_at__isnull=True, starts_at__lte=now,
                                            ends_at__gt=now).values("principal_id")
+    rows: list[tuple[int, str, int | None]] = list(RoleAssignment.objects.filter(Q(person=person) | Q(person__in=principals)).values_list(
+        "person_id", "role", "department_id"))
+    person._xt_role_rows = rows  # type: ignore[attr-defined]
+    return rows
+
+
+def _role_filter(person: Person, *, now: datetime) -> Q:
+    """Open role tasks this person may take: their own roles, and the roles of
+    anyone who delegates to them now."""
     q = Q(pk__in=[])
-    for role, department_id in RoleAssignment.objects.filter(
-            Q(person=person) | Q(person__in=principals)).values_list("role", "department_id").distinct():
+    for role, department_id in {(role, dept) for _p, role, dept in role_rows(person, now=now)}:
         # A company-wide holder takes the role's tasks in every department.
         q |= Q(assignee_role=role) if department_id is None else Q(assignee_role=role,
                                                                     assignee_department_id=department_id)
@@ -84,11 +97,17 @@ class Counts:
 
 
 def counts(person: Person, *, now: datetime | None = None) -> Counts:
-    """The navigation's badges: two queries."""
+    """The navigation's badges: two queries (three with the role rows), once
+    per request."""
+    cached = getattr(person, "_xt_counts", None)
+    if cached is not None:
+        return cached
     now = now or timezone.now()
     row = todo(person, now=now).aggregate(n=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
     unread = Notification.objects.filter(recipient=person, read_at__isnull=True).count()
-    return Counts(todo=row["n"], overdue=row["overdue"], unread=unread)
+    result = Counts(todo=row["n"], overdue=row["overdue"], unread=unread)
+    person._xt_counts = result  # type: ignore[attr-defined]
+    return result
 
 
 def notifications(person: Person) -> QuerySet[Notification]:

@@ -21,7 +21,7 @@ from . import actions, discussion, notify
 from .audit import history_for
 from .models import Attachment, Channel, Notification, Preference, RobotChannel
 from .permissions import get_task_for_user
-from .queries import BOXES, InboxFilter
+from .queries import BOXES, InboxFilter, counts
 from .queries import inbox as inbox_query
 from .queries import notifications as notification_query
 from .registry import KINDS, MODULES, SUPERVISE, outcome_label, subject_visible
@@ -42,7 +42,11 @@ def _filter_from(request: HttpRequest) -> InboxFilter:
 @member_required
 def inbox(request: HttpRequest) -> HttpResponse:
     me, f = _me(request), _filter_from(request)
-    page = Paginator(inbox_query(me, f), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(inbox_query(me, f), PAGE_SIZE)
+    if f == InboxFilter():
+        # The unfiltered 待办 count is the navigation badge: no second COUNT.
+        paginator.count = counts(me).todo  # type: ignore[misc]
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "f": f, "page": page, "now": timezone.now(), "modules": MODULES.items(),
         "kinds": [(k.key, k.label) for k in KINDS.values()], "bulk_kinds": {k for k, v in KINDS.items() if v.bulk},

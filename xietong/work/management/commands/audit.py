@@ -1,11 +1,12 @@
 """`xietong audit verify` / `xietong audit seal` (KER-4)."""
 
+import os
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from xietong.work.audit import audit_seal, verify_chains, verify_seals
+from xietong.work.audit import audit_seal, verify_chains_parallel, verify_seals
 from xietong.work.models import Event
 
 
@@ -14,13 +15,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("action", choices=["verify", "seal"])
+        parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                            help="processes that share the chain check on PostgreSQL (default: the core count)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "seal":
             self.stdout.write(f"{audit_seal()} seal(s) written")
             return
         started = time.perf_counter()
-        breaks = [*verify_chains(), *verify_seals()]
+        breaks = [*verify_chains_parallel(jobs=options["jobs"]), *verify_seals()]
         elapsed = time.perf_counter() - started
         for b in breaks:
             self.stdout.write(f"BROKEN {b}")
