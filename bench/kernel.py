@@ -179,6 +179,11 @@ def build() -> None:
     n = copy("work_event", ["at", "actor_id", "on_behalf_of_id", "verb", "subject_type", "subject_id", "seq",
                             "before_json", "after_json", "note", "prev_hash", "hash"], events())
     log(f"{n} events in {time.perf_counter() - t0:.1f}s")
+    from xietong.work.audit import audit_seal
+
+    t0 = time.perf_counter()
+    seals = audit_seal(now=datetime.now(UTC) + timedelta(hours=1))
+    log(f"{seals} seals in {time.perf_counter() - t0:.1f}s")
     with connection.cursor() as c:
         c.execute("VACUUM ANALYZE")
     log("analyzed")
@@ -219,6 +224,9 @@ def measure_inbox() -> dict:
     open_count = counts(busy).todo
     c_samples, c_floor = [], []
     for _ in range(ARGS.requests):
+        # As in a new request: counts() keeps its result on the person object.
+        busy.__dict__.pop("_xt_counts", None)
+        busy.__dict__.pop("_xt_role_rows", None)
         t = time.perf_counter()
         counts(busy)
         c_samples.append(time.perf_counter() - t)
@@ -322,7 +330,7 @@ def sql_floor_ops(worker: int, ops: int, people: list) -> None:
             tid = c.fetchone()[0]
             h = hashlib.sha256(str(tid).encode()).hexdigest()
             c.execute("INSERT INTO work_event (at, verb, subject_type, subject_id, seq, before_json, after_json, "
-                      "note, prev_hash, hash) VALUES (%s,'task.create','work.task',%s,1,'null','{}','','',%s)",
+                      "note, prev_hash, hash) VALUES (%s,'task.create','floor.op',%s,1,'null','{}','','',%s)",
                       [now, str(tid), h])
             c.execute("INSERT INTO work_notification (key, recipient_id, kind, title, body, url, urgent, created_at) "
                       "VALUES (%s,%s,'task_assigned','t','','',false,%s)", [f"f:{tid}", p, now])
@@ -334,7 +342,7 @@ def sql_floor_ops(worker: int, ops: int, people: list) -> None:
             c.execute("UPDATE work_task SET state='done', completed_at=%s, completed_by_id=%s WHERE id=%s "
                       "AND state='open'", [now, p, tid])
             c.execute("INSERT INTO work_event (at, verb, subject_type, subject_id, seq, before_json, after_json, "
-                      "note, prev_hash, hash) VALUES (%s,'task.complete','work.task',%s,2,'null','{}','',%s,%s)",
+                      "note, prev_hash, hash) VALUES (%s,'task.complete','floor.op',%s,2,'null','{}','',%s,%s)",
                       [now, str(tid), h, h])
             c.execute("COMMIT")
 
@@ -359,27 +367,30 @@ def measure_create_complete() -> dict:
         out[f"{processes}_process"] = {"ops_per_second": round(actions, 1), "floor_sql_ops_per_second": round(floor, 1),
                                        "share_of_floor": round(actions / floor, 2)}
         log(f"create+complete x{processes}: {actions:.0f}/s (floor {floor:.0f}/s)")
+    # The floor's rows are not real chains: take them out again.
+    with connection.cursor() as c:
+        c.execute("DELETE FROM work_event WHERE subject_type = 'floor.op'")
+        c.execute("DELETE FROM work_task WHERE subject_type = 'floor.op'")
+        c.execute("DELETE FROM work_notification WHERE key LIKE 'f:%%'")
+        c.execute("DELETE FROM work_delivery WHERE key LIKE 'f:%%'")
     out["scaling_4_vs_1"] = round(out["4_process"]["ops_per_second"] / out["1_process"]["ops_per_second"], 2)
     out["targets"] = {"share_of_floor": 0.5, "scaling_4_vs_1": 2.5}
     return {"create_complete": out}
 
 
 def measure_audit() -> dict:
-    from xietong.work.audit import verify_chains, verify_chains_parallel, verify_seals
-    from xietong.work.models import Event
+    from xietong.work.audit import verify_chains, verify_parallel, verify_seals
+    from xietong.work.models import Event, Seal
 
     count = Event.objects.count()
     t = time.perf_counter()
-    breaks = sum(1 for _ in verify_chains())
+    breaks = sum(1 for _ in verify_chains()) + sum(1 for _ in verify_seals())
     single = time.perf_counter() - t
     jobs = os.cpu_count() or 1
     t = time.perf_counter()
-    breaks += len(verify_chains_parallel(jobs=jobs))
+    breaks += len(verify_parallel(jobs=jobs))
     elapsed = time.perf_counter() - t
-    t = time.perf_counter()
-    breaks += sum(1 for _ in verify_seals())
-    seals = time.perf_counter() - t
-    # Floor: reading the same rows without hashing.
+    # Floor: reading the same rows, without hashing, in one process.
     t = time.perf_counter()
     with connection.cursor() as c:
         c.execute("SELECT subject_type, subject_id, seq, prev_hash, hash, at, actor_id, on_behalf_of_id, verb, "
@@ -387,10 +398,10 @@ def measure_audit() -> dict:
         while c.fetchmany(10_000):
             pass
     read = time.perf_counter() - t
-    return {"audit_verify": {"events": count, "seconds": round(elapsed, 1), "per_second": round(count / elapsed),
-                             "jobs": jobs, "one_process_per_second": round(count / single),
-                             "seals_seconds": round(seals, 1), "breaks": breaks, "target_per_second": 200_000,
-                             "floor_read_only_per_second": round(count / read)}}
+    return {"audit_verify": {"events": count, "seals": Seal.objects.count(), "jobs": jobs,
+                             "seconds": round(elapsed, 1), "per_second": round(count / elapsed),
+                             "one_process_per_second": round(count / single), "breaks": breaks,
+                             "target_per_second": 200_000, "floor_read_only_per_second": round(count / read)}}
 
 
 def main() -> None:

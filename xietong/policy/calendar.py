@@ -72,10 +72,10 @@ class WorkingCalendar:
 
     def _exceptions(self, year: int) -> dict[date, str]:
         if year not in self._years:
-            if CalendarYear.objects.filter(year=year).exists():
-                self._years[year] = dict(
-                    CalendarDay.objects.filter(date__year=year).values_list("date", "kind")
-                )
+            days = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "kind"))
+            # An opened year always has days (its holidays); only an empty one needs the second look.
+            if days or CalendarYear.objects.filter(year=year).exists():
+                self._years[year] = days
             else:
                 self._years[year] = None
         exceptions = self._years[year]

@@ -143,7 +143,7 @@ def task_create(
         notes.append(f"delegated: {holder.name} acts for {delegated_from.name}")
     if calendar.assumed_years:
         notes.append(f"calendar not entered for {sorted(calendar.assumed_years)}: counted Monday–Friday")
-    event_record(actor=actor, verb="task.create", subject=task, at=now, note="; ".join(notes), after={
+    event_record(actor=actor, verb="task.create", subject=task, at=now, note="; ".join(notes), first=True, after={
         "kind": kind, "title": task.title, "subject": [subject_type, subject_id],
         "assignee": holder.pk if holder else None, "delegated_from": delegated_from.pk if delegated_from else None,
         "role": role, "department": department.pk if department else None, "due_at": task.due_at,
@@ -152,7 +152,10 @@ def task_create(
     recipients = [holder] if holder else list(role_holders(role, department=department))
     notify(recipients=recipients, kind="task_assigned", key=f"task:{task.pk}:assigned", url=task.link,
            title=lambda: str(_("New task: %(title)s")) % {"title": task.title},
-           urgent=priority == Priority.URGENT, department=department or (holder.primary_department if holder else None))
+           urgent=priority == Priority.URGENT,
+           # Only urgent matters reach robots; don't load the department otherwise.
+           department=(department or (holder.primary_department if holder else None))
+           if priority == Priority.URGENT else None)
     if people:
         notify(recipients=people, kind="comment", key=f"task:{task.pk}:cc", url=task.link,
                title=lambda: str(_("For your information: %(title)s")) % {"title": task.title})
@@ -222,6 +225,8 @@ def task_claim(*, actor: Person, task: Task) -> Task:
 
 
 def _close_children(*, task: Task, actor: Person | None, now: datetime) -> None:
+    if task.escalation_level == 0:
+        return  # supervision tasks are only made by an escalation step
     children = list(Task.objects.filter(parent=task, state=TaskState.OPEN).values_list("pk", flat=True))
     if not children:
         return

@@ -91,10 +91,13 @@ def event_record(
     note: str = "",
     on_behalf_of: Any = None,
     at: datetime | None = None,
+    first: bool = False,
 ) -> Event:
-    """Append one event to the subject's chain, in the caller's transaction."""
+    """Append one event to the subject's chain, in the caller's transaction.
+    `first=True`: the record was created in this transaction, so its chain is
+    empty (saves a read; the unique position still guards it)."""
     subject_type, subject_id = subject_key(subject)
-    last = (
+    last = None if first else (
         Event.objects.filter(subject_type=subject_type, subject_id=subject_id)
         .order_by("-seq")
         .values("seq", "hash")
@@ -266,24 +269,23 @@ def verify_chains(*, batch_size: int = 10_000, part: tuple[int, int] | None = No
                 yield ChainBreak(subject_type, subject_id, seq, reason)
 
 
-def _verify_part(part: tuple[int, int]) -> list[ChainBreak]:
-    from django.db import connections
-
-    connections.close_all()  # a forked child must not share the parent's connection
-    return list(verify_chains(part=part))
-
-
-def verify_chains_parallel(*, jobs: int) -> list[ChainBreak]:
-    """verify_chains split over `jobs` processes (PostgreSQL; SQLite runs one)."""
-    if jobs <= 1 or connection.vendor != "postgresql":
-        return list(verify_chains())
+def verify_parallel(*, jobs: int) -> "list[ChainBreak | SealBreak]":
+    """Chains and seals, split over `jobs` processes on PostgreSQL."""
+    # Inside a transaction, other processes could not see its rows: stay here.
+    if jobs <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return [*verify_chains(), *verify_seals()]
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    from django.db import connections
+    from . import verify_worker
 
-    connections.close_all()
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        parts = pool.map(_verify_part, [(i, jobs) for i in range(jobs)])
+    # Spawned, not forked: a fresh interpreter owes nothing to this process's
+    # threads and connections. A child that fails breaks the pool (an error),
+    # it is not silently replaced.
+    work = [("chains", i, jobs) for i in range(jobs)] + [("seals", i, jobs) for i in range(jobs)]
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=verify_worker.init, initargs=(connection.settings_dict["NAME"],)) as pool:
+        parts = list(pool.map(verify_worker.verify_part, work))
     return [b for part in parts for b in part]
 
 
@@ -305,16 +307,23 @@ class SealBreak:
         return f"seal {self.seal} (events {self.first_id}..{self.last_id}): {self.reason}"
 
 
-def verify_seals() -> Iterator[SealBreak]:
+def verify_seals(*, part: tuple[int, int] | None = None) -> Iterator[SealBreak]:
     """Every seal against the events now in its id range: catches a deleted
-    or inserted event even when a whole chain, or a chain's newest events, went."""
-    prev: Seal | None = None
-    for seal in Seal.objects.order_by("seq").iterator():
+    or inserted event even when a whole chain, or a chain's newest events, went.
+    Each seal stands alone (it stores the digest it chains from), so
+    `part=(i, n)` checks every n-th seal and n processes can share the work."""
+    seals = list(Seal.objects.order_by("seq"))
+    for n, seal in enumerate(seals):
+        prev = seals[n - 1] if n else None
+        if part is not None and n % part[1] != part[0]:
+            continue
         after_id = prev.last_id if prev else 0
         if seal.prev_digest != (prev.digest if prev else "") or (prev and seal.seq != prev.seq + 1):
             yield SealBreak(seal.seq, seal.first_id, seal.last_id, "seal chain broken: a seal was edited or removed")
-        rows = Event.objects.filter(id__gt=after_id, id__lte=seal.last_id).order_by("id").values_list("id", "hash")
-        digest, count = _seal_digest(seal.prev_digest, rows.iterator(chunk_size=10_000))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, hash FROM work_event WHERE id > %s AND id <= %s ORDER BY id",
+                           [after_id, seal.last_id])
+            digest, count = _seal_digest(seal.prev_digest, cursor.fetchall())
         if digest != seal.digest:
             if count < seal.count:
                 reason = f"{seal.count - count} event(s) deleted from this range"
@@ -323,7 +332,6 @@ def verify_seals() -> Iterator[SealBreak]:
             else:
                 reason = "an event in this range was replaced or rewritten"
             yield SealBreak(seal.seq, seal.first_id, seal.last_id, reason)
-        prev = seal
 
 
 def audit_verify() -> Iterator[ChainBreak | SealBreak]:

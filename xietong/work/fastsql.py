@@ -12,6 +12,8 @@ from typing import Any
 from django.db import connection, models, transaction
 
 CHUNK = 500
+# Below this many rows a plain multi-row INSERT beats COPY's extra statements.
+COPY_FROM = 200
 
 
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
@@ -34,7 +36,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     if returning:
         tail += f" RETURNING {connection.ops.quote_name(str(getattr(meta.get_field(returning), 'column', '')))}"
     out: list[Any] = []
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
         return _insert_pg(model, list(columns), rows, fields, adapt, returning=returning,
                           ignore_conflicts=ignore_conflicts)
     with connection.cursor() as cursor:

@@ -42,8 +42,6 @@ ESCALATION_FIELDS = ["id", "title", "url", "priority", "due_at", "escalation_lev
 SUPERVISION_COLUMNS = ["kind", "module", "title", "subject_type", "subject_id", "url", "assignee", "assignee_role",
                        "parent", "priority", "state", "outcome", "outcome_note", "created_at", "due_at",
                        "escalation_level", "urge_count"]
-TARGET_LABELS = {"head": _("the department head"), "coordination_office": _("the coordination office"),
-                 "leadership": _("leadership")}
 
 
 def _claim(queryset: Any, limit: int) -> list[Task]:

@@ -147,3 +147,26 @@ def test_the_command_reports_breaks_and_fails(chain, capsys):
     with pytest.raises(CommandError):
         call_command("audit", "verify")
     assert f"org.department#{chain[1].subject_id} event {chain[1].seq}: content was edited" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_split_over_processes_finds_the_same_breaks(company):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from xietong.work.audit import audit_seal, verify_parallel
+
+    for name in ("一", "二", "三"):
+        actions.department_update(actor=company.admin, department=company.sales, changes={"name": name})
+    victim = Event.objects.filter(subject_type="org.department", subject_id=str(company.sales.pk)).order_by("seq")[1]
+    audit_seal(now=timezone.now() + timedelta(hours=1), max_events=5)
+    Event.objects.filter(pk=victim.pk).update(note="改")
+    newest = Event.objects.filter(subject_type="org.department", subject_id=str(company.sales.pk)).latest("seq")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM work_event WHERE id = %s", [newest.pk])
+    single = sorted(str(b) for b in verify_parallel(jobs=1))
+    split = sorted(str(b) for b in verify_parallel(jobs=3))
+    assert single == split
+    assert f"org.department#{company.sales.pk} event {victim.seq}: content was edited" in single
+    assert any("1 event(s) deleted" in b for b in single)  # the seals saw the cut chain

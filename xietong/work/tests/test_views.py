@@ -277,3 +277,28 @@ def test_api_comments_and_history(make_task, company, api):
     assert created.status_code == 201 and created.json()["body"] == "收到"
     history = api(company.employee, path=f"/records/work.task/{task.pk}/history").json()
     assert [e["verb"] for e in history] == ["task.create", "comment.add"]
+
+
+def test_the_notifications_page_is_a_fixed_number_of_queries(make_task, company, as_, django_assert_max_num_queries):
+    make_task()
+    client = as_(company.employee)
+    with django_assert_max_num_queries(6 + NAV_QUERIES) as few:
+        client.get("/work/notifications/")
+    for _ in range(30):
+        make_task()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/work/notifications/").status_code == 200
+
+
+def test_the_robots_page_is_a_fixed_number_of_queries(company, as_, django_assert_max_num_queries):
+    from xietong.work.models import RobotChannel
+
+    RobotChannel.objects.create(kind="wecom", name="r0", url="https://example.com/0", department=company.sales)
+    client = as_(company.admin)
+    with django_assert_max_num_queries(7 + NAV_QUERIES) as few:
+        client.get("/work/robots/")
+    for n in range(10):
+        RobotChannel.objects.create(kind="wecom", name=f"r{n + 1}", url="https://example.com/x",
+                                    department=company.tech)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/work/robots/").status_code == 200
