@@ -200,10 +200,15 @@ def _snapshot(task: Task) -> dict[str, Any]:
 
 
 def _reload_open(task: Task) -> Task:
-    fresh = Task.objects.select_for_update(of=("self",)).select_related(
-        "assignee", "assignee_department", "requester", "delegated_from").get(pk=task.pk)
+    """The task's row, locked, and still open. Related people already loaded
+    on the caller's copy are reused when they are still the same ids."""
+    fresh = Task.objects.select_for_update().get(pk=task.pk)
     if fresh.state != TaskState.OPEN:
         raise Conflict(_("This task is already closed."), code="task_closed")
+    for name in ("assignee", "assignee_department", "requester", "delegated_from"):
+        field = Task._meta.get_field(name)
+        if field.is_cached(task) and getattr(fresh, f"{name}_id") == getattr(task, f"{name}_id"):  # type: ignore[union-attr]
+            field.set_cached_value(fresh, field.get_cached_value(task))  # type: ignore[union-attr]
     return fresh
 
 
