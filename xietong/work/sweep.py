@@ -17,8 +17,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xietong.org.models import Person
-from xietong.org.queries import acting_for, role_holders
+from xietong.org.models import Delegation, Department, Person
+from xietong.org.queries import MAX_DELEGATION_HOPS, role_holders
 from xietong.policy.calendar import WorkingCalendar
 from xietong.policy.queries import params
 
@@ -89,7 +89,9 @@ def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
     supervise_due = calendar.add_working_days(now, 1)
     heads: dict[int, Person | None] = {}
     roles: dict[str, list[Person]] = {}
-    delegates: dict[int, Person] = {}
+    # Everyone away now and their delegate: one query for the whole sweep.
+    live = {d.principal_id: d.delegate for d in Delegation.objects.filter(
+        cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now).select_related("delegate")}
     total = 0
     while True:
         with transaction.atomic():
@@ -98,6 +100,7 @@ def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
                            .only(*ESCALATION_FIELDS).order_by("next_escalation_at"), batch)
             if not tasks:
                 return total
+            _load_heads(tasks, heads)
             supervision: list[tuple] = []
             events: list[NewEvent] = []
             messages: list[Message] = []
@@ -109,9 +112,7 @@ def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
                 _level, target, _hours = steps[level - 1]
                 people: list[Person] = []
                 for person in escalation_target_people(task=task, target=target, heads=heads, roles=roles):
-                    if person.pk not in delegates:
-                        delegates[person.pk] = acting_for(person, at=now)
-                    holder = delegates[person.pk]
+                    holder = _acting(person, live)
                     if holder.pk != task.assignee_id and holder.pk not in {p.pk for p in people}:
                         people.append(holder)
                 task.escalation_level = level
@@ -143,6 +144,29 @@ def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
             total += len(events) - len(created)
         # No early exit on a short batch: a task overdue long enough to owe
         # several steps (the worker was down) takes them all in this run.
+
+
+def _acting(person: Person, live: dict[int, Person]) -> Person:
+    """acting_for() over the delegations loaded once (ORG-5): follows chains,
+    skips inactive delegates, stops at a loop."""
+    current, seen = person, {person.pk}
+    for _hop in range(MAX_DELEGATION_HOPS):
+        delegate = live.get(current.pk)
+        if delegate is None or not delegate.is_active or delegate.pk in seen:
+            break
+        current = delegate
+        seen.add(current.pk)
+    return current
+
+
+def _load_heads(tasks: list[Task], heads: dict[int, Person | None]) -> None:
+    """The heads of the batch's departments, in one query; a vacant head is
+    left for department_head() to resolve up the tree."""
+    wanted = {t.assignee.primary_department_id if t.assignee else t.assignee_department_id for t in tasks}
+    missing = {pk for pk in wanted if pk is not None} - heads.keys()
+    for department in Department.objects.filter(pk__in=missing, head__isnull=False, head__is_active=True
+                                                ).select_related("head"):
+        heads[department.pk] = department.head
 
 
 def _escalated_title(task: Task, level: int) -> Any:
