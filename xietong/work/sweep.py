@@ -209,6 +209,24 @@ def _digest_title(open_count: int, overdue: int) -> Any:
         "open": open_count, "overdue": overdue}
 
 
+JOB_RESULTS_KEPT = timedelta(days=7)
+
+
+def jobs_prune(*, now: datetime | None = None) -> int:
+    """Once a day, drop the stored results of background jobs finished more
+    than a week ago (django-tasks-db keeps every one)."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            SweepRun.objects.create(name="prune", day=now.date(), at=now)
+    except IntegrityError:
+        return 0
+    deleted, _by_model = DBTaskResult.objects.finished().filter(finished_at__lt=now - JOB_RESULTS_KEPT).delete()
+    return deleted
+
+
 def sweep_run(*, now: datetime | None = None) -> dict[str, int]:
     """Everything periodic, in order. Each part is safe to run concurrently."""
     now = now or timezone.now()
@@ -220,6 +238,7 @@ def sweep_run(*, now: datetime | None = None) -> dict[str, int]:
         "escalations": escalations_run(now=now),
         "digests": digest_send(now=now),
         "seals": audit_seal(now=now),
+        "jobs_pruned": jobs_prune(now=now),
     }
     result.update({f"deliveries_{k}": v for k, v in deliveries_send_due(limit=500).items()})
     return result

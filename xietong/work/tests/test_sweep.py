@@ -123,3 +123,19 @@ def test_two_concurrent_sweeps_escalate_each_step_exactly_once(company, calendar
     if connection.vendor == "postgresql":
         # With SKIP LOCKED both workers really did share the work.
         assert all(r > 0 for r in results), results
+
+
+def test_old_job_results_are_pruned_once_a_day(db):
+    from django_tasks_db.models import DBTaskResult
+
+    from xietong.work.sweep import jobs_prune
+
+    now = timezone.now()
+    for age in (10, 1):
+        DBTaskResult.objects.create(task_path="xietong.work.tasks.sweep", args_kwargs={"args": [], "kwargs": {}},
+                                    status="SUCCESSFUL", enqueued_at=now - timedelta(days=age),
+                                    finished_at=now - timedelta(days=age), backend_name="default",
+                                    run_after=None, queue_name="default", priority=0)
+    assert jobs_prune(now=now) == 1
+    assert DBTaskResult.objects.count() == 1
+    assert jobs_prune(now=now) == 0  # once a day
