@@ -135,7 +135,7 @@ def test_old_job_results_are_pruned_once_a_day(db):
         DBTaskResult.objects.create(task_path="xietong.work.tasks.sweep", args_kwargs={"args": [], "kwargs": {}},
                                     status="SUCCESSFUL", enqueued_at=now - timedelta(days=age),
                                     finished_at=now - timedelta(days=age), backend_name="default",
-                                    run_after=None, queue_name="default", priority=0)
+                                    queue_name="default", priority=0)
     assert jobs_prune(now=now) == 1
     assert DBTaskResult.objects.count() == 1
     assert jobs_prune(now=now) == 0  # once a day
