@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from xietong.errors import DomainError
@@ -50,7 +51,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "f": f, "page": page, "now": timezone.now(), "modules": MODULES.items(),
         "kinds": [(k.key, k.label) for k in KINDS.values()], "bulk_kinds": {k for k, v in KINDS.items() if v.bulk},
-        "boxes": [("todo", _("To do")), ("done", _("Done")), ("started", _("Started by me")), ("cc", _("CC'd to me"))],
+        "boxes": [("todo", _("To do")), ("done", pgettext("inbox box: what I handled", "Done")),
+                  ("started", _("Started by me")), ("cc", _("CC'd to me"))],
     }
     template = "work/inbox.html#results" if request.htmx else "work/inbox.html"  # type: ignore[attr-defined]
     return render(request, template, context)
