@@ -45,6 +45,7 @@ os.environ["DATABASE_URL"] = ARGS.database
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xietong.settings")
 os.environ.setdefault("XIETONG_TASKS", "dummy")
 os.environ["XIETONG_DB_CONN_MAX_AGE"] = "600"
+os.environ["XIETONG_DEBUG"] = "0"  # as served: no query logging in the cursor
 
 import django  # noqa: E402
 

@@ -105,12 +105,15 @@ def department_liaison(department: Department, *, partner: Department | None = N
 
 def live_delegation(person: Person, *, at: datetime | None = None) -> Delegation | None:
     at = at or timezone.now()
-    return (
+    # Most people are not away: ask for an id first (a cheap query to build),
+    # and load the delegation with its delegate only when there is one.
+    pk = (
         Delegation.objects.filter(principal=person, cancelled_at__isnull=True, starts_at__lte=at, ends_at__gt=at)
-        .select_related("delegate")
         .order_by("-starts_at")
+        .values_list("pk", flat=True)
         .first()
     )
+    return Delegation.objects.select_related("delegate").get(pk=pk) if pk is not None else None
 
 
 def acting_for(person: Person, *, at: datetime | None = None) -> Person:
