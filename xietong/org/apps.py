@@ -6,3 +6,20 @@ class OrgConfig(AppConfig):
     name = "xietong.org"
     label = "org"
     verbose_name = _("Organization")
+
+    def ready(self) -> None:
+        from django.urls import reverse
+
+        from xietong.work.registry import SubjectType, register_subject
+
+        from .permissions import can_manage_org, can_manage_people
+
+        # Their history, comments and files are for those who may edit them,
+        # as on their own pages (a person's history holds personal data).
+        register_subject(SubjectType(
+            "org.department", _("department"), can_view=lambda person, _pk: can_manage_org(person),
+            url=lambda pk: reverse("org:department", args=[pk])))
+        register_subject(SubjectType(
+            "org.person", _("person"),
+            can_view=lambda person, pk: str(person.pk) == pk or can_manage_people(person),
+            url=lambda pk: reverse("org:person", args=[pk])))

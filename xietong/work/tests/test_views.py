@@ -302,3 +302,13 @@ def test_the_robots_page_is_a_fixed_number_of_queries(company, as_, django_asser
                                     department=company.tech)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/work/robots/").status_code == 200
+
+
+def test_org_records_have_history_for_their_editors_only(company, as_):
+    dept = f"/work/records/org.department/{company.sales.pk}/history/"
+    person = f"/work/records/org.person/{company.employee.pk}/history/"
+    assert as_(company.admin).get(dept).status_code == 200
+    assert as_(company.employee).get(dept).status_code == 404
+    assert as_(company.hr).get(person).status_code == 200
+    assert as_(company.employee).get(person).status_code == 200  # their own
+    assert as_(company.engineer).get(person).status_code == 404
