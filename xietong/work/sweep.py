@@ -189,18 +189,20 @@ def digest_send(*, now: datetime | None = None) -> int:
     local = now.astimezone(calendar.tz)
     if local.hour < DIGEST_HOUR or not calendar.is_working_day(local.date()):
         return 0
-    try:
-        with transaction.atomic():
-            SweepRun.objects.create(name="digest", day=local.date(), at=now)
-    except IntegrityError:
-        return 0
-    rows = (Task.objects.filter(state=TaskState.OPEN, assignee__isnull=False).values("assignee")
-            .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now))))
-    counts = {r["assignee"]: (r["open"], r["overdue"]) for r in rows}
-    people = Person.objects.filter(pk__in=counts, is_active=True)
-    messages = [Message(recipients=[p], kind="digest", key=f"digest:{local.date()}:{p.pk}", url="/work/",
-                        title=_digest_title(*counts[p.pk])) for p in people]
+    # The claim and the messages commit together: a worker that dies half-way
+    # leaves the day unclaimed for the next sweep.
     with transaction.atomic():
+        try:
+            with transaction.atomic():
+                SweepRun.objects.create(name="digest", day=local.date(), at=now)
+        except IntegrityError:
+            return 0
+        rows = (Task.objects.filter(state=TaskState.OPEN, assignee__isnull=False).values("assignee")
+                .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now))))
+        counts = {r["assignee"]: (r["open"], r["overdue"]) for r in rows}
+        people = Person.objects.filter(pk__in=counts, is_active=True)
+        messages = [Message(recipients=[p], kind="digest", key=f"digest:{local.date()}:{p.pk}", url="/work/",
+                            title=_digest_title(*counts[p.pk])) for p in people]
         return notify_many(messages, now=now)
 
 
