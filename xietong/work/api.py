@@ -63,20 +63,20 @@ def task_counts(request: HttpRequest) -> Any:
     return counts(_me(request))
 
 
-@router.get("/tasks/{task_id}", response=TaskOut)
+@router.get("/tasks/{int:task_id}", response=TaskOut)
 def task(request: HttpRequest, task_id: int) -> Any:
     item, _access = get_task_for_user(_me(request), task_id)
     return _task_out(item, timezone.now())
 
 
-@router.post("/tasks/{task_id}/claim", response=TaskOut)
+@router.post("/tasks/{int:task_id}/claim", response=TaskOut)
 def claim(request: HttpRequest, task_id: int) -> Any:
     me = _me(request)
     item, _access = get_task_for_user(me, task_id)
     return _task_out(actions.task_claim(actor=me, task=item), timezone.now())
 
 
-@router.post("/tasks/{task_id}/complete", response=TaskOut)
+@router.post("/tasks/{int:task_id}/complete", response=TaskOut)
 def complete(request: HttpRequest, task_id: int, body: CompleteIn) -> Any:
     me = _me(request)
     item, _access = get_task_for_user(me, task_id)
@@ -84,7 +84,7 @@ def complete(request: HttpRequest, task_id: int, body: CompleteIn) -> Any:
                      timezone.now())
 
 
-@router.post("/tasks/{task_id}/urge", response=TaskOut)
+@router.post("/tasks/{int:task_id}/urge", response=TaskOut)
 def urge(request: HttpRequest, task_id: int, body: UrgeIn) -> Any:
     me = _me(request)
     item, _access = get_task_for_user(me, task_id)

@@ -312,3 +312,33 @@ def test_org_records_have_history_for_their_editors_only(company, as_):
     assert as_(company.hr).get(person).status_code == 200
     assert as_(company.employee).get(person).status_code == 200  # their own
     assert as_(company.engineer).get(person).status_code == 404
+
+
+def test_api_claim_and_bulk_complete(make_task, company, api):
+    from xietong.org.actions import role_grant
+    from xietong.org.models import Role
+
+    role_grant(actor=company.admin, person=company.engineer, role=Role.COORDINATOR, department=company.tech)
+    role_task = make_task(role=Role.COORDINATOR, department=company.tech)
+    assert api(company.rd1_lead, "post", f"/tasks/{role_task.pk}/claim").status_code == 404  # not a holder
+    claimed = api(company.engineer, "post", f"/tasks/{role_task.pk}/claim")
+    assert claimed.status_code == 200 and claimed.json()["assignee"]["id"] == company.engineer.pk
+    notices = [make_task(kind=ACKNOWLEDGE) for _ in range(2)]
+    todo = make_task()
+    body = api(company.employee, "post", "/tasks/bulk-complete",
+               data={"ids": [t.pk for t in notices] + [todo.pk]}).json()
+    assert body["completed"] == 2 and len(body["problems"]) == 1
+    assert Task.objects.get(pk=todo.pk).state == TaskState.OPEN
+
+
+def test_api_notifications_list_and_mark_read(make_task, company, api):
+    make_task()
+    make_task()
+    listed = api(company.employee, path="/notifications?unread=true").json()
+    assert listed["count"] == 2 and all(n["read_at"] is None for n in listed["items"])
+    first = listed["items"][0]["id"]
+    assert api(company.employee, "post", "/notifications/read", data={"ids": [first]}).json() == {"marked": 1}
+    assert api(company.employee, path="/notifications?unread=true").json()["count"] == 1
+    # Someone else's ids mark nothing.
+    assert api(company.engineer, "post", "/notifications/read", data={"ids": [first]}).json() == {"marked": 0}
+    assert api(company.employee, "post", "/notifications/read", data={}).json() == {"marked": 1}
