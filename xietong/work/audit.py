@@ -40,11 +40,17 @@ def subject_key(subject: Subject) -> tuple[str, str]:
 
 
 def canonical_json(value: Any) -> str:
-    """The stored and hashed form of before/after: sorted keys, no spaces."""
+    """The stored and hashed form of before/after: sorted keys, no spaces,
+    dates and decimals as Django's JSON encoder writes them. What is stored is
+    what is hashed, so this only has to be deterministic."""
     if value is None:
         return "null"
-    plain = json.loads(json.dumps(value, cls=DjangoJSONEncoder))
-    return json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except TypeError:
+        # Keys of mixed types cannot be sorted as they are: make them strings first.
+        plain = json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+        return json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 # json.dumps(value, ensure_ascii=False) for a str, minus the overhead: the C
@@ -136,6 +142,7 @@ class NewEvent:
     after: dict[str, Any] | None = None
     note: str = ""
     on_behalf_of: Any = None
+    first: bool = False  # the record was created in this transaction: its chain is empty
 
 
 def events_record_many(entries: Iterable[NewEvent], *, at: datetime | None = None) -> int:
@@ -147,8 +154,9 @@ def events_record_many(entries: Iterable[NewEvent], *, at: datetime | None = Non
     items = [(subject_key(e.subject), e) for e in entries]
     heads: dict[tuple[str, str], tuple[int, str]] = {}
     by_type: dict[str, set[str]] = {}
-    for (subject_type, subject_id), _e in items:
-        by_type.setdefault(subject_type, set()).add(subject_id)
+    for (subject_type, subject_id), e in items:
+        if not e.first:
+            by_type.setdefault(subject_type, set()).add(subject_id)
     for subject_type, ids in by_type.items():
         rows = Event.objects.filter(subject_type=subject_type, subject_id__in=ids).values_list(
             "subject_id", "seq", "hash")

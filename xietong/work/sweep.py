@@ -136,7 +136,7 @@ def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
             update_rows(Task, "id", ["escalation_level", "next_escalation_at"],
                         [(t.pk, t.escalation_level, t.next_escalation_at) for t in tasks])
             created = insert_rows(Task, SUPERVISION_COLUMNS, supervision, returning="id")
-            events.extend(NewEvent(verb="task.create", subject=("work.task", str(pk)), after={
+            events.extend(NewEvent(verb="task.create", subject=("work.task", str(pk)), first=True, after={
                 "kind": SUPERVISE, "assignee": row[6], "parent": row[8], "level": row[15], "due_at": row[14]})
                 for pk, row in zip(created, supervision, strict=True))
             events_record_many(events, at=now)

@@ -170,3 +170,13 @@ def test_verify_split_over_processes_finds_the_same_breaks(company):
     assert single == split
     assert f"org.department#{company.sales.pk} event {victim.seq}: content was edited" in single
     assert any("1 event(s) deleted" in b for b in single)  # the seals saw the cut chain
+
+
+def test_before_and_after_are_stored_as_canonical_json(company):
+    from datetime import date
+    from decimal import Decimal
+
+    event = event_record(actor=company.admin, verb="x.test", subject=("test.json", "1"),
+                         after={"b": Decimal("1.50"), "a": date(2026, 11, 23), "名": "值", "mixed": {1: "x", "2": "y"}})
+    assert event.after_json == '{"a":"2026-11-23","b":"1.50","mixed":{"1":"x","2":"y"},"名":"值"}'
+    assert list(audit_verify()) == []
