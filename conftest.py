@@ -28,3 +28,12 @@ def calendar(db):
 def login(client, person):
     client.force_login(person)
     return client
+
+
+@pytest.fixture
+def as_(client):
+    """The test client signed in as a persona: `as_(company.employee).get(url)`."""
+    def sign_in(person):
+        client.force_login(person)
+        return client
+    return sign_in

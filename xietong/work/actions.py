@@ -26,13 +26,6 @@ from .models import Priority, Task, TaskCc, TaskState
 from .notify import notify
 from .registry import KINDS, SUPERVISE, kind_for, subject_url
 
-
-def task_url(task: Task) -> str:
-    from django.urls import reverse
-
-    return reverse("work:task", args=[task.pk])
-
-
 LADDER_KEYS = ("work.escalate_head_after_hours", "work.escalate_office_after_hours",
                "work.escalate_leadership_after_hours")
 KERNEL_KEYS = (*LADDER_KEYS, "work.reminder_lead_hours", "calendar.work_periods", "calendar.timezone")
@@ -149,8 +142,7 @@ def task_create(
         "role": role, "department": department.pk if department else None, "due_at": task.due_at,
         "priority": priority, "cc": [p.pk for p in people],
     })
-    recipients = [holder] if holder else list(role_holders(role, department=department))
-    notify(recipients=recipients, kind="task_assigned", key=f"task:{task.pk}:assigned", url=task.link,
+    notify(recipients=task_recipients(task), kind="task_assigned", key=f"task:{task.pk}:assigned", url=task.link,
            title=lambda: str(_("New task: %(title)s")) % {"title": task.title},
            urgent=priority == Priority.URGENT,
            # Only urgent matters reach robots; don't load the department otherwise.
@@ -163,6 +155,13 @@ def task_create(
 
 
 # --- who may do what ------------------------------------------------------
+
+def task_recipients(task: Task) -> list[Person]:
+    """Who hears of a task: its assignee, or every holder of its role."""
+    if task.assignee is not None:
+        return [task.assignee]
+    return list(role_holders(task.assignee_role, department=task.assignee_department))
+
 
 def holds_role_for(person: Person, task: Task) -> bool:
     if not task.assignee_role:
@@ -337,9 +336,7 @@ def task_urge(*, actor: Person, task: Task, note: str = "") -> Task:
     task.refresh_from_db()
     event_record(actor=actor, verb="task.urge", subject=task, after={"urge_count": task.urge_count}, note=note,
                  at=now)
-    recipients = [task.assignee] if task.assignee else list(
-        role_holders(task.assignee_role, department=task.assignee_department))
-    notify(recipients=recipients, kind="task_urged", key=f"task:{task.pk}:urge:{task.urge_count}", url=task.link,
+    notify(recipients=task_recipients(task), kind="task_urged", key=f"task:{task.pk}:urge:{task.urge_count}", url=task.link,
            urgent=task.priority == Priority.URGENT,
            title=lambda: str(_("%(name)s urges: %(title)s")) % {"name": actor.name, "title": task.title},
            body=note)

@@ -4,7 +4,6 @@ comments and history of any record (KER-2, 4, 5, 6)."""
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -14,7 +13,7 @@ from xietong.org.queries import has_role
 
 from . import actions, discussion
 from .audit import history_for
-from .models import Notification, Task
+from .models import Notification
 from .notify import notifications_mark_read
 from .permissions import get_task_for_user
 from .queries import BOXES, InboxFilter, counts, inbox
@@ -42,12 +41,6 @@ def _me(request: HttpRequest) -> Person:
     return person
 
 
-def _task_out(task: Task, now: Any) -> Task:  # noqa: ARG001
-    return task
-
-
-
-
 @router.get("/tasks", response=list[TaskOut], summary="Inbox: box = todo | done | started | cc")
 @paginate(LimitOffsetPagination)
 def tasks(request: HttpRequest, box: str = "todo", module: str = "", kind: str = "",
@@ -66,29 +59,28 @@ def task_counts(request: HttpRequest) -> Any:
 @router.get("/tasks/{int:task_id}", response=TaskOut)
 def task(request: HttpRequest, task_id: int) -> Any:
     item, _access = get_task_for_user(_me(request), task_id)
-    return _task_out(item, timezone.now())
+    return item
 
 
 @router.post("/tasks/{int:task_id}/claim", response=TaskOut)
 def claim(request: HttpRequest, task_id: int) -> Any:
     me = _me(request)
     item, _access = get_task_for_user(me, task_id)
-    return _task_out(actions.task_claim(actor=me, task=item), timezone.now())
+    return actions.task_claim(actor=me, task=item)
 
 
 @router.post("/tasks/{int:task_id}/complete", response=TaskOut)
 def complete(request: HttpRequest, task_id: int, body: CompleteIn) -> Any:
     me = _me(request)
     item, _access = get_task_for_user(me, task_id)
-    return _task_out(actions.task_complete(actor=me, task=item, outcome=body.outcome, note=body.note[:2000]),
-                     timezone.now())
+    return actions.task_complete(actor=me, task=item, outcome=body.outcome, note=body.note[:2000])
 
 
 @router.post("/tasks/{int:task_id}/urge", response=TaskOut)
 def urge(request: HttpRequest, task_id: int, body: UrgeIn) -> Any:
     me = _me(request)
     item, _access = get_task_for_user(me, task_id)
-    return _task_out(actions.task_urge(actor=me, task=item, note=body.note[:500]), timezone.now())
+    return actions.task_urge(actor=me, task=item, note=body.note[:500])
 
 
 @router.post("/tasks/bulk-complete", response=BulkOut)

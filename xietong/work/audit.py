@@ -281,7 +281,7 @@ def verify_parallel(*, jobs: int) -> "list[ChainBreak | SealBreak]":
     """Chains and seals, split over `jobs` processes on PostgreSQL."""
     # Inside a transaction, other processes could not see its rows: stay here.
     if jobs <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
-        return [*verify_chains(), *verify_seals()]
+        return list(audit_verify())
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 

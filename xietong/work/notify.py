@@ -1,7 +1,7 @@
 """Notifications (KER-5): decide who hears what on which channel.
 
     notify(recipients=[p], kind="task_assigned", title=_("New task: %(t)s") % …,
-           url=task_url, key=f"task:{task.pk}:assigned")
+           url=task.link, key=f"task:{task.pk}:assigned")
 
 writes in-app rows and outbox rows (`Delivery`) in the caller's transaction;
 workers send the outbox (`delivery.py`). `key` makes each message idempotent:
@@ -183,12 +183,41 @@ def _wake_delivery() -> None:
         logging.getLogger(__name__).warning("could not enqueue delivery; the sweep will send it", exc_info=True)
 
 
-def preference_set(*, person: Person, kind: str, channel: str, enabled: bool) -> None:
+def preferences_of(person: Person) -> dict[str, set[str]]:
+    """Every kind's personal channels for one person: defaults, then their choices."""
+    chosen = {key: set(kind.defaults) for key, kind in NOTIFICATION_KINDS.items()}
+    for kind, channel, enabled in Preference.objects.filter(person=person).values_list("kind", "channel", "enabled"):
+        if kind in chosen:
+            (chosen[kind].add if enabled else chosen[kind].discard)(channel)
+    return chosen
+
+
+@transaction.atomic
+def preferences_save(*, person: Person, chosen: dict[str, set[str]]) -> int:
+    """A person's notification choices (KER-5): only the kinds given, only
+    what changed, with one audit event. Returns the number of changes."""
     from xietong.errors import DomainError
 
-    if kind not in NOTIFICATION_KINDS or channel not in PERSONAL_CHANNELS:
+    from .audit import event_record
+
+    if not set(chosen) <= NOTIFICATION_KINDS.keys() or any(not c <= set(PERSONAL_CHANNELS) for c in chosen.values()):
         raise DomainError(_("Unknown notification kind or channel."), code="bad_preference")
-    Preference.objects.update_or_create(person=person, kind=kind, channel=channel, defaults={"enabled": enabled})
+    current = preferences_of(person)
+    changes = {(kind, channel): channel in channels for kind, channels in chosen.items()
+               for channel in PERSONAL_CHANNELS if (channel in channels) != (channel in current[kind])}
+    if not changes:
+        return 0
+    for (kind, channel), enabled in changes.items():
+        Preference.objects.update_or_create(person=person, kind=kind, channel=channel, defaults={"enabled": enabled})
+    event_record(actor=person, verb="preferences.update", subject=person, after={
+        f"{kind}:{channel}": enabled for (kind, channel), enabled in sorted(changes.items())})
+    return len(changes)
+
+
+def preference_set(*, person: Person, kind: str, channel: str, enabled: bool) -> None:
+    """One channel of one kind on or off (see preferences_save)."""
+    current = preferences_of(person).get(kind, set())
+    preferences_save(person=person, chosen={kind: (current | {channel}) if enabled else (current - {channel})})
 
 
 def notifications_mark_read(*, person: Person, ids: Iterable[int] | None = None) -> int:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from xietong.org.models import Person, Role
 from xietong.org.queries import department_head, has_role
@@ -74,4 +75,4 @@ def _task_url(subject_id: str) -> str:
     return reverse("work:task", args=[subject_id])
 
 
-register_subject(SubjectType("work.task", "task", can_view=can_view_task, url=_task_url))
+register_subject(SubjectType("work.task", _("task"), can_view=can_view_task, url=_task_url))

@@ -18,11 +18,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.models import Delegation, Department, Person
-from xietong.org.queries import MAX_DELEGATION_HOPS, role_holders
+from xietong.org.queries import MAX_DELEGATION_HOPS
 from xietong.policy.calendar import WorkingCalendar
 from xietong.policy.queries import params
 
-from .actions import KERNEL_KEYS, delegations_apply, escalation_target_people, ladder
+from .actions import (
+    KERNEL_KEYS,
+    delegations_apply,
+    escalation_target_people,
+    ladder,
+    task_recipients,
+)
 from .audit import NewEvent, audit_seal, events_record_many
 from .delivery import deliveries_send_due
 from .fastsql import insert_rows, update_rows
@@ -63,19 +69,13 @@ def reminders_send(*, now: datetime | None = None, batch: int = BATCH) -> int:
             tasks = [t for t in tasks if t.due_at is None or t.due_at > now]
             events_record_many([NewEvent(verb="task.remind", subject=t, after={"due_at": t.due_at})
                                 for t in tasks], at=now)
-            notify_many([Message(recipients=_recipients(t), kind="task_reminder", key=f"task:{t.pk}:remind",
+            notify_many([Message(recipients=task_recipients(t), kind="task_reminder", key=f"task:{t.pk}:remind",
                                  url=t.link, title=_due_soon_title(t)) for t in tasks], now=now)
             total += len(tasks)
 
 
 def _due_soon_title(task: Task) -> Any:
     return lambda: str(_("Due soon: %(title)s")) % {"title": task.title}
-
-
-def _recipients(task: Task) -> list[Person]:
-    if task.assignee is not None:
-        return [task.assignee]
-    return list(role_holders(task.assignee_role, department=task.assignee_department))
 
 
 def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
@@ -130,7 +130,7 @@ def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
                     urgent=task.priority == Priority.URGENT, department=department,
                     title=_escalated_title(task, level)))
                 if level == 1:
-                    messages.append(Message(recipients=_recipients(task), kind="task_overdue",
+                    messages.append(Message(recipients=task_recipients(task), kind="task_overdue",
                                             key=f"task:{task.pk}:overdue", url=task.link,
                                             title=_overdue_title(task), department=department))
             update_rows(Task, "id", ["escalation_level", "next_escalation_at"],
@@ -244,9 +244,3 @@ def sweep_run(*, now: datetime | None = None) -> dict[str, int]:
     }
     result.update({f"deliveries_{k}": v for k, v in deliveries_send_due(limit=500).items()})
     return result
-
-
-def overdue_since(task: Task, *, now: datetime) -> timedelta | None:
-    if task.due_at is None or task.due_at >= now:
-        return None
-    return now - task.due_at

@@ -20,7 +20,7 @@ from xietong.web.shortcuts import forbidden, member_required, show_error
 
 from . import actions, discussion, notify
 from .audit import history_for
-from .models import Attachment, Channel, Notification, Preference, RobotChannel
+from .models import Attachment, Channel, Notification, RobotChannel
 from .permissions import get_task_for_user
 from .queries import BOXES, InboxFilter, counts
 from .queries import inbox as inbox_query
@@ -248,16 +248,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
     kinds = list(notify.NOTIFICATION_KINDS.values())
     channels = [(notify.INAPP, _("In the app")), (Channel.EMAIL.value, _("E-mail")), (Channel.SMS.value, _("SMS"))]
     if request.method == "POST":
-        for kind in kinds:
-            for channel, _label in channels:
-                notify.preference_set(person=me, kind=kind.key, channel=channel,
-                                      enabled=request.POST.get(f"{kind.key}:{channel}") == "on")
+        notify.preferences_save(person=me, chosen={
+            kind.key: {c for c, _label in channels if request.POST.get(f"{kind.key}:{c}") == "on"} for kind in kinds})
         messages.success(request, _("Preferences saved."))
         return redirect("work:preferences")
-    chosen: dict[str, set[str]] = {k.key: set(k.defaults) for k in kinds}
-    for key, channel, enabled in Preference.objects.filter(person=me).values_list("kind", "channel", "enabled"):
-        if key in chosen:
-            (chosen[key].add if enabled else chosen[key].discard)(channel)
+    chosen = notify.preferences_of(me)
     rows = [(k, [(c, f"{k.key}:{c}", c in chosen[k.key]) for c, _label in channels]) for k in kinds]
     return render(request, "work/preferences.html", {"rows": rows, "channels": channels})
 

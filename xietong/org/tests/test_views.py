@@ -3,15 +3,6 @@ import pytest
 from xietong.org.models import Department, Person
 from xietong.testing import NAV_QUERIES
 
-
-@pytest.fixture
-def as_(client):
-    def sign_in(person):
-        client.force_login(person)
-        return client
-    return sign_in
-
-
 PAGES = ["/", "/org/departments/", "/org/people/", "/policy/parameters/", "/policy/calendar/"]
 
 

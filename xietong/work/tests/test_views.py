@@ -10,15 +10,6 @@ from xietong.work.models import Attachment, Comment, Notification, Task, TaskSta
 from xietong.work.registry import ACKNOWLEDGE, SUPERVISE
 from xietong.work.sweep import escalations_run
 
-
-@pytest.fixture
-def as_(client):
-    def sign_in(person):
-        client.force_login(person)
-        return client
-    return sign_in
-
-
 PAGES = ["/work/", "/work/?box=done", "/work/?box=started", "/work/?box=cc", "/work/notifications/",
          "/work/preferences/"]
 
@@ -342,3 +333,19 @@ def test_api_notifications_list_and_mark_read(make_task, company, api):
     # Someone else's ids mark nothing.
     assert api(company.engineer, "post", "/notifications/read", data={"ids": [first]}).json() == {"marked": 0}
     assert api(company.employee, "post", "/notifications/read", data={}).json() == {"marked": 1}
+
+
+def test_saving_preferences_writes_only_changes_and_one_event(company, as_):
+    from xietong.work.models import Event, Preference
+
+    client = as_(company.employee)
+    client.post("/work/preferences/", {"task_assigned:inapp": "on", "mention:inapp": "on", "mention:email": "on"})
+    events = Event.objects.filter(subject_type="org.person", subject_id=str(company.employee.pk),
+                                  verb="preferences.update")
+    assert events.count() == 1
+    # Only departures from the defaults are stored; saving the same again changes nothing.
+    assert set(Preference.objects.filter(person=company.employee).values_list("kind", "channel", "enabled")) >= {
+        ("task_assigned", "email", False)}
+    assert not Preference.objects.filter(person=company.employee, kind="mention").exists()
+    client.post("/work/preferences/", {"task_assigned:inapp": "on", "mention:inapp": "on", "mention:email": "on"})
+    assert events.count() == 1
