@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "xietong.work",
     "xietong.org",
     "xietong.policy",
+    "xietong.approvals",
     "xietong.accounts",
     "xietong.web",
 ]

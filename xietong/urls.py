@@ -10,6 +10,7 @@ urlpatterns = [
     path("org/", include("xietong.org.urls")),
     path("policy/", include("xietong.policy.urls")),
     path("work/", include("xietong.work.urls")),
+    path("approvals/", include("xietong.approvals.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -31,7 +31,7 @@ from .models import (
     RoleAssignment,
 )
 from .permissions import can_manage_org, can_manage_people
-from .queries import department_head, headcount_warning
+from .queries import MAX_DELEGATION_HOPS, department_head, headcount_warning
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
@@ -406,6 +406,10 @@ def delegation_create(
     )
     if overlapping.exists():
         raise DomainError(_("There is already a delegation for this person in that period."), code="overlap")
+    if _delegation_loops(principal=principal, delegate=delegate, starts_at=starts_at, ends_at=ends_at):
+        raise DomainError(_("%(delegate)s already hands their work, directly or through others, back to %(principal)s "
+                            "in that period: a delegation cycle is not allowed.")
+                          % {"delegate": delegate.name, "principal": principal.name}, code="delegation_cycle")
     delegation = Delegation.objects.create(
         principal=principal, delegate=delegate, starts_at=starts_at, ends_at=ends_at,
         reason=reason.strip(), created_by=actor,
@@ -414,6 +418,23 @@ def delegation_create(
                  after={"delegation": delegation.pk, "delegate": delegate.pk,
                         "starts_at": starts_at, "ends_at": ends_at, "reason": delegation.reason})
     return delegation
+
+
+def _delegation_loops(*, principal: Person, delegate: Person, starts_at: datetime, ends_at: datetime) -> bool:
+    """Would work handed to `delegate` come back to `principal` (ORG-5)? Follows
+    the delegate's delegations overlapping the period, a few hops deep."""
+    frontier, seen = {delegate.pk}, {delegate.pk}
+    for _hop in range(MAX_DELEGATION_HOPS):
+        onward = set(Delegation.objects.filter(
+            principal_id__in=frontier, cancelled_at__isnull=True, starts_at__lt=ends_at, ends_at__gt=starts_at,
+        ).values_list("delegate_id", flat=True))
+        if principal.pk in onward:
+            return True
+        frontier = onward - seen
+        if not frontier:
+            return False
+        seen |= frontier
+    return False
 
 
 @transaction.atomic

@@ -1,7 +1,10 @@
 """Writes to policy parameters and the working calendar (POL-1, POL-3).
 
-Until the approvals module exists (POL-2), only administrators change
-parameters, with a reason and an effective date; every change is an event.
+A parameter changes when its POL-2 approval (the approvals module's
+流程/参数变更 form: department review, the CEO for major changes) is approved:
+that approval calls `parameter_set(..., approved_in=<its serial>)`. Without
+an approval only an administrator may call it (scripts, tests); the product's
+pages and API offer no other way. Every change is an event.
 """
 
 from datetime import date, datetime, timedelta
@@ -28,10 +31,13 @@ def _require_admin(actor: Person) -> None:
 
 @transaction.atomic
 def parameter_set(
-    *, actor: Person, key: str, raw_value: Any, reason: str, effective_from: datetime | None = None
+    *, actor: Person, key: str, raw_value: Any, reason: str, effective_from: datetime | None = None,
+    approved_in: str = "",
 ) -> ParameterValue:
-    """POL-1: a new value for a parameter, in force from `effective_from`."""
-    _require_admin(actor)
+    """POL-1: a new value for a parameter, in force from `effective_from`.
+    POL-2: `approved_in` names the approval that decided it."""
+    if not approved_in:
+        _require_admin(actor)
     definition = get_param(key)
     value = definition.parse(raw_value)
     if not reason.strip():
@@ -47,7 +53,7 @@ def parameter_set(
     event_record(
         actor=actor, verb="policy.parameter_set", subject=("policy.parameter", key),
         before={"value": definition.to_json(before)},
-        after={"value": row.value, "effective_from": effective_from}, note=row.reason,
+        after={"value": row.value, "effective_from": effective_from, "approved_in": approved_in}, note=row.reason,
     )
     return row
 

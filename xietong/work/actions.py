@@ -77,9 +77,13 @@ def _deadlines(*, now: datetime, due_at: datetime | None, due_working_hours: flo
     }
 
 
-def _holder_of(person: Person, *, at: datetime) -> tuple[Person, Person | None]:
-    """Who holds a task meant for `person` (ORG-5): their delegate while away."""
+def _holder_of(person: Person, *, at: datetime, requester: Person | None) -> tuple[Person, Person | None]:
+    """Who holds a task meant for `person` (ORG-5): their delegate while away,
+    except when the delegate is the one who asked: nobody handles their own
+    request on someone else's behalf (no self-approval through delegation)."""
     holder = acting_for(person, at=at)
+    if requester is not None and holder.pk == requester.pk:
+        return person, None
     return holder, (person if holder.pk != person.pk else None)
 
 
@@ -102,11 +106,14 @@ def task_create(
     priority: int = Priority.NORMAL,
     parent: Task | None = None,
     cc: Iterable[Person] = (),
+    escalates: bool | None = None,
     now: datetime | None = None,
 ) -> Task:
     """Create one task (KER-1): for a person (their delegate while away), or for
     a role in a department that any holder may claim. The due time is computed
-    on the working calendar; the reminder and first escalation follow (KER-3)."""
+    on the working calendar; the reminder and first escalation follow (KER-3).
+    `escalates` overrides the kind's setting for this one task (an approval
+    node whose timeout acts on its own instead of climbing the ladder)."""
     spec = kind_for(kind)
     now = now or timezone.now()
     if (assignee is None) == (not role):
@@ -119,9 +126,10 @@ def task_create(
     values = params(*KERNEL_KEYS, *([due_param] if due_param else []), at=now)
     calendar = WorkingCalendar.load(at=now, lenient=True, values=values)
     times = _deadlines(now=now, due_at=due_at, due_working_hours=due_working_hours,
-                       due_working_days=due_working_days, due_param=due_param, escalates=spec.escalates,
+                       due_working_days=due_working_days, due_param=due_param,
+                       escalates=spec.escalates if escalates is None else escalates,
                        calendar=calendar, values=values)
-    holder, delegated_from = _holder_of(assignee, at=now) if assignee else (None, None)
+    holder, delegated_from = _holder_of(assignee, at=now, requester=requester) if assignee else (None, None)
     subject_type, subject_id = subject_key(subject)
     task = Task.objects.create(
         kind=kind, module=spec.module, title=title.strip()[:200], subject_type=subject_type, subject_id=subject_id,
@@ -243,7 +251,7 @@ def _close_children(*, task: Task, actor: Person | None, now: datetime) -> None:
 
 @transaction.atomic
 def task_complete(*, actor: Person, task: Task, outcome: str = "", note: str = "",
-                  by_module: bool = False) -> Task:
+                  by_module: bool = False, notify_requester: bool = True) -> Task:
     """Close a task with an outcome the kind allows (KER-1). Its supervision
     tasks close with it. Exactly one of two concurrent completions wins."""
     spec = KINDS.get(task.kind)
@@ -272,7 +280,7 @@ def task_complete(*, actor: Person, task: Task, outcome: str = "", note: str = "
     event_record(actor=actor, verb="task.complete", subject=task, before=before, after=_snapshot(task), note=note,
                  on_behalf_of=on_behalf_of, at=now)
     _close_children(task=task, actor=actor, now=now)
-    if task.requester and task.requester_id != actor.pk:
+    if notify_requester and task.requester and task.requester_id != actor.pk:
         notify(recipients=[task.requester], kind="task_done", key=f"task:{task.pk}:done", url=task.link,
                title=lambda: str(_("Done: %(title)s")) % {"title": task.title})
     return task
@@ -353,7 +361,10 @@ def tasks_complete_bulk(*, actor: Person, ids: Sequence[int], outcome: str = "")
             problems.append(str(_("“%(title)s” must be handled one by one.") % {"title": task.title}))
             continue
         try:
-            task_complete(actor=actor, task=task, outcome=outcome)
+            if spec.on_bulk is not None:
+                spec.on_bulk(actor, task)  # the module's own action closes the task
+            else:
+                task_complete(actor=actor, task=task, outcome=outcome)
             done += 1
         except DomainError as exc:
             problems.append(f"{task.title}: {exc.message}")
@@ -371,12 +382,12 @@ def delegations_apply(*, now: datetime | None = None) -> dict[str, int]:
     moved = {"delegated": 0, "returned": 0}
     # Returns: tasks held for someone who no longer delegates to the holder.
     held = Task.objects.filter(state=TaskState.OPEN, delegated_from__isnull=False).select_related(
-        "delegated_from", "assignee")
+        "delegated_from", "assignee", "requester")
     for task in held:
         principal = task.delegated_from
         if principal is None:  # pragma: no cover — filtered above
             continue
-        holder = acting_for(principal, at=now)
+        holder, _principal = _holder_of(principal, at=now, requester=task.requester)
         if holder.pk != task.assignee_id:
             moved["returned" if holder.pk == task.delegated_from_id else "delegated"] += _move(
                 task=task, to=holder, principal=principal, now=now)
@@ -384,11 +395,11 @@ def delegations_apply(*, now: datetime | None = None) -> dict[str, int]:
     principals = Delegation.objects.filter(cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now).values(
         "principal_id")
     for task in Task.objects.filter(state=TaskState.OPEN, assignee_id__in=principals,
-                                    delegated_from__isnull=True).select_related("assignee"):
+                                    delegated_from__isnull=True).select_related("assignee", "requester"):
         assignee = task.assignee
         if assignee is None:  # pragma: no cover — filtered above
             continue
-        holder = acting_for(assignee, at=now)
+        holder, _principal = _holder_of(assignee, at=now, requester=task.requester)
         if holder.pk != assignee.pk:
             moved["delegated"] += _move(task=task, to=holder, principal=assignee, now=now)
     return moved

@@ -37,6 +37,9 @@ class TaskKind:
     escalates: bool = True
     # Completed by the module's own action, not from the task page.
     completed_by_module: bool = False
+    # For bulk kinds the module completes itself: called as on_bulk(actor, task)
+    # by the inbox's bulk completion, one transaction per task.
+    on_bulk: Callable[["Person", Any], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ class SubjectType:
 
 
 MODULES: dict[str, Label] = {"work": _("General")}
+# Periodic work of the modules, run by every sweep after the kernel's own
+# (`sweep_run`). Each must be safe with several workers running it at once.
+SWEEPS: dict[str, Callable[..., int]] = {}
 KINDS: dict[str, TaskKind] = {}
 SUBJECTS: dict[str, SubjectType] = {}
 
@@ -62,6 +68,11 @@ def register_kind(kind: TaskKind) -> None:
     if kind.module not in MODULES:
         raise ValueError(f"unknown module {kind.module!r}: register_module() it first")
     KINDS[kind.key] = kind
+
+
+def register_sweep(name: str, run: Callable[..., int]) -> None:
+    """`run(now=…)` returns how many things it did; it appears in the sweep's report."""
+    SWEEPS[name] = run
 
 
 def register_subject(subject: SubjectType) -> None:

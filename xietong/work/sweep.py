@@ -34,7 +34,7 @@ from .delivery import deliveries_send_due
 from .fastsql import insert_rows, update_rows
 from .models import Priority, SweepRun, Task, TaskState
 from .notify import Message, notify_many
-from .registry import SUPERVISE
+from .registry import SUPERVISE, SWEEPS
 
 logger = logging.getLogger(__name__)
 
@@ -242,5 +242,7 @@ def sweep_run(*, now: datetime | None = None) -> dict[str, int]:
         "seals": audit_seal(now=now),
         "jobs_pruned": jobs_prune(now=now),
     }
+    for name, run in SWEEPS.items():
+        result[name] = run(now=now)
     result.update({f"deliveries_{k}": v for k, v in deliveries_send_due(limit=500).items()})
     return result

@@ -5,9 +5,10 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Migrate the database and seed the working calendar (safe to run again)."
+    help = "Migrate the database, seed the working calendar, install built-in templates (safe to run again)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("database migrated")
         call_command("calendar", "seed", stdout=self.stdout)
+        call_command("approvals", "install", stdout=self.stdout)

@@ -1,0 +1,222 @@
+"""The form of an approval (APR-6): parse and validate values against the
+template's fields. The HTML view and the API both hand in JSON-like data
+(`values_from_post` turns a POST into it); errors are per field, translated.
+
+Stored values: text as str, number/money as a decimal string, date as ISO,
+daterange as [start, end], person/department as an id, choice as its value,
+attachment as a list of attachment ids (added after the approval exists),
+table as a list of row dicts.
+"""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.http import QueryDict
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from xietong.org.models import Department, Person
+
+from .definition import FieldDef
+
+MAX_TABLE_ROWS = 100
+
+
+def field_label(field: FieldDef) -> str:
+    if field.label_en and not (get_language() or "zh-hans").startswith("zh"):
+        return field.label_en
+    return field.label
+
+
+def choice_label(field: FieldDef, value: str) -> str:
+    for choice in field.choices:
+        if choice.value == value:
+            if choice.label_en and not (get_language() or "zh-hans").startswith("zh"):
+                return choice.label_en
+            return choice.label
+    return value
+
+
+def _empty(raw: Any) -> bool:
+    return raw is None or raw == "" or raw == [] or (isinstance(raw, list) and all(v in ("", None) for v in raw))
+
+
+def _one(field: FieldDef, raw: Any, errors: dict[str, str], key: str) -> Any:
+    label = field_label(field)
+    if _empty(raw):
+        if field.required:
+            errors[key] = _("“%(field)s” is required.") % {"field": label}
+        return None
+    t = field.type
+    if t in ("text", "textarea"):
+        text = str(raw).strip()
+        limit = field.max_length or (200 if t == "text" else 5000)
+        if len(text) > limit:
+            errors[key] = _("“%(field)s” can be at most %(n)s characters.") % {"field": label, "n": limit}
+            return None
+        if not text and field.required:
+            errors[key] = _("“%(field)s” is required.") % {"field": label}
+            return None
+        return text or None
+    if t in ("number", "money"):
+        try:
+            number = Decimal(str(raw).replace(",", "").strip())
+            if not number.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            errors[key] = _("“%(field)s” must be a number.") % {"field": label}
+            return None
+        if t == "money":
+            if number < 0:
+                errors[key] = _("“%(field)s” cannot be negative.") % {"field": label}
+                return None
+            if number != number.quantize(Decimal("0.01")):
+                errors[key] = _("“%(field)s” has at most two decimals (fen).") % {"field": label}
+                return None
+            if number >= Decimal("1e13"):
+                errors[key] = _("“%(field)s” is too large.") % {"field": label}
+                return None
+        if field.min is not None and number < field.min:
+            errors[key] = _("“%(field)s” must be at least %(n)s.") % {"field": label, "n": field.min}
+            return None
+        if field.max is not None and number > field.max:
+            errors[key] = _("“%(field)s” must be at most %(n)s.") % {"field": label, "n": field.max}
+            return None
+        return str(number.quantize(Decimal("0.01")) if t == "money" else number)
+    if t == "date":
+        try:
+            return date.fromisoformat(str(raw).strip()).isoformat()
+        except ValueError:
+            errors[key] = _("“%(field)s” must be a date (YYYY-MM-DD).") % {"field": label}
+            return None
+    if t == "daterange":
+        if not isinstance(raw, list | tuple) or len(raw) != 2:
+            errors[key] = _("“%(field)s” needs a start and an end date.") % {"field": label}
+            return None
+        try:
+            start, end = (date.fromisoformat(str(v).strip()) for v in raw)
+        except ValueError:
+            errors[key] = _("“%(field)s” needs a start and an end date.") % {"field": label}
+            return None
+        if end < start:
+            errors[key] = _("“%(field)s”: the end is before the start.") % {"field": label}
+            return None
+        return [start.isoformat(), end.isoformat()]
+    if t == "person":
+        person = _person(raw)
+        if person is None:
+            errors[key] = _("“%(field)s”: no active person “%(value)s”.") % {"field": label, "value": raw}
+            return None
+        return person.pk
+    if t == "department":
+        department = Department.objects.filter(pk=raw if str(raw).isdigit() else -1, is_active=True).first() \
+            or Department.objects.filter(code=str(raw), is_active=True).first()
+        if department is None:
+            errors[key] = _("“%(field)s”: no such department.") % {"field": label}
+            return None
+        return department.pk
+    if t == "choice":
+        if str(raw) not in {c.value for c in field.choices}:
+            errors[key] = _("“%(field)s”: choose one of the options.") % {"field": label}
+            return None
+        return str(raw)
+    if t == "attachment":
+        return None  # files arrive separately and are attached to the approval
+    if t == "table":
+        if not isinstance(raw, list):
+            errors[key] = _("“%(field)s” must be a list of rows.") % {"field": label}
+            return None
+        if len(raw) > MAX_TABLE_ROWS:
+            errors[key] = _("“%(field)s” can have at most %(n)s rows.") % {"field": label, "n": MAX_TABLE_ROWS}
+            return None
+        rows = []
+        for n, row in enumerate(raw, start=1):
+            if not isinstance(row, dict) or all(_empty(row.get(c.key)) for c in field.columns):
+                continue
+            parsed = {c.key: _one(c, row.get(c.key), errors, f"{key}.{n}.{c.key}") for c in field.columns}
+            rows.append(parsed)
+        if field.required and not rows:
+            errors[key] = _("“%(field)s” needs at least one row.") % {"field": label}
+        return rows
+    return None  # pragma: no cover — the schema allows no other type
+
+
+def _person(raw: Any) -> Person | None:
+    text = str(raw).strip()
+    active = Person.objects.filter(is_active=True)
+    if text.isdigit():
+        found = active.filter(pk=int(text)).first()
+        if found:
+            return found
+    return active.filter(username=text).first() or (
+        active.filter(name=text).first() if active.filter(name=text).count() == 1 else None)
+
+
+def form_validate(fields: list[FieldDef], data: dict[str, Any], *,
+                  files: dict[str, int] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Clean values and the errors by field key. `files` counts the uploads per
+    attachment field (a required attachment field needs one)."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    unknown = set(data) - {f.key for f in fields}
+    if unknown:
+        errors["__all__"] = _("Unknown fields: %(keys)s.") % {"keys": ", ".join(sorted(unknown))}
+    for field in fields:
+        if field.type == "attachment":
+            if field.required and not (files or {}).get(field.key):
+                errors[field.key] = _("“%(field)s” needs a file.") % {"field": field_label(field)}
+            continue
+        value = _one(field, data.get(field.key), errors, field.key)
+        if value is not None:
+            values[field.key] = value
+    return values, errors
+
+
+def amount_of(fields: list[FieldDef], values: dict[str, Any]) -> Decimal | None:
+    for field in fields:
+        if field.amount and values.get(field.key) is not None:
+            return Decimal(values[field.key])
+    return None
+
+
+def values_from_post(fields: list[FieldDef], post: QueryDict) -> dict[str, Any]:
+    """A POSTed HTML form as the JSON-like data `form_validate` takes."""
+    data: dict[str, Any] = {}
+    for field in fields:
+        name = f"f_{field.key}"
+        if field.type == "daterange":
+            data[field.key] = [post.get(f"{name}_start", ""), post.get(f"{name}_end", "")]
+        elif field.type == "table":
+            rows = []
+            for n in range(MAX_TABLE_ROWS + 1):
+                row = {c.key: post.get(f"{name}_{n}_{c.key}") for c in field.columns}
+                if all(v is None for v in row.values()):
+                    if n >= 1:
+                        break
+                    continue
+                rows.append({k: v or "" for k, v in row.items()})
+            data[field.key] = rows
+        elif field.type != "attachment":
+            data[field.key] = post.get(name, "")
+    return data
+
+
+def display_value(field: FieldDef, value: Any, people: dict[int, Person], departments: dict[int, Department]) -> Any:
+    """A stored value as shown on the page and in the PDF."""
+    if value is None or value == "":
+        return ""
+    if field.type == "money":
+        amount = Decimal(value)
+        return f"¥{amount:,.2f}" + (f"（{amount / 10000:,.2f} 万）" if amount >= 10000 else "")
+    if field.type == "daterange":
+        return f"{value[0]} — {value[1]}"
+    if field.type == "person":
+        person = people.get(int(value))
+        return person.name if person else value
+    if field.type == "department":
+        department = departments.get(int(value))
+        return department.name if department else value
+    if field.type == "choice":
+        return choice_label(field, value)
+    return value

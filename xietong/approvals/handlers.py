@@ -1,0 +1,35 @@
+"""What happens when an approval ends, by template (APR-6, POL-2).
+
+A template names a handler by key; the code is registered here, never stored
+in the template. `validate` runs at submit (and resubmit) and raises
+DomainError; `approved` runs in the transaction of the final approval, so the
+change and the approval commit together or not at all.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from xietong.org.models import Person
+
+    from .models import Approval
+
+
+@dataclass(frozen=True)
+class Handler:
+    key: str
+    label: str | Promise
+    approved: Callable[["Approval"], None]
+    validate: Callable[["Person", dict[str, Any]], None] | None = None
+    # Rejected or withdrawn.
+    ended: Callable[["Approval"], None] | None = None
+
+
+HANDLERS: dict[str, Handler] = {}
+
+
+def register_handler(handler: Handler) -> None:
+    HANDLERS[handler.key] = handler

@@ -1,0 +1,78 @@
+"""Who may see an approval and what they may do on it (one gate)."""
+
+from dataclasses import dataclass, field
+
+from django.http import Http404
+
+from xietong.org.models import Person, Role
+from xietong.org.queries import has_role, is_member
+
+from .models import Approval, ApprovalCc, ApproverState, StepApprover
+
+
+def _sees_everything(person: Person) -> bool:
+    return person.is_superuser or has_role(person, Role.AUDITOR, Role.ADMIN)
+
+
+def can_view_approval(person: Person, approval: Approval) -> bool:
+    """The applicant, everyone asked to approve (and their delegates), people
+    CC'd, the flow administrator, auditors and administrators; leadership
+    for emergency decisions (they review them, APR-5)."""
+    if not person.is_active:
+        return False
+    if person.pk == approval.applicant_id or person.pk == approval.template.admin_id:
+        return True
+    from django.db.models import Q
+
+    if StepApprover.objects.filter(Q(person=person) | Q(acted_by=person) | Q(task__assignee=person)
+                                   | Q(task__delegated_from=person), approval=approval).exists():
+        return True
+    if ApprovalCc.objects.filter(approval=approval, person=person).exists():
+        return True
+    if approval.emergency and has_role(person, Role.LEADERSHIP):
+        return True
+    return _sees_everything(person)
+
+
+def can_view_approval_id(person: Person, pk: str) -> bool:
+    approval = Approval.objects.select_related("template").filter(pk=int(pk) if pk.isdigit() else 0).first()
+    return approval is not None and can_view_approval(person, approval)
+
+
+@dataclass
+class ApprovalAccess:
+    # The pending approver rows this person may act on (their own, or as a delegate).
+    mine: list[StepApprover] = field(default_factory=list)
+    is_applicant: bool = False
+    can_withdraw: bool = False
+    can_urge: bool = False
+    can_cc: bool = False
+    can_resubmit: bool = False
+
+
+def get_approval_for_user(viewer: Person, pk: int) -> tuple[Approval, ApprovalAccess]:
+    if not is_member(viewer):
+        raise Http404
+    try:
+        approval = Approval.objects.select_related("template", "version", "applicant", "department").get(pk=pk)
+    except Approval.DoesNotExist:
+        raise Http404 from None
+    if not can_view_approval(viewer, approval):
+        raise Http404
+    from xietong.work.actions import may_act_on
+
+    from .actions import involved, may_withdraw
+
+    mine = []
+    if approval.state == "running" and viewer.pk != approval.applicant_id:
+        pending = StepApprover.objects.filter(approval=approval, state=ApproverState.PENDING).select_related(
+            "task", "task__assignee", "step", "person")
+        mine = [a for a in pending if a.task is not None and may_act_on(viewer, a.task)[0]]
+    applicant = viewer.pk == approval.applicant_id
+    return approval, ApprovalAccess(
+        mine=mine, is_applicant=applicant,
+        can_withdraw=may_withdraw(approval, viewer),
+        can_urge=applicant and approval.state == "running",
+        can_cc=approval.is_open and involved(approval, viewer),
+        can_resubmit=applicant and approval.state == "returned",
+    )

@@ -1,0 +1,97 @@
+"""Reads of approvals shared by the pages and the API."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from xietong.org.models import Department, Person
+
+from .actions import version_definition
+from .definition import FieldDef
+from .forms import display_value, field_label
+from .models import Approval, ApprovalCc, ApproverState, FlowTemplate, Step, StepApprover
+
+BOXES = ("todo", "done", "started", "cc")
+
+
+def pending_for(person: Person) -> QuerySet[StepApprover]:
+    """待我审批: pending approvers whose task this person holds (their own, or
+    as a delegate)."""
+    return (StepApprover.objects.filter(state=ApproverState.PENDING, task__assignee=person)
+            .select_related("approval", "approval__template", "approval__applicant", "step", "task")
+            .order_by("task__due_at", "pk"))
+
+
+def box(person: Person, name: str) -> QuerySet[Approval]:
+    """我发起的 / 我已审批 / 抄送我的, newest first."""
+    base = Approval.objects.select_related("template", "applicant")
+    if name == "started":
+        return base.filter(applicant=person).order_by("-submitted_at", "-pk")
+    if name == "done":
+        ids = StepApprover.objects.filter(acted_by=person).values("approval_id")
+        return base.filter(pk__in=ids).order_by("-submitted_at", "-pk")
+    if name == "cc":
+        ids = ApprovalCc.objects.filter(person=person).values("approval_id")
+        return base.filter(pk__in=ids).order_by("-submitted_at", "-pk")
+    raise ValueError(name)
+
+
+def open_templates() -> QuerySet[FlowTemplate]:
+    return FlowTemplate.objects.filter(is_active=True, system=False, current_version__isnull=False).order_by(
+        "category", "key")
+
+
+@dataclass
+class Row:
+    field: FieldDef
+    label: str
+    value: Any
+    rows: list[list[Any]] | None = None  # a table's cells
+    columns: list[str] | None = None
+
+
+def form_rows(approval: Approval) -> list[Row]:
+    """The form as label/value rows, people and departments by name."""
+    definition = version_definition(approval.version)
+    data = approval.data
+    person_ids, department_ids = set(), set()
+    for f in definition.form:
+        fields = f.columns if f.type == "table" else [f]
+        values = data.get(f.key) if f.type == "table" else [{f.key: data.get(f.key)}]
+        for row in values or []:
+            for c in fields:
+                v = row.get(c.key)
+                if v and c.type == "person":
+                    person_ids.add(int(v))
+                if v and c.type == "department":
+                    department_ids.add(int(v))
+    people = {p.pk: p for p in Person.objects.filter(pk__in=person_ids)}
+    departments = {d.pk: d for d in Department.objects.filter(pk__in=department_ids)}
+    out = []
+    for f in definition.form:
+        if f.type == "attachment":
+            continue
+        if f.type == "table":
+            cells = [[display_value(c, row.get(c.key), people, departments) for c in f.columns]
+                     for row in data.get(f.key) or []]
+            out.append(Row(field=f, label=field_label(f), value="", rows=cells,
+                           columns=[field_label(c) for c in f.columns]))
+        else:
+            out.append(Row(field=f, label=field_label(f), value=display_value(f, data.get(f.key), people, departments)))
+    return out
+
+
+def timeline(approval: Approval) -> list[Step]:
+    """Every step reached, oldest first, with its approvers."""
+    approvers = StepApprover.objects.select_related("person", "acted_by", "on_behalf_of", "added_by", "task",
+                                                    "task__assignee").order_by("position", "pk")
+    return list(Step.objects.filter(approval=approval).prefetch_related(Prefetch("approvers", queryset=approvers))
+                .order_by("started_at", "pk"))
+
+
+def search(person: Person, *, query: str = "") -> QuerySet[Approval]:
+    qs = Approval.objects.select_related("template", "applicant").order_by("-submitted_at")
+    if query:
+        qs = qs.filter(Q(title__icontains=query))
+    return qs

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "approvals"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("batch/", views.batch_approve, name="batch"),
+    path("new/", views.new, name="new"),
+    path("new/<slug:key>/", views.apply, name="apply"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/act/", views.act, name="act"),
+    path("<int:pk>/resubmit/", views.resubmit, name="resubmit"),
+    path("<int:pk>/print.pdf", views.pdf, name="pdf"),
+    path("templates/", views.templates, name="templates"),
+    path("templates/new/", views.template_new, name="template_new"),
+    path("templates/<slug:key>/", views.template_edit, name="template_edit"),
+    path("templates/<slug:key>/preview/", views.template_preview, name="template_preview"),
+    path("templates/<slug:key>/versions/<int:number>/publish/", views.template_publish, name="template_publish"),
+]

@@ -1,0 +1,409 @@
+"""Approval pages (APR-1..7): the lists, applying, the approval page with its
+actions and timeline, resubmitting, the printable 审批单, and the template
+editor with its "who would approve this" preview."""
+
+import json
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from xietong.errors import DomainError
+from xietong.org.models import Person
+from xietong.org.queries import is_member
+from xietong.web.shortcuts import forbidden, member_required, show_error
+from xietong.work import discussion
+from xietong.work.audit import history_for
+
+from . import actions
+from .definition import DefinitionError, definition_parse, route
+from .forms import amount_of, form_validate, values_from_post
+from .models import ApprovalState, FlowTemplate, FlowVersion, VersionState
+from .permissions import get_approval_for_user
+from .queries import BOXES, box, form_rows, open_templates, pending_for, timeline
+from .routing import Context, explain, node_people
+
+PAGE_SIZE = 25
+
+
+def _me(request: HttpRequest) -> Person:
+    return request.user  # type: ignore[return-value]
+
+
+def people_from(text: str) -> list[Person]:
+    """Usernames or exact names, separated by commas, spaces or 、."""
+    found = []
+    for token in [t for t in re.split(r"[,，、\s]+", text or "") if t]:
+        person = Person.objects.filter(username=token, is_active=True).first()
+        if person is None:
+            named = list(Person.objects.filter(name=token, is_active=True)[:2])
+            person = named[0] if len(named) == 1 else None
+        if person is None or not is_member(person):
+            raise DomainError(_("No one in the company is called “%(name)s”.") % {"name": token}, code="unknown_person")
+        found.append(person)
+    return found
+
+
+@member_required
+def index(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    name = request.GET.get("box", "todo")
+    name = name if name in BOXES else "todo"
+    if name == "todo":
+        page = Paginator(pending_for(me), PAGE_SIZE).get_page(request.GET.get("page"))
+    else:
+        page = Paginator(box(me, name), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "approvals/index.html", {
+        "box": name, "page": page,
+        "boxes": [("todo", _("Waiting for me")), ("done", _("Handled by me")), ("started", _("Submitted by me")),
+                  ("cc", _("CC'd to me"))],
+    })
+
+
+@member_required
+@require_POST
+def batch_approve(request: HttpRequest) -> HttpResponse:
+    ids = [int(x) for x in request.POST.getlist("approver") if x.isdigit()]
+    if not ids:
+        messages.error(request, _("Select at least one approval."))
+        return redirect("approvals:index")
+    done, problems = actions.approvals_approve_batch(actor=_me(request), approver_ids=ids,
+                                                     comment=request.POST.get("comment", "")[:2000])
+    if done:
+        messages.success(request, _("%(n)s approval(s) approved.") % {"n": done})
+    for problem in problems[:10]:
+        messages.error(request, problem)
+    return redirect("approvals:index")
+
+
+@member_required
+def new(request: HttpRequest) -> HttpResponse:
+    return render(request, "approvals/new.html", {"templates": open_templates()})
+
+
+def _open_template(key: str) -> FlowTemplate:
+    template = FlowTemplate.objects.select_related("current_version").filter(key=key).first()
+    if template is None or template.system or not template.is_active or template.current_version is None:
+        raise Http404
+    return template
+
+
+def _chosen_nodes(definition: Any) -> list[dict[str, Any]]:
+    from .definition import ApproveNode, _walk
+
+    return [{"key": n.key, "name": n.name} for n in _walk(definition.nodes)
+            if isinstance(n, ApproveNode) and any(r.rule == "chosen" for r in n.approvers)]
+
+
+def _chosen_from(request: HttpRequest, nodes: list[dict[str, Any]]) -> dict[str, list[int]]:
+    return {n["key"]: [p.pk for p in people_from(request.POST.get(f"chosen_{n['key']}", ""))] for n in nodes}
+
+
+def _files_from(request: HttpRequest, definition: Any) -> dict[str, list[Any]]:
+    return {f.key: request.FILES.getlist(f"f_{f.key}") for f in definition.form if f.type == "attachment"}
+
+
+def _preview_route(me: Person, template: FlowTemplate, definition: Any, data: dict[str, Any],
+                   chosen: dict[str, list[int]]) -> list[dict[str, Any]]:
+    """Who would approve this form, node by node, and why."""
+    values, _errors = form_validate(definition.form, data)
+    amount = amount_of(definition.form, values)
+    ctx = Context(applicant=me, department=me.primary_department, data=values, chosen=chosen, admin=template.admin)
+    out = []
+    for node in route(definition, data=values, amount=amount, department=me.primary_department):
+        if node["type"] == "cc":
+            resolved = node_people(node, ctx, rules_key="cc")
+        else:
+            resolved = node_people(node, ctx, applicant_approver=definition.settings.applicant_approver)
+        out.append({"node": node, "people": resolved.people, "why": [explain(e) for e in resolved.explanation]})
+    return out
+
+
+@member_required
+def apply(request: HttpRequest, key: str) -> HttpResponse:
+    me = _me(request)
+    template = _open_template(key)
+    version = template.current_version
+    assert version is not None
+    definition = actions.version_definition(version)
+    chosen_nodes = _chosen_nodes(definition)
+    context: dict[str, Any] = {"template": template, "definition": definition, "fields": definition.form,
+                               "values": {}, "errors": {}, "chosen_nodes": chosen_nodes,
+                               "allow_emergency": definition.settings.allow_emergency}
+    if request.method == "POST":
+        data = values_from_post(definition.form, request.POST)
+        context["values"] = data
+        context["post"] = request.POST
+        try:
+            chosen = _chosen_from(request, chosen_nodes)
+            if request.POST.get("preview"):
+                context["route"] = _preview_route(me, template, definition, data, chosen)
+                if request.htmx:  # type: ignore[attr-defined]
+                    return render(request, "approvals/apply.html#route", context)
+                return render(request, "approvals/apply.html", context)
+            emergency = None
+            if request.POST.get("emergency") and definition.settings.allow_emergency:
+                leaders = people_from(request.POST.get("leader", ""))
+                if len(leaders) != 1:
+                    raise DomainError(_("Name the one director who leads the decision group."), code="leader")
+                emergency = actions.Emergency(leader=leaders[0], members=people_from(request.POST.get("members", "")),
+                                              reason=request.POST.get("emergency_reason", ""))
+            approval = actions.approval_submit(actor=me, template=template, data=data,
+                                               title=request.POST.get("title", ""), chosen=chosen,
+                                               files=_files_from(request, definition), emergency=emergency)
+        except actions.FormInvalid as error:
+            context["errors"] = error.errors
+            messages.error(request, str(error.message))
+            return render(request, "approvals/apply.html", context, status=400)
+        except DomainError as error:
+            show_error(request, error)
+            return render(request, "approvals/apply.html", context, status=400)
+        messages.success(request, _("Submitted. %(serial)s is on its way.") % {"serial": approval.serial})
+        return redirect(approval)
+    return render(request, "approvals/apply.html", context)
+
+
+@member_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    me = _me(request)
+    approval, access = get_approval_for_user(me, pk)
+    steps = timeline(approval)
+    targets = {}
+    for a in access.mine:
+        targets[a.pk] = actions.return_targets(approval, a.step)
+    return render(request, "approvals/detail.html", {
+        "approval": approval, "access": access, "rows": form_rows(approval), "steps": steps,
+        "explanations": {s.pk: [explain(e) for e in s.explanation] for s in steps},
+        "targets": targets, "ccs": approval.ccs.select_related("person").order_by("created_at"),
+        "history": history_for(approval), "subject": ("approvals.approval", str(approval.pk)),
+        "comments": discussion.comments_for(approval), "attachments": discussion.attachments_for(approval),
+        "remaining": approval.plan[approval.current + 1:] if approval.state == ApprovalState.RUNNING else [],
+    })
+
+
+@member_required
+@require_POST
+def act(request: HttpRequest, pk: int) -> HttpResponse:
+    me = _me(request)
+    approval, access = get_approval_for_user(me, pk)
+    verb = request.POST.get("action", "")
+    comment = request.POST.get("comment", "")[:2000]
+    approver = int(request.POST["approver"]) if request.POST.get("approver", "").isdigit() else 0
+    try:
+        if verb == "approve":
+            actions.approval_approve(actor=me, approval=approval, approver_id=approver, comment=comment)
+            messages.success(request, _("Approved."))
+        elif verb == "reject":
+            actions.approval_reject(actor=me, approval=approval, approver_id=approver, comment=comment)
+            messages.success(request, _("Rejected."))
+        elif verb == "return":
+            actions.approval_return(actor=me, approval=approval, approver_id=approver,
+                                    to=request.POST.get("to", "applicant"), comment=comment)
+            messages.success(request, _("Returned."))
+        elif verb == "transfer":
+            people = people_from(request.POST.get("person", ""))
+            if len(people) != 1:
+                raise DomainError(_("Name one person to hand it to."), code="one_person")
+            actions.approval_transfer(actor=me, approval=approval, approver_id=approver, to=people[0],
+                                      comment=comment)
+            messages.success(request, _("Transferred to %(name)s.") % {"name": people[0].name})
+        elif verb == "add_signer":
+            people = people_from(request.POST.get("person", ""))
+            if len(people) != 1:
+                raise DomainError(_("Name one person to add."), code="one_person")
+            actions.approval_add_signer(actor=me, approval=approval, approver_id=approver, person=people[0],
+                                        where=request.POST.get("where", ""), comment=comment)
+            messages.success(request, _("%(name)s is added to this step.") % {"name": people[0].name})
+        elif verb == "withdraw":
+            actions.approval_withdraw(actor=me, approval=approval, reason=comment)
+            messages.success(request, _("Withdrawn."))
+        elif verb == "urge":
+            n = actions.approval_urge(actor=me, approval=approval, note=comment)
+            messages.success(request, _("Urged %(n)s approver(s).") % {"n": n})
+        elif verb == "cc":
+            fresh = actions.approval_cc(actor=me, approval=approval, people=people_from(request.POST.get("people", "")))
+            messages.success(request, _("CC'd %(n)s person(s).") % {"n": len(fresh)})
+        else:
+            raise DomainError(_("Unknown action."), code="unknown_action")
+    except DomainError as error:
+        show_error(request, error)
+    return redirect("approvals:detail", pk=pk)
+
+
+@member_required
+def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+    me = _me(request)
+    approval, access = get_approval_for_user(me, pk)
+    if not access.can_resubmit:
+        return forbidden(request)
+    definition = actions.version_definition(approval.version)
+    chosen_nodes = _chosen_nodes(definition)
+    context: dict[str, Any] = {"template": approval.template, "definition": definition, "fields": definition.form,
+                               "values": approval.data, "errors": {}, "approval": approval,
+                               "chosen_nodes": chosen_nodes, "allow_emergency": False}
+    if request.method == "POST":
+        data = values_from_post(definition.form, request.POST)
+        context["values"] = data
+        try:
+            actions.approval_resubmit(actor=me, approval=approval, data=data, title=request.POST.get("title", ""),
+                                      chosen=_chosen_from(request, chosen_nodes) if chosen_nodes else None,
+                                      files=_files_from(request, definition))
+        except actions.FormInvalid as error:
+            context["errors"] = error.errors
+            messages.error(request, str(error.message))
+            return render(request, "approvals/apply.html", context, status=400)
+        except DomainError as error:
+            show_error(request, error)
+            return render(request, "approvals/apply.html", context, status=400)
+        messages.success(request, _("Resubmitted."))
+        return redirect(approval)
+    return render(request, "approvals/apply.html", context)
+
+
+@member_required
+def pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from .pdf import approval_pdf
+
+    me = _me(request)
+    approval, _access = get_approval_for_user(me, pk)
+    response = HttpResponse(approval_pdf(approval, request=request), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{approval.serial}.pdf"'
+    return response
+
+
+# --- templates (administrators) ---------------------------------------------
+
+def _manager(request: HttpRequest) -> Person | None:
+    me = _me(request)
+    return me if actions.can_manage_templates(me) else None
+
+
+@member_required
+def templates(request: HttpRequest) -> HttpResponse:
+    if not _manager(request):
+        return forbidden(request)
+    rows = FlowTemplate.objects.select_related("current_version").order_by("category", "key")
+    return render(request, "approvals/templates.html", {"templates": rows})
+
+
+EXAMPLE = {
+    "form": [{"key": "amount", "type": "money", "label": "金额（元）", "label_en": "Amount", "required": True,
+              "amount": True},
+             {"key": "reason", "type": "textarea", "label": "事由", "label_en": "Reason", "required": True}],
+    "nodes": [{"type": "approve", "key": "head", "name": "部门负责人", "name_en": "Department head", "mode": "any",
+               "approvers": [{"rule": "dept_head"}]}],
+    "settings": {"return_resume": "restart", "withdraw": "before_first_approval"},
+}
+
+
+@member_required
+def template_new(request: HttpRequest) -> HttpResponse:
+    me = _manager(request)
+    if me is None:
+        return forbidden(request)
+    context: dict[str, Any] = {"definition_text": json.dumps(EXAMPLE, ensure_ascii=False, indent=2),
+                               "post": request.POST, "categories": FlowTemplate._meta.get_field("category").choices}
+    if request.method == "POST":
+        context["definition_text"] = request.POST.get("definition", "")
+        try:
+            definition = _json(request.POST.get("definition", ""))
+            admin = people_from(request.POST.get("admin", ""))
+            version = actions.template_create(
+                actor=me, key=request.POST.get("key", "").strip(), name=request.POST.get("name", ""),
+                name_en=request.POST.get("name_en", ""), category=request.POST.get("category", "general"),
+                description=request.POST.get("description", "")[:2000], definition=definition,
+                admin=admin[0] if admin else None)
+        except DomainError as error:
+            show_error(request, error)
+            return render(request, "approvals/template_new.html", context, status=400)
+        messages.success(request, _("Template created as a draft. Preview it, then send it for publishing."))
+        return redirect("approvals:template_edit", key=version.template.key)
+    return render(request, "approvals/template_new.html", context)
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DomainError(_("The definition is not valid JSON: %(error)s (line %(line)s, column %(col)s)")
+                          % {"error": error.msg, "line": error.lineno, "col": error.colno}, code="bad_json") from None
+
+
+@member_required
+def template_edit(request: HttpRequest, key: str) -> HttpResponse:
+    me = _manager(request)
+    if me is None:
+        return forbidden(request)
+    template = get_object_or_404(FlowTemplate, key=key)
+    versions = list(template.versions.order_by("-number"))
+    latest = versions[0] if versions else None
+    context: dict[str, Any] = {
+        "template": template, "versions": versions,
+        "definition_text": json.dumps(latest.definition if latest else EXAMPLE, ensure_ascii=False, indent=2),
+    }
+    if request.method == "POST":
+        context["definition_text"] = request.POST.get("definition", "")
+        try:
+            version = actions.version_save_draft(actor=me, template=template,
+                                                 definition=_json(request.POST.get("definition", "")),
+                                                 note=request.POST.get("note", ""))
+        except DomainError as error:
+            show_error(request, error)
+            return render(request, "approvals/template_edit.html", context, status=400)
+        messages.success(request, _("Saved as draft version %(n)s.") % {"n": version.number})
+        return redirect("approvals:template_edit", key=key)
+    return render(request, "approvals/template_edit.html", context)
+
+
+@member_required
+@require_POST
+def template_preview(request: HttpRequest, key: str) -> HttpResponse:
+    """Who would approve a sample form, for the definition being edited."""
+    me = _manager(request)
+    if me is None:
+        return forbidden(request)
+    template = get_object_or_404(FlowTemplate, key=key)
+    context: dict[str, Any] = {"template": template}
+    try:
+        definition = definition_parse(_json(request.POST.get("definition", "")))
+        sample = _json(request.POST.get("sample", "") or "{}")
+        applicants = people_from(request.POST.get("applicant", "")) or [me]
+        if not isinstance(sample, dict):
+            raise DomainError(_("The sample form must be a JSON object."), code="bad_sample")
+        context["route"] = _preview_route(applicants[0], template, definition, sample, {})
+        context["applicant"] = applicants[0]
+    except DefinitionError as error:
+        context["problems"] = error.problems
+    except DomainError as error:
+        context["problems"] = [str(error.message)]
+    return render(request, "approvals/_preview.html", context)
+
+
+@member_required
+@require_POST
+def template_publish(request: HttpRequest, key: str, number: int) -> HttpResponse:
+    me = _manager(request)
+    if me is None:
+        return forbidden(request)
+    version = get_object_or_404(FlowVersion, template__key=key, number=number)
+    try:
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            raise DomainError(_("Say what changes and why."), code="reason_required")
+        approval = actions.version_request_publish(actor=me, version=version, major=bool(request.POST.get("major")),
+                                                   reason=reason)
+    except DomainError as error:
+        show_error(request, error)
+        return redirect("approvals:template_edit", key=key)
+    version.refresh_from_db()
+    if version.state == VersionState.PUBLISHED:
+        messages.success(request, _("Version %(n)s is published.") % {"n": number})
+    else:
+        messages.success(request, _("Version %(n)s is sent for approval (%(serial)s); it is published when approved.")
+                         % {"n": number, "serial": approval.serial})
+    return redirect("approvals:template_edit", key=key)
