@@ -108,6 +108,13 @@ def _files_from(request: HttpRequest, definition: Any) -> dict[str, list[Any]]:
     return {f.key: request.FILES.getlist(f"f_{f.key}") for f in definition.form if f.type == "attachment"}
 
 
+def _departments(definition: Any) -> Any:
+    from xietong.org.models import Department
+
+    wanted = any(f.type == "department" or any(c.type == "department" for c in f.columns) for f in definition.form)
+    return Department.objects.filter(is_active=True).order_by("path") if wanted else []
+
+
 def _preview_route(me: Person, template: FlowTemplate, definition: Any, data: dict[str, Any],
                    chosen: dict[str, list[int]]) -> list[dict[str, Any]]:
     """Who would approve this form, node by node, and why."""
@@ -134,7 +141,8 @@ def apply(request: HttpRequest, key: str) -> HttpResponse:
     chosen_nodes = _chosen_nodes(definition)
     context: dict[str, Any] = {"template": template, "definition": definition, "fields": definition.form,
                                "values": {}, "errors": {}, "chosen_nodes": chosen_nodes,
-                               "allow_emergency": definition.settings.allow_emergency}
+                               "allow_emergency": definition.settings.allow_emergency,
+                               "departments": _departments(definition)}
     if request.method == "POST":
         data = values_from_post(definition.form, request.POST)
         context["values"] = data
@@ -245,7 +253,8 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     chosen_nodes = _chosen_nodes(definition)
     context: dict[str, Any] = {"template": approval.template, "definition": definition, "fields": definition.form,
                                "values": approval.data, "errors": {}, "approval": approval,
-                               "chosen_nodes": chosen_nodes, "allow_emergency": False}
+                               "chosen_nodes": chosen_nodes, "allow_emergency": False,
+                               "departments": _departments(definition)}
     if request.method == "POST":
         data = values_from_post(definition.form, request.POST)
         context["values"] = data

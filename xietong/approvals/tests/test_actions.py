@@ -60,7 +60,7 @@ def test_reject_needs_a_reason_and_ends_the_approval(builtins):
     approval.refresh_from_db()
     assert approval.state == ApprovalState.REJECTED
     assert not pending(approval)
-    assert Notification.objects.filter(recipient=c.employee, key=f"approval:{approval.pk}:rejected").exists()
+    assert Notification.objects.filter(recipient=c.employee, key=f"approval:{approval.pk}:rejected:{c.employee.pk}").exists()
 
 
 def test_a_stranger_cannot_act_and_the_applicant_cannot_approve_their_own(builtins):

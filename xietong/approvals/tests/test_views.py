@@ -1,0 +1,183 @@
+"""The approval pages: access for people who must not get in, the journeys
+over HTTP, query counts, the PDF."""
+
+import pytest
+from django.urls import reverse
+
+from xietong.approvals.models import Approval, ApprovalState, FlowTemplate, FlowVersion, VersionState
+from xietong.testing import NAV_QUERIES
+
+from .conftest import mine, pending_names, purchase
+
+FORM = {"title": "", "f_item": "显示器", "f_category": "it", "f_amount": "80000", "f_reason": "扩容",
+        "f_lines_0_name": "显示器", "f_lines_0_quantity": "20", "f_lines_0_unit_price": "4000"}
+
+
+def test_signed_out_people_are_sent_to_sign_in(client, builtins):
+    for url in (reverse("approvals:index"), reverse("approvals:apply", args=["purchase"])):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_an_outsider_gets_403_everywhere(as_, builtins):
+    c = builtins
+    approval = purchase(c.employee, 100)
+    client = as_(c.outsider)
+    for url in (reverse("approvals:index"), reverse("approvals:new"), reverse("approvals:apply", args=["purchase"]),
+                reverse("approvals:detail", args=[approval.pk]), reverse("approvals:templates")):
+        assert client.get(url).status_code == 403, url
+
+
+def test_a_colleague_not_involved_gets_404_and_cannot_act(as_, builtins):
+    c = builtins
+    approval = purchase(c.employee, 80000)
+    client = as_(c.engineer)
+    assert client.get(reverse("approvals:detail", args=[approval.pk])).status_code == 404
+    assert client.get(reverse("approvals:pdf", args=[approval.pk])).status_code == 404
+    response = client.post(reverse("approvals:act", args=[approval.pk]),
+                           {"action": "approve", "approver": mine(c.sales_head, approval).pk})
+    assert response.status_code == 404
+    assert pending_names(approval) == ["chenjing"]
+
+
+def test_auditors_see_any_approval(as_, builtins):
+    c = builtins
+    approval = purchase(c.employee, 80000)
+    assert as_(c.auditor).get(reverse("approvals:detail", args=[approval.pk])).status_code == 200
+
+
+def test_system_templates_are_not_open_for_applications(as_, builtins):
+    assert as_(builtins.employee).get(reverse("approvals:apply", args=["template_publish"])).status_code == 404
+
+
+def test_apply_then_approve_over_http(as_, builtins):
+    c = builtins
+    response = as_(c.employee).post(reverse("approvals:apply", args=["purchase"]), FORM)
+    approval = Approval.objects.get()
+    assert response.status_code == 302 and response["Location"] == approval.get_absolute_url()
+    assert approval.data["lines"] == [{"name": "显示器", "quantity": "20", "unit_price": "4000.00"}]
+    page = as_(c.sales_head).get(approval.get_absolute_url())
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "department 销售部: 陈静" in body
+    as_(c.sales_head).post(reverse("approvals:act", args=[approval.pk]),
+                           {"action": "approve", "approver": mine(c.sales_head, approval).pk, "comment": "同意"})
+    as_(c.finance).post(reverse("approvals:act", args=[approval.pk]),
+                        {"action": "approve", "approver": mine(c.finance, approval).pk})
+    approval.refresh_from_db()
+    assert approval.state == ApprovalState.APPROVED
+
+
+def test_a_form_with_errors_is_shown_again_with_messages_and_nothing_is_saved(as_, builtins):
+    response = as_(builtins.employee).post(reverse("approvals:apply", args=["purchase"]),
+                                           {**FORM, "f_amount": "八万", "f_item": ""})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'data-testid="error-amount"' in body and 'data-testid="error-item"' in body
+    assert "八万" in body  # what was typed stays
+    assert Approval.objects.count() == 0
+
+
+def test_errors_in_chinese(as_, builtins):
+    client = as_(builtins.employee)
+    client.cookies["django_language"] = "zh-hans"
+    response = client.post(reverse("approvals:apply", args=["purchase"]), {**FORM, "f_amount": "八万"},
+                           HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "“金额（元）”必须是数字。" in response.content.decode()
+
+
+def test_preview_shows_who_would_approve(as_, builtins):
+    response = as_(builtins.employee).post(reverse("approvals:apply", args=["purchase"]),
+                                           {**FORM, "f_amount": "600000", "preview": "1"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="route"' in body
+    assert "王建国" in body and "董洁" in body and "<html" not in body
+    assert Approval.objects.count() == 0
+
+
+def test_a_stale_action_gets_a_clear_message(as_, builtins):
+    c = builtins
+    approval = purchase(c.employee, 80000)
+    approver = mine(c.sales_head, approval).pk
+    client = as_(c.sales_head)
+    client.post(reverse("approvals:act", args=[approval.pk]), {"action": "approve", "approver": approver})
+    response = client.post(reverse("approvals:act", args=[approval.pk]), {"action": "approve", "approver": approver},
+                           follow=True)
+    assert "This approval has moved on" in response.content.decode()
+    assert pending_names(approval) == ["dongjie"]
+
+
+def test_lists_keep_their_query_count(as_, builtins, django_assert_max_num_queries):
+    c = builtins
+    for amount in (100, 200, 300):
+        purchase(c.employee, amount)
+    client = as_(c.sales_head)
+    client.get(reverse("approvals:index"))
+    with django_assert_max_num_queries(NAV_QUERIES + 6):
+        assert client.get(reverse("approvals:index")).status_code == 200
+    for amount in range(5):
+        purchase(c.employee, 400 + amount)
+    with django_assert_max_num_queries(NAV_QUERIES + 6):
+        assert client.get(reverse("approvals:index")).status_code == 200
+    employee = as_(c.employee)
+    with django_assert_max_num_queries(NAV_QUERIES + 6):
+        assert employee.get(reverse("approvals:index") + "?box=started").status_code == 200
+
+
+def test_the_printable_form_is_a_pdf_with_the_trail(as_, builtins):
+    c = builtins
+    approval = purchase(c.employee, 80000)
+    response = as_(c.employee).get(reverse("approvals:pdf", args=[approval.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    from io import BytesIO
+
+    pdf = BytesIO(response.content).getvalue()
+    assert len(pdf) > 5000  # fonts embedded
+
+
+def test_templates_are_for_administrators(as_, builtins):
+    c = builtins
+    assert as_(c.employee).get(reverse("approvals:templates")).status_code == 403
+    assert as_(c.employee).post(reverse("approvals:template_new"), {}).status_code == 403
+    assert as_(c.admin).get(reverse("approvals:templates")).status_code == 200
+
+
+def test_an_administrator_builds_previews_and_publishes_through_approval(as_, builtins):
+    c = builtins
+    client = as_(c.admin)
+    definition = ('{"form": [{"key": "amount", "type": "money", "label": "金额", "amount": true}],'
+                  ' "nodes": [{"type": "approve", "key": "boss", "name": "老板", "approvers": [{"rule": "role", '
+                  '"role": "ceo"}], "when": [{"field": "$amount", "op": "gt", "value": "100"}]}]}')
+    bad = client.post(reverse("approvals:template_new"), {"key": "gift", "name": "礼品", "category": "general",
+                                                          "definition": definition.replace('"ceo"', '"pope"')})
+    assert bad.status_code == 400 and "is not a role" in bad.content.decode()
+    response = client.post(reverse("approvals:template_new"), {"key": "gift", "name": "礼品", "category": "general",
+                                                               "definition": definition})
+    assert response.status_code == 302
+    preview = client.post(reverse("approvals:template_preview", args=["gift"]),
+                          {"definition": definition, "sample": '{"amount": "101"}', "applicant": "liuyang"})
+    assert "王建国" in preview.content.decode()
+    client.post(reverse("approvals:template_publish", args=["gift", 1]), {"reason": "新增礼品申请"})
+    version = FlowVersion.objects.get(template__key="gift", number=1)
+    assert version.state == VersionState.IN_REVIEW
+    # The admin's department head (王建国 heads the office's parent) reviews it.
+    review = Approval.objects.get(template__key="template_publish")
+    assert review.data["template"] == "gift"
+    for a in review.approvers.filter(state="pending"):
+        from xietong.approvals.actions import approval_approve
+
+        approval_approve(actor=a.task.assignee, approval=review, approver_id=a.pk)
+    version.refresh_from_db()
+    assert version.state == VersionState.PUBLISHED
+    assert FlowTemplate.objects.get(key="gift").current_version == version
+
+
+@pytest.mark.parametrize("verb", ["approve", "reject", "return", "transfer", "add_signer"])
+def test_the_applicant_cannot_act_on_their_own_step(as_, builtins, verb):
+    c = builtins
+    approval = purchase(c.employee, 80000)
+    as_(c.employee).post(reverse("approvals:act", args=[approval.pk]), {
+        "action": verb, "approver": mine(c.sales_head, approval).pk, "comment": "x", "person": "zhangwei",
+        "where": "before", "to": "applicant"})
+    assert pending_names(approval) == ["chenjing"]
