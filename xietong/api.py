@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from xietong.accounts.actions import token_authenticate
+from xietong.approvals.api import router as approvals_router
 from xietong.errors import DomainError
 from xietong.org.api import router as org_router
 from xietong.policy.api import calendar_router, policy_router
@@ -38,7 +39,7 @@ class ActiveSessionAuth(SessionAuth):
 api = NinjaAPI(
     title="Xietong API",
     version="1",
-    description="Organization, policy, the working calendar, tasks and notifications of Xietong (协同).",
+    description="Organization, policy, the working calendar, tasks, notifications and approvals of Xietong (协同).",
     auth=[TokenAuth(), ActiveSessionAuth()],
     urls_namespace="api",
     docs_decorator=login_required,
@@ -85,3 +86,4 @@ api.add_router("/", org_router)
 api.add_router("/policy", policy_router)
 api.add_router("/calendar", calendar_router)
 api.add_router("/", work_router)
+api.add_router("/", approvals_router)

@@ -10,7 +10,6 @@ effect and the other gets `Conflict` with a clear message (APR-7).
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -155,7 +154,8 @@ def approval_submit(
         raise DomainError(_("This approval form is not open for applications."), code="template_closed")
     now = now or timezone.now()
     version = template.current_version
-    assert version is not None
+    if version is None:  # pragma: no cover — checked above
+        raise DomainError(_("This approval form is not open for applications."), code="template_closed")
     definition = version_definition(version)
     files = {k: v for k, v in (files or {}).items() if v}
     values, errors = form_validate(definition.form, data, files={k: len(v) for k, v in files.items()})
@@ -415,7 +415,7 @@ def _finish(approval: Approval, *, state: str, actor: Person | None, now: dateti
             handler.approved(approval)
         elif handler.ended:
             handler.ended(approval)
-    titles = {
+    titles: dict[str, Any] = {
         ApprovalState.APPROVED: gettext_lazy("Approved: %(title)s"),
         ApprovalState.REJECTED: gettext_lazy("Rejected: %(title)s"),
         ApprovalState.WITHDRAWN: gettext_lazy("Withdrawn: %(title)s"),

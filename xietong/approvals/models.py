@@ -143,6 +143,9 @@ class Approval(models.Model):
     def __str__(self) -> str:
         return f"{self.serial} {self.title}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("approvals:detail", args=[self.pk])
+
     @property
     def serial(self) -> str:
         return f"SP{self.submitted_at:%Y%m%d}-{self.pk:06d}"
@@ -150,9 +153,6 @@ class Approval(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
-
-    def get_absolute_url(self) -> str:
-        return reverse("approvals:detail", args=[self.pk])
 
     @property
     def amount_wan(self) -> Decimal | None:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from xietong.org.models import Department, Person
 
@@ -19,7 +19,8 @@ def pending_for(person: Person) -> QuerySet[StepApprover]:
     """待我审批: pending approvers whose task this person holds (their own, or
     as a delegate)."""
     return (StepApprover.objects.filter(state=ApproverState.PENDING, task__assignee=person)
-            .select_related("approval", "approval__template", "approval__applicant", "step", "task")
+            .select_related("approval", "approval__template", "approval__version", "approval__applicant", "step",
+                            "task", "person")
             .order_by("task__due_at", "pk"))
 
 
@@ -29,11 +30,11 @@ def box(person: Person, name: str) -> QuerySet[Approval]:
     if name == "started":
         return base.filter(applicant=person).order_by("-submitted_at", "-pk")
     if name == "done":
-        ids = StepApprover.objects.filter(acted_by=person).values("approval_id")
-        return base.filter(pk__in=ids).order_by("-submitted_at", "-pk")
+        acted = StepApprover.objects.filter(acted_by=person).values("approval_id")
+        return base.filter(pk__in=acted).order_by("-submitted_at", "-pk")
     if name == "cc":
-        ids = ApprovalCc.objects.filter(person=person).values("approval_id")
-        return base.filter(pk__in=ids).order_by("-submitted_at", "-pk")
+        copied = ApprovalCc.objects.filter(person=person).values("approval_id")
+        return base.filter(pk__in=copied).order_by("-submitted_at", "-pk")
     raise ValueError(name)
 
 
@@ -90,8 +91,3 @@ def timeline(approval: Approval) -> list[Step]:
                 .order_by("started_at", "pk"))
 
 
-def search(person: Person, *, query: str = "") -> QuerySet[Approval]:
-    qs = Approval.objects.select_related("template", "applicant").order_by("-submitted_at")
-    if query:
-        qs = qs.filter(Q(title__icontains=query))
-    return qs

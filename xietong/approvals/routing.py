@@ -62,8 +62,8 @@ def resolve_rule(rule: dict[str, Any], ctx: Context, *, node_key: str) -> tuple[
         facts["levels"] = rule.get("levels", 1)
     elif kind == "chosen":
         ids = ctx.chosen.get(node_key, [])
-        found = {p.pk: p for p in Person.objects.filter(pk__in=ids, is_active=True)}
-        people = [found[i] for i in ids if i in found]
+        by_id = {p.pk: p for p in Person.objects.filter(pk__in=ids, is_active=True)}
+        people = [by_id[i] for i in ids if i in by_id]
     elif kind == "form_person":
         value = ctx.data.get(rule["field"])
         person = Person.objects.filter(pk=value, is_active=True).first() if value else None

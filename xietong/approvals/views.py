@@ -54,6 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     name = request.GET.get("box", "todo")
     name = name if name in BOXES else "todo"
+    page: Any
     if name == "todo":
         page = Paginator(pending_for(me), PAGE_SIZE).get_page(request.GET.get("page"))
     else:
@@ -135,14 +136,15 @@ def _preview_route(me: Person, template: FlowTemplate, definition: Any, data: di
 def apply(request: HttpRequest, key: str) -> HttpResponse:
     me = _me(request)
     template = _open_template(key)
-    version = template.current_version
-    assert version is not None
-    definition = actions.version_definition(version)
+    definition = actions.version_definition(template.current_version)  # type: ignore[arg-type]
     chosen_nodes = _chosen_nodes(definition)
     context: dict[str, Any] = {"template": template, "definition": definition, "fields": definition.form,
                                "values": {}, "errors": {}, "chosen_nodes": chosen_nodes,
                                "allow_emergency": definition.settings.allow_emergency,
                                "departments": _departments(definition)}
+    if request.method == "GET":
+        # Links may prefill fields (the policy page: ?parameter=<key>).
+        context["values"] = {f.key: request.GET[f.key] for f in definition.form if f.key in request.GET}
     if request.method == "POST":
         data = values_from_post(definition.form, request.POST)
         context["values"] = data

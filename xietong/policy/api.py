@@ -2,11 +2,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Router
 
 from xietong.org.permissions import require_member
 
-from . import actions
 from .calendar import WorkingCalendar
 from .queries import param, parameter_states
 from .registry import Param, get_param
@@ -14,9 +13,7 @@ from .schemas import (
     DayOut,
     DurationOut,
     InstantOut,
-    ParameterChange,
     ParameterOut,
-    ParameterValueOut,
 )
 
 policy_router = Router(tags=["policy"])
@@ -41,13 +38,6 @@ def parameters(request: HttpRequest) -> list[dict]:
 def parameter(request: HttpRequest, key: str) -> dict:
     require_member(request.auth)  # type: ignore[attr-defined]
     return _out(get_param(key), param(key))
-
-
-@policy_router.post("/parameters/{key}", response={201: ParameterValueOut}, summary="Set a new value (administrators)")
-def parameter_set(request: HttpRequest, key: str, change: ParameterChange) -> Status:
-    row = actions.parameter_set(actor=request.auth, key=key, raw_value=change.value,  # type: ignore[attr-defined]
-                                reason=change.reason, effective_from=change.effective_from)
-    return Status(201, row)
 
 
 @calendar_router.get("/add-working-days", response=InstantOut, summary="start + N working days")

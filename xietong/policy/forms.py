@@ -4,13 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from .models import DayKind
 
 
-class ParameterForm(forms.Form):
-    value = forms.CharField(label=_("New value"), max_length=500)
-    effective_from = forms.DateTimeField(label=_("Effective from (empty: now)"), required=False,
-                                         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    reason = forms.CharField(label=_("Reason"), max_length=300)
-
-
 class CalendarDayForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(label=_("Kind"), choices=DayKind.choices)

@@ -16,19 +16,6 @@ class ParameterOut(Schema):
     description_en: str
 
 
-class ParameterChange(Schema):
-    value: str
-    reason: str
-    effective_from: datetime | None = None
-
-
-class ParameterValueOut(Schema):
-    value: Any
-    effective_from: datetime
-    reason: str
-    set_by_id: int
-
-
 class InstantOut(Schema):
     start: datetime
     result: datetime

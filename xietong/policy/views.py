@@ -1,9 +1,11 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from xietong.errors import DomainError
 from xietong.org.models import Person
@@ -13,7 +15,7 @@ from xietong.work.audit import history_for
 
 from . import actions
 from .calendar import WorkingCalendar
-from .forms import CalendarComputeForm, CalendarDayForm, ParameterForm
+from .forms import CalendarComputeForm, CalendarDayForm
 from .queries import calendar_days, calendar_years, param, parameter_history, parameter_states
 from .registry import get_param
 
@@ -29,30 +31,19 @@ def parameters(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
+@require_GET
 def parameter(request: HttpRequest, key: str) -> HttpResponse:
+    """A parameter, its value in force and its history. Changing it is a
+    POL-2 approval (流程/参数变更), linked from here."""
     try:
         definition = get_param(key)
     except DomainError:
         return render(request, "404.html", status=404)
-    me = _me(request)
-    can_edit = can_manage_org(me)
-    form = ParameterForm(request.POST or None)
-    if request.method == "POST":
-        if not can_edit:
-            return forbidden(request)
-        if form.is_valid():
-            try:
-                actions.parameter_set(actor=me, key=key, raw_value=form.cleaned_data["value"],
-                                      reason=form.cleaned_data["reason"],
-                                      effective_from=form.cleaned_data["effective_from"])
-            except DomainError as exc:
-                form.add_error(None, str(exc.message))
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("policy:parameter", key)
+    can_audit = can_manage_org(_me(request))
     return render(request, "policy/parameter.html", {
-        "param": definition, "value": param(key), "history": parameter_history(key), "form": form,
-        "can_edit": can_edit, "events": history_for(("policy.parameter", key)) if can_edit else [],
+        "param": definition, "value": param(key), "history": parameter_history(key),
+        "change_url": reverse("approvals:apply", args=["policy_change"]) + "?" + urlencode({"parameter": key}),
+        "events": history_for(("policy.parameter", key)) if can_audit else [],
     })
 
 

@@ -47,7 +47,7 @@ def test_any_one_settles_the_node_and_closes_the_others_tasks(company):
     assert pending_names(approval) == ["ceo"]
     other.refresh_from_db()
     assert other.state == ApproverState.CANCELLED
-    assert Task.objects.get(pk=other.task_id).state == TaskState.CANCELLED
+    assert Task.objects.get(pk=other.task.pk).state == TaskState.CANCELLED
 
 
 def test_reject_needs_a_reason_and_ends_the_approval(builtins):
@@ -365,7 +365,7 @@ def test_urge_reminds_the_pending_approvers_within_the_limit(builtins):
     assert actions.approval_urge(actor=c.employee, approval=approval, note="请尽快") == 1
     with pytest.raises(DomainError):
         actions.approval_urge(actor=c.employee, approval=approval)
-    assert Task.objects.get(pk=pending(approval)[0].task_id).urge_count == 1
+    assert pending(approval)[0].task.urge_count == 1
 
 
 def test_batch_approval_only_where_the_node_allows_it(builtins):
@@ -390,7 +390,7 @@ def test_the_inbox_bulk_completion_approves_batchable_tasks(builtins):
     c = builtins
     claim = submit(c.employee, "expense", kind="travel", amount=100, reason="出差")
     approve(c.sales_head, claim)
-    done, problems = tasks_complete_bulk(actor=c.finance, ids=[mine(c.finance, claim).task_id])
+    done, problems = tasks_complete_bulk(actor=c.finance, ids=[mine(c.finance, claim).task.pk])
     assert (done, problems) == (1, [])
     claim.refresh_from_db()
     assert claim.state == ApprovalState.APPROVED
@@ -413,3 +413,25 @@ def test_form_errors_are_per_field_and_change_nothing(builtins):
 def test_outsider_cannot_submit(builtins):
     with pytest.raises(PermissionDenied):
         purchase(builtins.outsider, 100)
+
+
+def test_pol2_a_parameter_changes_only_when_its_change_is_approved(builtins):
+    from xietong.policy.queries import param
+
+    c = builtins
+    today = timezone.localdate().isoformat()
+    with pytest.raises(DomainError):  # the new value is checked at submit
+        submit(c.employee, "policy_change", parameter="meeting.minutes_due_hours", value="soon",
+               effective_from=today, major="no", reason="提速")
+    minor = submit(c.employee, "policy_change", parameter="meeting.minutes_due_hours", value="12",
+                   effective_from=today, major="no", reason="提速")
+    assert [n["key"] for n in minor.plan] == ["head"]
+    assert param("meeting.minutes_due_hours") == 24
+    approve(c.sales_head, minor)
+    assert param("meeting.minutes_due_hours") == 12
+    major = submit(c.employee, "policy_change", parameter="approval.ceo_threshold_yuan", value="300000",
+                   effective_from=today, major="yes", reason="业务扩大")
+    approve(c.sales_head, major)
+    assert param("approval.ceo_threshold_yuan") == 200000  # the CEO has not approved yet
+    approve(c.ceo, major)
+    assert param("approval.ceo_threshold_yuan") == 300000

@@ -4,7 +4,13 @@ over HTTP, query counts, the PDF."""
 import pytest
 from django.urls import reverse
 
-from xietong.approvals.models import Approval, ApprovalState, FlowTemplate, FlowVersion, VersionState
+from xietong.approvals.models import (
+    Approval,
+    ApprovalState,
+    FlowTemplate,
+    FlowVersion,
+    VersionState,
+)
 from xietong.testing import NAV_QUERIES
 
 from .conftest import mine, pending_names, purchase

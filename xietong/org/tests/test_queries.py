@@ -3,8 +3,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from xietong.errors import DomainError
 from xietong.org import actions
-from xietong.org.models import Role
+from xietong.org.models import Delegation, Role
 from xietong.org.queries import (
     acting_for,
     department_head,
@@ -74,7 +75,13 @@ def test_acting_for_follows_a_chain_and_stops_at_a_loop(company):
     actions.delegation_create(actor=company.admin, principal=company.tech_head, delegate=company.rd1_lead, **window)
     actions.delegation_create(actor=company.admin, principal=company.rd1_lead, delegate=company.engineer, **window)
     assert acting_for(company.tech_head) == company.engineer
-    actions.delegation_create(actor=company.admin, principal=company.engineer, delegate=company.tech_head, **window)
+    # Closing the loop is refused (ORG-5)…
+    with pytest.raises(DomainError, match="cycle"):
+        actions.delegation_create(actor=company.admin, principal=company.engineer, delegate=company.tech_head,
+                                  **window)
+    # …and a loop that got into the data some other way is still cut by the reader.
+    Delegation.objects.create(principal=company.engineer, delegate=company.tech_head, created_by=company.admin,
+                              **window)
     assert acting_for(company.tech_head) == company.engineer
 
 

@@ -1,0 +1,271 @@
+"""Approvals over REST (APR-1..7): submit, act, list mine, read the timeline,
+manage templates. Same permissions as the pages; errors in the one shape."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from xietong.errors import DomainError, PermissionDenied
+from xietong.org.models import Person
+from xietong.org.permissions import require_member
+
+from . import actions
+from .definition import DefinitionError, definition_parse
+from .models import Approval, FlowTemplate, FlowVersion
+from .permissions import get_approval_for_user
+from .queries import BOXES, pending_for, timeline
+from .queries import box as approvals_box
+from .routing import explain
+from .schemas import (
+    ActIn,
+    ApprovalDetailOut,
+    ApprovalOut,
+    BatchIn,
+    BatchOut,
+    CcIn,
+    NoteIn,
+    PendingOut,
+    PreviewIn,
+    PublishIn,
+    ResubmitIn,
+    RouteNodeOut,
+    SubmitIn,
+    TemplateDetailOut,
+    TemplateIn,
+    TemplateOut,
+    VersionIn,
+    VersionOut,
+)
+
+router = Router(tags=["approvals"])
+
+
+def _me(request: HttpRequest) -> Person:
+    person: Person = request.auth  # type: ignore[attr-defined]
+    require_member(person)
+    return person
+
+
+def _person(username: str) -> Person:
+    from .views import people_from
+
+    people = people_from(username)
+    if len(people) != 1:
+        raise DomainError(_("Name exactly one person."), code="one_person")
+    return people[0]
+
+
+def _chosen(chosen: dict[str, list[str]]) -> dict[str, list[int]]:
+    from .views import people_from
+
+    return {key: [p.pk for p in people_from(",".join(names))] for key, names in chosen.items()}
+
+
+def _ref(person: Person | None) -> dict[str, Any] | None:
+    return None if person is None else {"id": person.pk, "name": person.name}
+
+
+def _summary(approval: Approval) -> dict[str, Any]:
+    return {"id": approval.pk, "serial": approval.serial, "template": approval.template.key,
+            "version": approval.version.number, "title": approval.title, "applicant": _ref(approval.applicant),
+            "state": approval.state, "emergency": approval.emergency, "amount": approval.amount,
+            "submitted_at": approval.submitted_at, "finished_at": approval.finished_at}
+
+
+def _detail(approval: Approval) -> dict[str, Any]:
+    steps: list[dict[str, Any]] = []
+    for s in timeline(approval):
+        steps.append({
+            "id": s.pk, "round": s.round, "index": s.index, "node_key": s.node_key, "name": s.label, "kind": s.kind, "mode": s.mode,
+            "state": s.state, "superseded": s.superseded, "why": [explain(e) for e in s.explanation],
+            "approvers": [{"id": a.pk, "person": _ref(a.person), "state": a.state, "origin": a.origin,
+                        "acted_by": _ref(a.acted_by), "on_behalf_of": _ref(a.on_behalf_of), "acted_at": a.acted_at,
+                        "comment": a.comment, "due_at": a.due_at} for a in s.approvers.all()]})
+    out = _summary(approval)
+    out.update(data=approval.data, route=[n["key"] for n in approval.plan],
+               current=approval.current, steps=steps)
+    return out
+
+
+@router.get("/approvals/pending", response=list[PendingOut], summary="Waiting for me (待我审批)")
+@paginate(LimitOffsetPagination)
+def pending(request: HttpRequest) -> Any:
+    return [{"approver": a.pk, "approval": _summary(a.approval), "step": a.step.label, "batch": a.batch, "due_at": a.due_at} for a in pending_for(_me(request))]
+
+
+@router.get("/approvals", response=list[ApprovalOut], summary="Mine: box = started | done | cc")
+@paginate(LimitOffsetPagination)
+def approvals(request: HttpRequest, box: str = "started") -> Any:
+    me = _me(request)
+    if box not in BOXES or box == "todo":
+        raise Http404
+    return [_summary(a) for a in approvals_box(me, box).select_related("version")]
+
+
+@router.post("/approvals", response={201: ApprovalDetailOut}, summary="Submit an application")
+def submit(request: HttpRequest, body: SubmitIn) -> Any:
+    me = _me(request)
+    template = FlowTemplate.objects.filter(key=body.template).first()
+    if template is None or template.system:
+        raise Http404
+    emergency = None
+    if body.emergency:
+        from .views import people_from
+
+        emergency = actions.Emergency(leader=_person(body.emergency.leader),
+                                      members=people_from(",".join(body.emergency.members)),
+                                      reason=body.emergency.reason)
+    approval = actions.approval_submit(actor=me, template=template, data=body.data, title=body.title,
+                                       chosen=_chosen(body.chosen), emergency=emergency)
+    return Status(201, _detail(approval))
+
+
+@router.get("/approvals/{int:approval_id}", response=ApprovalDetailOut, summary="An approval with its timeline")
+def approval(request: HttpRequest, approval_id: int) -> Any:
+    found, _access = get_approval_for_user(_me(request), approval_id)
+    return _detail(found)
+
+
+@router.post("/approvals/{int:approval_id}/act", response=ApprovalDetailOut,
+             summary="Approve, reject, return (退回), transfer (转交) or add a signer (加签)")
+def act(request: HttpRequest, approval_id: int, body: ActIn) -> Any:
+    me = _me(request)
+    found, _access = get_approval_for_user(me, approval_id)
+    common: dict[str, Any] = {"actor": me, "approval": found, "approver_id": body.approver}
+    if body.action == "approve":
+        actions.approval_approve(**common, comment=body.comment)
+    elif body.action == "reject":
+        actions.approval_reject(**common, comment=body.comment)
+    elif body.action == "return":
+        actions.approval_return(**common, to=body.to, comment=body.comment)
+    elif body.action == "transfer":
+        actions.approval_transfer(**common, to=_person(body.person), comment=body.comment)
+    else:
+        actions.approval_add_signer(**common, person=_person(body.person), where=body.where, comment=body.comment)
+    found.refresh_from_db()
+    return _detail(found)
+
+
+@router.post("/approvals/batch-approve", response=BatchOut, summary="Approve several (nodes that allow it)")
+def batch(request: HttpRequest, body: BatchIn) -> Any:
+    done, problems = actions.approvals_approve_batch(actor=_me(request), approver_ids=body.approvers,
+                                                     comment=body.comment)
+    return {"approved": done, "problems": problems}
+
+
+@router.post("/approvals/{int:approval_id}/resubmit", response=ApprovalDetailOut)
+def resubmit(request: HttpRequest, approval_id: int, body: ResubmitIn) -> Any:
+    me = _me(request)
+    found, _access = get_approval_for_user(me, approval_id)
+    actions.approval_resubmit(actor=me, approval=found, data=body.data, title=body.title,
+                              chosen=_chosen(body.chosen) or None)
+    found.refresh_from_db()
+    return _detail(found)
+
+
+@router.post("/approvals/{int:approval_id}/withdraw", response=ApprovalDetailOut)
+def withdraw(request: HttpRequest, approval_id: int, body: NoteIn) -> Any:
+    me = _me(request)
+    found, _access = get_approval_for_user(me, approval_id)
+    actions.approval_withdraw(actor=me, approval=found, reason=body.note)
+    found.refresh_from_db()
+    return _detail(found)
+
+
+@router.post("/approvals/{int:approval_id}/urge", response=dict[str, int])
+def urge(request: HttpRequest, approval_id: int, body: NoteIn) -> Any:
+    me = _me(request)
+    found, access = get_approval_for_user(me, approval_id)
+    if not access.can_urge:
+        raise PermissionDenied()
+    return {"urged": actions.approval_urge(actor=me, approval=found, note=body.note)}
+
+
+@router.post("/approvals/{int:approval_id}/cc", response=dict[str, int])
+def cc(request: HttpRequest, approval_id: int, body: CcIn) -> Any:
+    from .views import people_from
+
+    me = _me(request)
+    found, _access = get_approval_for_user(me, approval_id)
+    return {"added": len(actions.approval_cc(actor=me, approval=found, people=people_from(",".join(body.people))))}
+
+
+# --- templates ---------------------------------------------------------------
+
+def _manager(request: HttpRequest) -> Person:
+    me = _me(request)
+    if not actions.can_manage_templates(me):
+        raise PermissionDenied()
+    return me
+
+
+@router.get("/approval-templates", response=list[TemplateOut], summary="Templates open for applications")
+def templates(request: HttpRequest) -> Any:
+    me = _me(request)
+    rows = FlowTemplate.objects.select_related("current_version").order_by("category", "key")
+    if not actions.can_manage_templates(me):
+        rows = rows.filter(is_active=True, system=False, current_version__isnull=False)
+    return list(rows)
+
+
+@router.get("/approval-templates/{key}", response=TemplateDetailOut)
+def template(request: HttpRequest, key: str) -> Any:
+    me = _me(request)
+    found = get_object_or_404(FlowTemplate.objects.select_related("current_version"), key=key)
+    if found.system and not actions.can_manage_templates(me):
+        raise Http404
+    out = TemplateOut.from_orm(found).dict()
+    out["definition"] = found.current_version.definition if found.current_version else None
+    return out
+
+
+@router.post("/approval-templates", response={201: VersionOut}, summary="Create a template (first version: draft)")
+def template_create(request: HttpRequest, body: TemplateIn) -> Any:
+    me = _manager(request)
+    version = actions.template_create(actor=me, key=body.key, name=body.name, name_en=body.name_en,
+                                      category=body.category, description=body.description,
+                                      definition=body.definition, admin=_person(body.admin) if body.admin else None)
+    return Status(201, version)
+
+
+@router.post("/approval-templates/{key}/versions", response={201: VersionOut}, summary="Save a new draft version")
+def version_create(request: HttpRequest, key: str, body: VersionIn) -> Any:
+    me = _manager(request)
+    found = get_object_or_404(FlowTemplate, key=key)
+    return Status(201, actions.version_save_draft(actor=me, template=found, definition=body.definition, note=body.note))
+
+
+@router.post("/approval-templates/{key}/versions/{int:number}/publish", response=ApprovalOut,
+             summary="Send a draft for publishing (POL-2: itself approved)")
+def version_publish(request: HttpRequest, key: str, number: int, body: PublishIn) -> Any:
+    me = _manager(request)
+    version = get_object_or_404(FlowVersion.objects.select_related("template"), template__key=key, number=number)
+    if not body.reason.strip():
+        raise DomainError(_("Say what changes and why."), code="reason_required")
+    found = actions.version_request_publish(actor=me, version=version, major=body.major, reason=body.reason)
+    return _summary(found)
+
+
+@router.post("/approval-templates/{key}/preview", response=list[RouteNodeOut], summary="Who would approve this form")
+def preview(request: HttpRequest, key: str, body: PreviewIn) -> Any:
+    from .views import _preview_route
+
+    me = _manager(request)
+    found = get_object_or_404(FlowTemplate, key=key)
+    raw = body.definition
+    if raw is None:
+        latest = found.versions.order_by("-number").first()
+        raw = latest.definition if latest else None
+    try:
+        definition = definition_parse(raw)
+    except DefinitionError as error:
+        raise DomainError("; ".join(error.problems), code="bad_definition", details={"problems": error.problems}) \
+            from None
+    applicant = _person(body.applicant) if body.applicant else me
+    return [{"key": r["node"]["key"], "name": r["node"]["name"], "type": r["node"]["type"],
+             "people": [_ref(p) for p in r["people"]], "why": r["why"]}
+            for r in _preview_route(applicant, found, definition, body.data, {})]

@@ -1,0 +1,80 @@
+"""The approvals API: same permissions and errors as the pages."""
+
+from xietong.approvals.models import Approval, ApprovalState
+
+from .conftest import mine, purchase
+
+BASE = "/api/v1"
+
+
+def test_signed_out_gets_401(client, builtins):
+    assert client.get(f"{BASE}/approvals/pending").status_code == 401
+
+
+def test_outsider_gets_403(as_, builtins):
+    response = as_(builtins.outsider).get(f"{BASE}/approvals/pending")
+    assert response.status_code == 403
+
+
+def test_submit_list_act_and_read_the_timeline(as_, builtins):
+    c = builtins
+    client = as_(c.employee)
+    response = client.post(f"{BASE}/approvals", {"template": "purchase", "data": {
+        "item": "服务器", "category": "it", "amount": "600000", "reason": "扩容"}}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["route"] == ["head", "finance", "ceo"] and body["state"] == "running"
+    assert body["steps"][0]["why"][0].startswith("Head of the applicant")
+    approval_id = body["id"]
+    assert [r["id"] for r in client.get(f"{BASE}/approvals?box=started").json()["items"]] == [approval_id]
+    head = as_(c.sales_head)
+    pending = head.get(f"{BASE}/approvals/pending").json()["items"]
+    assert [p["approval"]["id"] for p in pending] == [approval_id]
+    response = head.post(f"{BASE}/approvals/{approval_id}/act", {"action": "approve",
+                                                                 "approver": pending[0]["approver"]},
+                         content_type="application/json")
+    assert response.status_code == 200
+    again = head.post(f"{BASE}/approvals/{approval_id}/act", {"action": "approve", "approver": pending[0]["approver"]},
+                      content_type="application/json")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "stale"
+
+
+def test_bad_form_gets_422_style_errors_by_field(as_, builtins):
+    response = as_(builtins.employee).post(f"{BASE}/approvals", {"template": "purchase", "data": {
+        "item": "x", "category": "it", "amount": "abc", "reason": "x"}}, content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json()["error"]["details"]) == {"amount"}
+    assert Approval.objects.count() == 0
+
+
+def test_a_stranger_cannot_read_or_act(as_, builtins):
+    c = builtins
+    approval = purchase(c.employee, 80000)
+    stranger = as_(c.engineer)
+    assert stranger.get(f"{BASE}/approvals/{approval.pk}").status_code == 404
+    response = stranger.post(f"{BASE}/approvals/{approval.pk}/act", {
+        "action": "approve", "approver": mine(c.sales_head, approval).pk}, content_type="application/json")
+    assert response.status_code == 404
+    approval.refresh_from_db()
+    assert approval.state == ApprovalState.RUNNING
+
+
+def test_templates_and_preview(as_, builtins):
+    c = builtins
+    keys = [t["key"] for t in as_(c.employee).get(f"{BASE}/approval-templates").json()]
+    assert "purchase" in keys and "template_publish" not in keys
+    assert as_(c.employee).post(f"{BASE}/approval-templates/purchase/preview", {}, content_type="application/json") \
+        .status_code == 403
+    route = as_(c.admin).post(f"{BASE}/approval-templates/purchase/preview",
+                              {"applicant": "liuyang", "data": {"amount": "80000"}},
+                              content_type="application/json").json()
+    assert [(n["key"], [p["name"] for p in n["people"]]) for n in route] == [("head", ["陈静"]), ("finance", ["董洁"])]
+    bad = as_(c.admin).post(f"{BASE}/approval-templates", {"key": "x", "name": "x", "definition": {"nodes": []}},
+                            content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_definition"
+
+
+def test_the_openapi_schema_lists_the_approval_routes(as_, builtins):
+    schema = as_(builtins.employee).get(f"{BASE}/openapi.json").json()
+    assert "/api/v1/approvals/{approval_id}/act" in schema["paths"]
+    assert "/api/v1/approval-templates/{key}/preview" in schema["paths"]
