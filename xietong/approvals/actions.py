@@ -88,7 +88,7 @@ def _stale() -> Conflict:
 def _lock(approval: Approval | int) -> Approval:
     pk = approval if isinstance(approval, int) else approval.pk
     try:
-        return Approval.objects.select_for_update().select_related(
+        return Approval.objects.select_for_update(of=("self",)).select_related(
             "template", "version", "applicant", "department").get(pk=pk)
     except Approval.DoesNotExist:
         raise DomainError(_("No such approval."), code="not_found") from None
@@ -863,6 +863,7 @@ def version_save_draft(*, actor: Person, template: FlowTemplate, definition: Any
     return version
 
 
+@transaction.atomic
 def version_publish(*, version: FlowVersion, actor: Person | None, approval: Approval | None = None) -> FlowVersion:
     """Make a version the one new approvals use. Called when its POL-2
     publishing approval is approved, or by the built-in installer."""
