@@ -166,7 +166,7 @@ def approval_submit(
         handler.validate(actor, values)
     amount = amount_of(definition.form, values)
     department = actor.primary_department
-    title = (title or "").strip()[:200] or f"{template.label} — {actor.name}"
+    title = (title or "").strip()[:200] or _default_title(template, definition, values, actor)
     group: dict[str, Any] = {}
     if emergency is not None:
         if not definition.settings.allow_emergency:
@@ -204,6 +204,12 @@ def approval_submit(
         _cc_add(approval=approval, people=emergency.members, actor=actor, now=now)
     _advance(approval, actor=actor, now=now)
     return approval
+
+
+def _default_title(template: FlowTemplate, definition: Definition, values: dict[str, Any], actor: Person) -> str:
+    """"采购申请：充电桩样机 — 刘洋": the form's first text, when it has one."""
+    first = next((values[f.key] for f in definition.form if f.type == "text" and values.get(f.key)), "")
+    return (f"{template.label}：{first} — {actor.name}" if first else f"{template.label} — {actor.name}")[:200]
 
 
 def _attach(*, actor: Person, approval: Approval, files: dict[str, list[UploadedFile]],

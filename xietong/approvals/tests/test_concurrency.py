@@ -88,11 +88,15 @@ def test_approve_against_a_withdrawal_one_wins_and_nothing_is_half_done(company)
     for _attempt in range(3):
         approval = purchase(c.employee, 80000)
         a = mine(c.sales_head, approval)
-        results, errors = together(
-            lambda approval=approval, a=a: actions.approval_approve(actor=c.sales_head, approval=approval.pk,
-                                                                    approver_id=a.pk),
-            lambda approval=approval: actions.approval_withdraw(actor=c.employee, approval=approval.pk),
-        )
+        pk, approver = approval.pk, a.pk
+
+        def approve(pk: int = pk, approver: int = approver) -> object:
+            return actions.approval_approve(actor=c.sales_head, approval=pk, approver_id=approver)
+
+        def withdraw(pk: int = pk) -> object:
+            return actions.approval_withdraw(actor=c.employee, approval=pk)
+
+        results, errors = together(approve, withdraw)
         assert len(results) == 1 and len(errors) == 1 and isinstance(errors[0], Conflict), errors
         approval.refresh_from_db()
         if approval.state == ApprovalState.WITHDRAWN:

@@ -14,5 +14,8 @@ class Command(BaseCommand):
             from xietong.work.demo import load_demo_work
 
             self.stdout.write(load_demo_work())
+            from xietong.approvals.demo import load_demo_approvals
+
+            self.stdout.write(load_demo_approvals())
         except DemoRefused as exc:
             raise CommandError(str(exc.message)) from None
