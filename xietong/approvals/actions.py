@@ -307,31 +307,40 @@ def _start_step(approval: Approval, node: dict[str, Any], *, now: datetime) -> S
     return step
 
 
-def _approved_elsewhere(approval: Approval, person_id: int, step: Step) -> bool:
-    return StepApprover.objects.filter(
-        approval=approval, person_id=person_id, state=ApproverState.APPROVED, step__superseded=False,
-        step__state=StepState.APPROVED).exclude(step=step).exists()
-
-
 def _activate(approval: Approval, step: Step, *, now: datetime) -> None:
     """Make every approver whose turn has come pending (a task in their inbox),
-    or approve them automatically when the template says so."""
+    or approve them automatically when the template says so. The step's
+    approvers are read once and walked in memory until nothing changes."""
     settings = _settings(approval)
+    approvers = list(step.approvers.select_related("person").order_by("position", "pk"))
+    by_id = {a.pk: a for a in approvers}
+    approved_before: set[int] | None = None
+    hours = param("approval.step_timeout_working_hours", at=now)
     changed = True
     while changed:
         changed = False
-        approvers = list(step.approvers.select_related("waits_for", "person").order_by("position", "pk"))
         for a in approvers:
             if a.state != ApproverState.WAITING:
                 continue
-            if a.waits_for is not None and a.waits_for.state not in (ApproverState.APPROVED, ApproverState.SKIPPED):
-                continue
+            blocker = by_id.get(a.waits_for_id) if a.waits_for_id else None
+            if a.waits_for_id and (blocker is None or blocker.state not in (ApproverState.APPROVED,
+                                                                             ApproverState.SKIPPED)):
+                if blocker is None:  # waits for someone on another step: read it
+                    blocker = StepApprover.objects.get(pk=a.waits_for_id)
+                    if blocker.state not in (ApproverState.APPROVED, ApproverState.SKIPPED):
+                        continue
+                else:
+                    continue
             reason = ""
             if a.person_id == approval.applicant_id:
                 reason = "applicant_skip"
-            elif settings.dedupe and not approval.emergency and a.origin == Origin.RULE \
-                    and _approved_elsewhere(approval, a.person_id, step):
-                reason = "dedupe"
+            elif settings.dedupe and not approval.emergency and a.origin == Origin.RULE:
+                if approved_before is None:
+                    approved_before = set(StepApprover.objects.filter(
+                        approval=approval, state=ApproverState.APPROVED, step__superseded=False,
+                        step__state=StepState.APPROVED).exclude(step=step).values_list("person_id", flat=True))
+                if a.person_id in approved_before:
+                    reason = "dedupe"
             if reason:
                 a.state, a.acted_at, a.reason = ApproverState.SKIPPED, now, reason
                 a.save(update_fields=["state", "acted_at", "reason"])
@@ -340,14 +349,16 @@ def _activate(approval: Approval, step: Step, *, now: datetime) -> None:
                 event_record(actor=None, verb="approval.auto_approve", subject=approval, at=now,
                              after={"step": step.node_key, "person": a.person_id, "why": reason})
                 _after_approve(approval, step, a, now=now)
+                for other in approvers:  # or-sign: the others may have been closed
+                    if other.pk != a.pk and other.state in OPEN_APPROVER_STATES:
+                        other.refresh_from_db(fields=["state"])
             else:
-                _make_pending(approval, step, a, now=now)
+                _make_pending(approval, step, a, now=now, hours=a.timeout_hours or hours)
             changed = True
             break
 
 
-def _make_pending(approval: Approval, step: Step, a: StepApprover, *, now: datetime) -> None:
-    hours = a.timeout_hours or param("approval.step_timeout_working_hours", at=now)
+def _make_pending(approval: Approval, step: Step, a: StepApprover, *, now: datetime, hours: int) -> None:
     task = task_create(
         kind=KIND_APPROVE_BATCH if a.batch else KIND_APPROVE, title=approval.title, subject=approval,
         actor=None, assignee=a.person, requester=approval.applicant, url=approval.get_absolute_url(),

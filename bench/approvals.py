@@ -1,0 +1,169 @@
+"""Benchmark of the approvals engine (issue 4): submit + full approval of a
+three-node flow (采购申请 of 60 万: department head → finance → CEO), per
+second, with 1 and 4 processes, beside the kernel floor measured in the same
+run: the same kernel work done through the kernel's own actions alone (three
+tasks created and completed, with their events and notifications).
+
+    .venv/bin/python bench/approvals.py                # 2,000 people, 100 departments
+    .venv/bin/python bench/approvals.py --ops 100      # a quick run
+
+The database (default postgres://postgres@127.0.0.1:5432/xietong_bench_approvals)
+is dropped and rebuilt. Figures go to stdout and bench/results/approvals.json.
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/xietong_bench_approvals"
+
+
+def parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--database", default=os.environ.get("BENCH_APPROVALS_DATABASE_URL", DEFAULT_URL))
+    p.add_argument("--people", type=int, default=2000)
+    p.add_argument("--departments", type=int, default=100)
+    p.add_argument("--ops", type=int, default=300, help="approvals (or floor operations) per process")
+    return p.parse_args()
+
+
+ARGS = parse()
+os.environ["DATABASE_URL"] = ARGS.database
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xietong.settings")
+os.environ.setdefault("XIETONG_TASKS", "dummy")
+os.environ["XIETONG_DB_CONN_MAX_AGE"] = "600"
+os.environ["XIETONG_DEBUG"] = "0"
+
+import django
+
+django.setup()
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    name = settings.DATABASES["default"]["NAME"]
+    with psycopg.connect(ARGS.database.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def build() -> None:
+    """A company: departments under one root, each with a head; everyone else
+    a member of one; a finance team and a CEO."""
+    from xietong.approvals.builtin import builtin_install
+    from xietong.org import actions
+    from xietong.org.models import Membership, Person, Role, RoleAssignment
+    from xietong.policy.actions import calendar_seed_from_library
+
+    recreate_database()
+    connections.close_all()
+    call_command("migrate", verbosity=0)
+    calendar_seed_from_library()
+    root = Person.objects.create_superuser("root", None, name="root")
+    hq = actions.department_create(actor=root, code="hq", name="总部", kind="company", parent=None)
+    departments = [actions.department_create(actor=root, code=f"d{i}", name=f"部门{i}", kind="department", parent=hq)
+                   for i in range(ARGS.departments)]
+    people = Person.objects.bulk_create([
+        Person(username=f"p{i}", name=f"员工{i}", primary_department=departments[i % len(departments)],
+               password="!")  # noqa: S106 — unusable password
+        for i in range(ARGS.people)])
+    Membership.objects.bulk_create([Membership(person=p, department=p.primary_department) for p in people])
+    for i, department in enumerate(departments):
+        department.head = people[i]
+        department.save(update_fields=["head"])
+    hq.head = people[-1]
+    hq.save(update_fields=["head"])
+    RoleAssignment.objects.bulk_create(
+        [RoleAssignment(person=people[-2 - n], role=Role.FINANCE) for n in range(3)]
+        + [RoleAssignment(person=people[-1], role=Role.CEO), RoleAssignment(person=people[0], role=Role.ADMIN)])
+    builtin_install()
+    log(f"built: {ARGS.people} people, {ARGS.departments} departments")
+
+
+def _worker(args: tuple[int, int, str]) -> tuple[int, float]:
+    worker, ops, mode = args
+    connections.close_all()
+    from xietong.approvals.actions import approval_approve, approval_submit
+    from xietong.approvals.models import ApproverState, FlowTemplate, StepApprover
+    from xietong.org.models import Department, Person
+    from xietong.work.actions import task_complete, task_create
+    from xietong.work.registry import TODO
+
+    template = FlowTemplate.objects.select_related("current_version", "admin").get(key="purchase")
+    departments = list(Department.objects.filter(kind="department").select_related("head").order_by("pk"))
+    heads = {d.head_id for d in departments}
+    applicants = [p for p in Person.objects.filter(primary_department__in=departments).select_related(
+        "primary_department").order_by("pk")[worker * 40: worker * 40 + 400] if p.pk not in heads][:40]
+    t = time.perf_counter()
+    for i in range(ops):
+        applicant = applicants[i % len(applicants)]
+        if mode == "approvals":
+            approval = approval_submit(actor=applicant, template=template, data={
+                "item": f"bench {worker}-{i}", "category": "it", "amount": "600000", "reason": "bench"})
+            for _node in range(3):
+                a = StepApprover.objects.select_related("task__assignee").filter(
+                    approval=approval, state=ApproverState.PENDING).first()
+                assert a is not None and a.task is not None
+                approval_approve(actor=a.task.assignee, approval=approval.pk, approver_id=a.pk)
+        else:
+            # The kernel floor: three tasks created and completed through the kernel's actions.
+            for node in range(3):
+                head = applicant.primary_department.head if node == 0 else applicant
+                task = task_create(kind=TODO, title=f"floor {worker}-{i}", subject=("bench.floor", f"{worker}-{i}"),
+                                   actor=applicant, assignee=head, requester=applicant, due_working_hours=16)
+                task_complete(actor=head, task=task)
+    return ops, time.perf_counter() - t
+
+
+def run(processes: int, mode: str) -> float:
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+    t = time.perf_counter()
+    with ctx.Pool(processes) as pool:
+        results = pool.map(_worker, [(w + (8 if mode == "kernel" else 0), ARGS.ops, mode) for w in range(processes)])
+    return sum(r[0] for r in results) / (time.perf_counter() - t)
+
+
+def main() -> None:
+    build()
+    from xietong.approvals.models import Approval
+
+    figures: dict = {"cores": os.cpu_count(), "people": ARGS.people, "departments": ARGS.departments,
+                     "ops_per_process": ARGS.ops}
+    run(1, "approvals")  # warm-up: first plans, caches, autovacuum of a fresh database
+    for processes in (1, 4):
+        approvals = run(processes, "approvals")
+        floor = run(processes, "kernel")
+        figures[f"{processes}_process"] = {"approvals_per_second": round(approvals, 1),
+                                           "kernel_floor_per_second": round(floor, 1),
+                                           "share_of_floor": round(approvals / floor, 2)}
+        log(f"x{processes}: {approvals:.1f} approvals/s (submit + 3 approvals) beside the kernel floor "
+            f"{floor:.1f}/s (3 tasks created + completed)")
+    figures["scaling_4_vs_1"] = round(figures["4_process"]["approvals_per_second"]
+                                      / figures["1_process"]["approvals_per_second"], 2)
+    approved = Approval.objects.filter(state="approved").count()
+    figures["approved_in_database"] = approved
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "approvals.json").write_text(json.dumps(figures, indent=2))
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
