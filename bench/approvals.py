@@ -119,12 +119,13 @@ def _worker(args: tuple[int, int, str]) -> tuple[int, float]:
             for _node in range(3):
                 a = StepApprover.objects.select_related("task__assignee").filter(
                     approval=approval, state=ApproverState.PENDING).first()
-                assert a is not None and a.task is not None
+                assert a is not None and a.task is not None and a.task.assignee is not None
                 approval_approve(actor=a.task.assignee, approval=approval.pk, approver_id=a.pk)
         else:
             # The kernel floor: three tasks created and completed through the kernel's actions.
             for node in range(3):
-                head = applicant.primary_department.head if node == 0 else applicant
+                head = applicant.primary_department.head if node == 0 and applicant.primary_department else applicant
+                assert head is not None
                 task = task_create(kind=TODO, title=f"floor {worker}-{i}", subject=("bench.floor", f"{worker}-{i}"),
                                    actor=applicant, assignee=head, requester=applicant, due_working_hours=16)
                 task_complete(actor=head, task=task)

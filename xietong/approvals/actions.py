@@ -195,11 +195,12 @@ def approval_submit(
         amount=amount, emergency=emergency is not None, emergency_group=group, plan=plan, chosen=chosen,
         submitted_at=now,
     )
-    _attach(actor=actor, approval=approval, files=files, definition=definition)
     event_record(actor=actor, verb="approval.submit", subject=approval, at=now, first=True, after={
         "template": template.key, "version": version.number, "title": title, "amount": amount,
         "route": [n["key"] for n in plan], "emergency": approval.emergency, "data": approval.data,
     }, note=group.get("reason", ""))
+    # After the first event: each file is an event of its own on the approval.
+    _attach(actor=actor, approval=approval, files=files, definition=definition)
     if emergency is not None:
         _cc_add(approval=approval, people=emergency.members, actor=actor, now=now)
     _advance(approval, actor=actor, now=now)

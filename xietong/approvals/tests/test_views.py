@@ -187,3 +187,21 @@ def test_the_applicant_cannot_act_on_their_own_step(as_, builtins, verb):
         "action": verb, "approver": mine(c.sales_head, approval).pk, "comment": "x", "person": "zhangwei",
         "where": "before", "to": "applicant"})
     assert pending_names(approval) == ["chenjing"]
+
+
+def test_files_uploaded_with_the_form_are_attached_to_the_approval(as_, builtins, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from xietong.work.discussion import attachments_for
+
+    settings.MEDIA_ROOT = tmp_path
+    quote = SimpleUploadedFile("报价单.pdf", b"%PDF-1.4 quote", content_type="application/pdf")
+    response = as_(builtins.employee).post(reverse("approvals:apply", args=["purchase"]), {**FORM, "f_quotes": quote})
+    assert response.status_code == 302, [str(m) for m in response.context["messages"]]
+    approval = Approval.objects.get()
+    files = list(attachments_for(approval))
+    assert [f.name for f in files] == ["报价单.pdf"]
+    assert approval.data["quotes"] == [files[0].pk]
+    # Who may see the approval may download it; a stranger may not.
+    assert as_(builtins.sales_head).get(reverse("work:attachment", args=[files[0].pk])).status_code == 200
+    assert as_(builtins.engineer).get(reverse("work:attachment", args=[files[0].pk])).status_code in (403, 404)
