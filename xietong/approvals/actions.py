@@ -10,7 +10,6 @@ effect and the other gets `Conflict` with a clear message (APR-7).
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -48,7 +47,7 @@ from .models import (
     TimeoutAction,
     VersionState,
 )
-from .routing import Context, explain, node_people
+from .routing import Context, node_people
 
 KIND_APPROVE = "approvals.approve"
 KIND_APPROVE_BATCH = "approvals.approve_batch"
@@ -67,17 +66,19 @@ class FormInvalid(DomainError):
         self.errors = errors
 
 
-@lru_cache(maxsize=256)
-def _published_definition(version_id: int, raw: str) -> Definition:
-    return Definition.model_validate_json(raw)
+_DEFINITIONS: dict[tuple[int, datetime], Definition] = {}
 
 
 def version_definition(version: FlowVersion) -> Definition:
-    """A version's definition as objects. Published versions never change, so
-    the parse is cached by id and content."""
-    import json
-
-    return _published_definition(version.pk, json.dumps(version.definition, sort_keys=True))
+    """A version's definition as objects. A version is never edited (a change
+    is a new version), so the parse is kept in each process, keyed by id and
+    creation time (an id can come back after a rolled-back transaction on
+    SQLite; its creation time does not)."""
+    key = (version.pk, version.created_at)
+    definition = _DEFINITIONS.get(key)
+    if definition is None:
+        definition = _DEFINITIONS[key] = Definition.model_validate(version.definition)
+    return definition
 
 
 def _stale() -> Conflict:
@@ -92,11 +93,6 @@ def _lock(approval: Approval | int) -> Approval:
             "template", "version", "applicant", "department").get(pk=pk)
     except Approval.DoesNotExist:
         raise DomainError(_("No such approval."), code="not_found") from None
-
-
-def _bump(approval: Approval, *fields: str) -> None:
-    approval.revision += 1
-    approval.save(update_fields=["revision", *fields])
 
 
 # --- submit ----------------------------------------------------------------
@@ -255,7 +251,6 @@ def _advance(approval: Approval, *, actor: Person | None, now: datetime) -> None
             step = _start_step(approval, node, now=now)
         if step.state == StepState.ACTIVE:
             if step.approvers.filter(state__in=OPEN_APPROVER_STATES).exists():
-                _bump(approval)
                 return
             step.state, step.finished_at = StepState.APPROVED, now
             step.save(update_fields=["state", "finished_at"])
@@ -268,7 +263,7 @@ def _advance(approval: Approval, *, actor: Person | None, now: datetime) -> None
                 following = keys.index(approval.resume_at)
             approval.resume_at = ""
         approval.current = following
-        _bump(approval, "current", "resume_at")
+        approval.save(update_fields=["current", "resume_at"])
 
 
 def _cc_rules(approval: Approval, node: dict[str, Any], *, rules_key: str, now: datetime) -> list[Person]:
@@ -349,10 +344,9 @@ def _activate(approval: Approval, step: Step, *, now: datetime) -> None:
                 step.save(update_fields=["explanation"])
                 event_record(actor=None, verb="approval.auto_approve", subject=approval, at=now,
                              after={"step": step.node_key, "person": a.person_id, "why": reason})
-                _after_approve(approval, step, a, now=now)
-                for other in approvers:  # or-sign: the others may have been closed
-                    if other.pk != a.pk and other.state in OPEN_APPROVER_STATES:
-                        other.refresh_from_db(fields=["state"])
+                for closed in _after_approve(approval, step, a, now=now):
+                    if closed in by_id:
+                        by_id[closed].state = ApproverState.CANCELLED
             else:
                 _make_pending(approval, step, a, now=now, hours=a.timeout_hours or hours)
             changed = True
@@ -394,31 +388,36 @@ def _cancel_open(approvers: Iterable[StepApprover], *, now: datetime, why: str) 
             _close_task(other, actor=None, outcome="cancelled", note=why)
 
 
-def _after_approve(approval: Approval, step: Step, a: StepApprover, *, now: datetime) -> None:
+def _after_approve(approval: Approval, step: Step, a: StepApprover, *, now: datetime) -> set[int]:
     """或签: the first main approver's approval settles the node; signers added
-    by 加签 must still sign."""
+    by 加签 must still sign. Returns the approvers it closed."""
     if step.mode != "any" or a.added:
-        return
+        return set()
     added = [Origin.BEFORE, Origin.AFTER, Origin.PARALLEL]
     others = list(step.approvers.filter(state__in=OPEN_APPROVER_STATES).exclude(pk=a.pk).exclude(
         origin__in=added).select_related("task"))
     _cancel_open(others, now=now, why="another approver approved")
     # Signers the cancelled approvers had added are no longer needed either.
-    by_them = step.approvers.filter(state__in=OPEN_APPROVER_STATES, origin__in=added,
-                                    added_by__in=[o.person_id for o in others]).select_related("task")
-    _cancel_open(list(by_them), now=now, why="another approver approved")
+    by_them = list(step.approvers.filter(state__in=OPEN_APPROVER_STATES, origin__in=added,
+                                         added_by__in=[o.person_id for o in others]).select_related("task"))
+    _cancel_open(by_them, now=now, why="another approver approved")
+    return {o.pk for o in [*others, *by_them]}
+
+
+def _open_resubmit_tasks(approval: Approval) -> list[Task]:
+    return list(Task.objects.filter(subject_type="approvals.approval", subject_id=str(approval.pk),
+                                    kind=KIND_RESUBMIT, state=TaskState.OPEN))
 
 
 def _finish(approval: Approval, *, state: str, actor: Person | None, now: datetime, note: str = "") -> None:
     before = approval.state
     approval.state, approval.finished_at = state, now
-    _bump(approval, "state", "finished_at")
+    approval.save(update_fields=["state", "finished_at"])
     open_approvers = list(approval.approvers.filter(state__in=OPEN_APPROVER_STATES).select_related("task"))
     _cancel_open(open_approvers, now=now, why=f"approval {state}")
     Step.objects.filter(approval=approval, state=StepState.ACTIVE).update(
         state=StepState.CANCELLED if state == ApprovalState.WITHDRAWN else state, finished_at=now)
-    for task in Task.objects.filter(subject_type="approvals.approval", subject_id=str(approval.pk),
-                                    kind=KIND_RESUBMIT, state=TaskState.OPEN):
+    for task in _open_resubmit_tasks(approval):
         task_cancel(actor=None, task=task, reason=f"approval {state}", system=True)
     if state != ApprovalState.WITHDRAWN:
         settings = _settings(approval)
@@ -551,7 +550,7 @@ def approval_return(*, actor: Person, approval: Approval | int, approver_id: int
     approval.resume_at = step.node_key if jump else ""
     if to == "applicant":
         approval.state = ApprovalState.RETURNED
-        _bump(approval, "state", "resume_at")
+        approval.save(update_fields=["state", "resume_at"])
         task_create(kind=KIND_RESUBMIT, title=approval.title, subject=approval, actor=actor,
                     assignee=approval.applicant, url=approval.get_absolute_url(), escalates=False, now=now)
         notify(recipients=[approval.applicant], kind="approval_result", key=f"approval:{approval.pk}:return:{a.pk}",
@@ -561,7 +560,7 @@ def approval_return(*, actor: Person, approval: Approval | int, approver_id: int
     target = int(to)
     Step.objects.filter(approval=approval, index__gte=target).update(superseded=True)
     approval.current = target
-    _bump(approval, "current", "resume_at")
+    approval.save(update_fields=["current", "resume_at"])
     _advance(approval, actor=actor, now=now)
     return approval
 
@@ -607,10 +606,9 @@ def approval_resubmit(*, actor: Person, approval: Approval | int, data: dict[str
     approval.title = (title or "").strip()[:200] or approval.title
     approval.state, approval.current, approval.resume_at = ApprovalState.RUNNING, start, ""
     approval.round += 1
-    _bump(approval, "data", "amount", "plan", "chosen", "title", "state", "current", "resume_at", "round")
+    approval.save(update_fields=["data", "amount", "plan", "chosen", "title", "state", "current", "resume_at", "round"])
     _attach(actor=actor, approval=approval, files=files, definition=definition)
-    for task in Task.objects.filter(subject_type="approvals.approval", subject_id=str(approval.pk), kind=KIND_RESUBMIT,
-                                    state=TaskState.OPEN):
+    for task in _open_resubmit_tasks(approval):
         task_complete(actor=actor, task=task, outcome="resubmitted", by_module=True, notify_requester=False)
     event_record(actor=actor, verb="approval.resubmit", subject=approval, at=now, before=before,
                  after={"data": values, "amount": amount, "route": keys, "from": keys[start] if keys else ""})
@@ -647,7 +645,6 @@ def approval_transfer(*, actor: Person, approval: Approval | int, approver_id: i
     event_record(actor=actor, verb="approval.transfer", subject=approval, at=now, on_behalf_of=on_behalf_of,
                  after={"step": a.step.node_key, "from": a.person_id, "to": to.pk}, note=comment)
     _activate(approval, a.step, now=now)
-    _bump(approval)
     return approval
 
 
@@ -683,7 +680,6 @@ def approval_add_signer(*, actor: Person, approval: Approval | int, approver_id:
     event_record(actor=actor, verb="approval.add_signer", subject=approval, at=now, on_behalf_of=on_behalf_of,
                  after={"step": a.step.node_key, "person": person.pk, "where": where}, note=comment.strip()[:2000])
     _activate(approval, a.step, now=now)
-    _bump(approval)
     return approval
 
 
@@ -742,7 +738,6 @@ def approval_cc(*, actor: Person, approval: Approval | int, people: Sequence[Per
     if any(not is_member(p) for p in people):
         raise DomainError(_("Only people of the company can be CC'd."), code="not_member")
     fresh = _cc_add(approval=approval, people=people, actor=actor, now=timezone.now())
-    _bump(approval)
     return fresh
 
 
@@ -914,7 +909,3 @@ def version_request_publish(*, actor: Person, version: FlowVersion, major: bool,
         title=f"{version.template.name} v{version.number}",
         data={"template": version.template.key, "version": version.number, "major": "yes" if major else "no",
               "reason": reason})
-
-
-def explanation_lines(step: Step) -> list[str]:
-    return [explain(entry) for entry in step.explanation]

@@ -15,11 +15,12 @@ from xietong.org.permissions import require_member
 
 from . import actions
 from .definition import DefinitionError, definition_parse
+from .forms import people_from
 from .models import Approval, FlowTemplate, FlowVersion
 from .permissions import get_approval_for_user
 from .queries import BOXES, pending_for, timeline
 from .queries import box as approvals_box
-from .routing import explain
+from .routing import explain, route_preview
 from .schemas import (
     ActIn,
     ApprovalDetailOut,
@@ -51,8 +52,6 @@ def _me(request: HttpRequest) -> Person:
 
 
 def _person(username: str) -> Person:
-    from .views import people_from
-
     people = people_from(username)
     if len(people) != 1:
         raise DomainError(_("Name exactly one person."), code="one_person")
@@ -60,8 +59,6 @@ def _person(username: str) -> Person:
 
 
 def _chosen(chosen: dict[str, list[str]]) -> dict[str, list[int]]:
-    from .views import people_from
-
     return {key: [p.pk for p in people_from(",".join(names))] for key, names in chosen.items()}
 
 
@@ -114,9 +111,7 @@ def submit(request: HttpRequest, body: SubmitIn) -> Any:
         raise Http404
     emergency = None
     if body.emergency:
-        from .views import people_from
-
-        emergency = actions.Emergency(leader=_person(body.emergency.leader),
+            emergency = actions.Emergency(leader=_person(body.emergency.leader),
                                       members=people_from(",".join(body.emergency.members)),
                                       reason=body.emergency.reason)
     approval = actions.approval_submit(actor=me, template=template, data=body.data, title=body.title,
@@ -187,8 +182,6 @@ def urge(request: HttpRequest, approval_id: int, body: NoteIn) -> Any:
 
 @router.post("/approvals/{int:approval_id}/cc", response=dict[str, int])
 def cc(request: HttpRequest, approval_id: int, body: CcIn) -> Any:
-    from .views import people_from
-
     me = _me(request)
     found, _access = get_approval_for_user(me, approval_id)
     return {"added": len(actions.approval_cc(actor=me, approval=found, people=people_from(",".join(body.people))))}
@@ -252,8 +245,6 @@ def version_publish(request: HttpRequest, key: str, number: int, body: PublishIn
 
 @router.post("/approval-templates/{key}/preview", response=list[RouteNodeOut], summary="Who would approve this form")
 def preview(request: HttpRequest, key: str, body: PreviewIn) -> Any:
-    from .views import _preview_route
-
     me = _manager(request)
     found = get_object_or_404(FlowTemplate, key=key)
     raw = body.definition
@@ -268,4 +259,5 @@ def preview(request: HttpRequest, key: str, body: PreviewIn) -> Any:
     applicant = _person(body.applicant) if body.applicant else me
     return [{"key": r["node"]["key"], "name": r["node"]["name"], "type": r["node"]["type"],
              "people": [_ref(p) for p in r["people"]], "why": r["why"]}
-            for r in _preview_route(applicant, found, definition, body.data, {})]
+            for r in route_preview(applicant, admin=found.admin, definition=definition, data=body.data,
+                                   chosen={})]

@@ -30,10 +30,6 @@ from xietong.policy.queries import params
 from xietong.policy.registry import BY_KEY
 
 KEY = r"^[a-z][a-z0-9_]{0,39}$"
-FIELD_TYPES = ("text", "textarea", "number", "money", "date", "daterange", "person", "department", "choice",
-               "attachment", "table")
-RULES = ("dept_head", "head_of", "role", "people", "manager_chain", "chosen", "form_person")
-OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "under")
 APPLICANT_DEPARTMENT = "$department"
 AMOUNT = "$amount"
 

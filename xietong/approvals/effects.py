@@ -12,6 +12,7 @@ from xietong.errors import DomainError
 from xietong.org.models import Person
 from xietong.policy.actions import parameter_set
 from xietong.policy.registry import get_param
+from xietong.work.audit import event_record
 
 from .handlers import Handler, register_handler
 from .models import Approval, FlowVersion, VersionState
@@ -59,7 +60,9 @@ def _publish_approved(approval: Approval) -> None:
 
 def _publish_ended(approval: Approval) -> None:
     version = _version_of(approval.data)
-    FlowVersion.objects.filter(pk=version.pk, state=VersionState.IN_REVIEW).update(state=VersionState.REJECTED)
+    if FlowVersion.objects.filter(pk=version.pk, state=VersionState.IN_REVIEW).update(state=VersionState.REJECTED):
+        event_record(actor=None, verb="template.publish_refused", subject=version.template,
+                     after={"version": version.number, "approval": approval.state}, note=approval.serial)
 
 
 def register() -> None:

@@ -8,6 +8,7 @@ attachment as a list of attachment ids (added after the approval exists),
 table as a list of row dicts.
 """
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -16,7 +17,9 @@ from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from xietong.errors import DomainError
 from xietong.org.models import Department, Person
+from xietong.org.queries import is_member
 
 from .definition import FieldDef
 
@@ -104,7 +107,7 @@ def _one(field: FieldDef, raw: Any, errors: dict[str, str], key: str) -> Any:
             return None
         return [start.isoformat(), end.isoformat()]
     if t == "person":
-        person = _person(raw)
+        person = person_find(raw)
         if person is None:
             errors[key] = _("“%(field)s”: no active person “%(value)s”.") % {"field": label, "value": raw}
             return None
@@ -142,15 +145,31 @@ def _one(field: FieldDef, raw: Any, errors: dict[str, str], key: str) -> Any:
     return None  # pragma: no cover — the schema allows no other type
 
 
-def _person(raw: Any) -> Person | None:
+def person_find(raw: Any) -> Person | None:
+    """An active person by id, username or unambiguous full name."""
     text = str(raw).strip()
     active = Person.objects.filter(is_active=True)
     if text.isdigit():
         found = active.filter(pk=int(text)).first()
         if found:
             return found
-    return active.filter(username=text).first() or (
-        active.filter(name=text).first() if active.filter(name=text).count() == 1 else None)
+    named = active.filter(username=text).first()
+    if named is None:
+        same_name = list(active.filter(name=text)[:2])
+        named = same_name[0] if len(same_name) == 1 else None
+    return named
+
+
+def people_from(text: str) -> list[Person]:
+    """People of the company named by username or full name, separated by
+    commas, spaces or 、 (the pages' and the API's person inputs)."""
+    found = []
+    for token in [t for t in re.split(r"[,，、\s]+", text or "") if t]:
+        person = person_find(token) if not token.isdigit() else None
+        if person is None or not is_member(person):
+            raise DomainError(_("No one in the company is called “%(name)s”.") % {"name": token}, code="unknown_person")
+        found.append(person)
+    return found
 
 
 def form_validate(fields: list[FieldDef], data: dict[str, Any], *,

@@ -124,9 +124,6 @@ class Approval(models.Model):
     current = models.IntegerField(default=0)  # index into plan of the node in progress
     resume_at = models.CharField(max_length=40, blank=True)  # node key to jump back to after a return
     round = models.PositiveIntegerField(default=1)
-    # Bumped by every action: a form showing an older revision acts on a
-    # state that has moved on (APR-7).
-    revision = models.PositiveIntegerField(default=0)
     submitted_at = models.DateTimeField(_("submitted"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 

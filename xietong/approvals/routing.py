@@ -132,3 +132,23 @@ def explain(entry: dict[str, Any]) -> str:
               "levels": entry.get("levels", 1), "field": entry.get("field", ""), "person": entry.get("person", ""),
               "principal": entry.get("principal", ""), "delegate": entry.get("delegate", "")}
     return template % values
+
+
+def route_preview(applicant: Person, *, admin: Person | None, definition: Any, data: dict[str, Any],
+                  chosen: dict[str, list[int]]) -> list[dict[str, Any]]:
+    """Who would approve this form, node by node, and why — nothing saved."""
+    from .definition import route
+    from .forms import amount_of, form_validate
+
+    values, _errors = form_validate(definition.form, data)
+    amount = amount_of(definition.form, values)
+    department = applicant.primary_department
+    ctx = Context(applicant=applicant, department=department, data=values, chosen=chosen, admin=admin)
+    out = []
+    for node in route(definition, data=values, amount=amount, department=department):
+        if node["type"] == "cc":
+            resolved = node_people(node, ctx, rules_key="cc")
+        else:
+            resolved = node_people(node, ctx, applicant_approver=definition.settings.applicant_approver)
+        out.append({"node": node, "people": resolved.people, "why": [explain(e) for e in resolved.explanation]})
+    return out

@@ -3,7 +3,6 @@ actions and timeline, resubmitting, the printable 审批单, and the template
 editor with its "who would approve this" preview."""
 
 import json
-import re
 from typing import Any
 
 from django.contrib import messages
@@ -15,38 +14,23 @@ from django.views.decorators.http import require_POST
 
 from xietong.errors import DomainError
 from xietong.org.models import Person
-from xietong.org.queries import is_member
 from xietong.web.shortcuts import forbidden, member_required, show_error
 from xietong.work import discussion
 from xietong.work.audit import history_for
 
 from . import actions
-from .definition import DefinitionError, definition_parse, route
-from .forms import amount_of, form_validate, values_from_post
+from .definition import DefinitionError, definition_parse
+from .forms import people_from, values_from_post
 from .models import ApprovalState, FlowTemplate, FlowVersion, VersionState
 from .permissions import get_approval_for_user
 from .queries import BOXES, box, form_rows, open_templates, pending_for, timeline
-from .routing import Context, explain, node_people
+from .routing import explain, route_preview
 
 PAGE_SIZE = 25
 
 
 def _me(request: HttpRequest) -> Person:
     return request.user  # type: ignore[return-value]
-
-
-def people_from(text: str) -> list[Person]:
-    """Usernames or exact names, separated by commas, spaces or 、."""
-    found = []
-    for token in [t for t in re.split(r"[,，、\s]+", text or "") if t]:
-        person = Person.objects.filter(username=token, is_active=True).first()
-        if person is None:
-            named = list(Person.objects.filter(name=token, is_active=True)[:2])
-            person = named[0] if len(named) == 1 else None
-        if person is None or not is_member(person):
-            raise DomainError(_("No one in the company is called “%(name)s”.") % {"name": token}, code="unknown_person")
-        found.append(person)
-    return found
 
 
 @member_required
@@ -116,22 +100,6 @@ def _departments(definition: Any) -> Any:
     return Department.objects.filter(is_active=True).order_by("path") if wanted else []
 
 
-def _preview_route(me: Person, template: FlowTemplate, definition: Any, data: dict[str, Any],
-                   chosen: dict[str, list[int]]) -> list[dict[str, Any]]:
-    """Who would approve this form, node by node, and why."""
-    values, _errors = form_validate(definition.form, data)
-    amount = amount_of(definition.form, values)
-    ctx = Context(applicant=me, department=me.primary_department, data=values, chosen=chosen, admin=template.admin)
-    out = []
-    for node in route(definition, data=values, amount=amount, department=me.primary_department):
-        if node["type"] == "cc":
-            resolved = node_people(node, ctx, rules_key="cc")
-        else:
-            resolved = node_people(node, ctx, applicant_approver=definition.settings.applicant_approver)
-        out.append({"node": node, "people": resolved.people, "why": [explain(e) for e in resolved.explanation]})
-    return out
-
-
 @member_required
 def apply(request: HttpRequest, key: str) -> HttpResponse:
     me = _me(request)
@@ -152,7 +120,8 @@ def apply(request: HttpRequest, key: str) -> HttpResponse:
         try:
             chosen = _chosen_from(request, chosen_nodes)
             if request.POST.get("preview"):
-                context["route"] = _preview_route(me, template, definition, data, chosen)
+                context["route"] = route_preview(me, admin=template.admin, definition=definition, data=data,
+                                                 chosen=chosen)
                 if request.htmx:  # type: ignore[attr-defined]
                     return render(request, "approvals/apply.html#route", context)
                 return render(request, "approvals/apply.html", context)
@@ -386,7 +355,8 @@ def template_preview(request: HttpRequest, key: str) -> HttpResponse:
         applicants = people_from(request.POST.get("applicant", "")) or [me]
         if not isinstance(sample, dict):
             raise DomainError(_("The sample form must be a JSON object."), code="bad_sample")
-        context["route"] = _preview_route(applicants[0], template, definition, sample, {})
+        context["route"] = route_preview(applicants[0], admin=template.admin, definition=definition, data=sample,
+                                         chosen={})
         context["applicant"] = applicants[0]
     except DefinitionError as error:
         context["problems"] = error.problems

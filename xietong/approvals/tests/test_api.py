@@ -78,3 +78,25 @@ def test_the_openapi_schema_lists_the_approval_routes(as_, builtins):
     schema = as_(builtins.employee).get(f"{BASE}/openapi.json").json()
     assert "/api/v1/approvals/{approval_id}/act" in schema["paths"]
     assert "/api/v1/approval-templates/{key}/preview" in schema["paths"]
+
+
+def test_an_employee_cannot_manage_templates(as_, builtins):
+    client = as_(builtins.employee)
+    definition = {"nodes": [{"type": "approve", "key": "a", "name": "a", "approvers": [{"rule": "dept_head"}]}]}
+    for path, body in ((f"{BASE}/approval-templates", {"key": "x", "name": "x", "definition": definition}),
+                       (f"{BASE}/approval-templates/purchase/versions", {"definition": definition}),
+                       (f"{BASE}/approval-templates/purchase/versions/1/publish", {"reason": "x"})):
+        response = client.post(path, body, content_type="application/json")
+        assert response.status_code == 403, path
+    assert as_(builtins.employee).get(f"{BASE}/approval-templates/template_publish").status_code == 404
+
+
+def test_only_the_applicant_urges_and_strangers_cannot_cc(as_, builtins):
+    c = builtins
+    approval = purchase(c.employee, 80000)
+    assert as_(c.sales_head).post(f"{BASE}/approvals/{approval.pk}/urge", {},
+                                  content_type="application/json").status_code == 403
+    assert as_(c.engineer).post(f"{BASE}/approvals/{approval.pk}/cc", {"people": ["zhangwei"]},
+                                content_type="application/json").status_code == 404
+    assert as_(c.employee).post(f"{BASE}/approvals/{approval.pk}/urge", {},
+                                content_type="application/json").json() == {"urged": 1}

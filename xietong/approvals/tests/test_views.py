@@ -205,3 +205,55 @@ def test_files_uploaded_with_the_form_are_attached_to_the_approval(as_, builtins
     # Who may see the approval may download it; a stranger may not.
     assert as_(builtins.sales_head).get(reverse("work:attachment", args=[files[0].pk])).status_code == 200
     assert as_(builtins.engineer).get(reverse("work:attachment", args=[files[0].pk])).status_code in (403, 404)
+
+
+def test_a_refused_publication_leaves_the_version_unpublished_and_says_so(builtins):
+    from xietong.approvals.actions import approval_reject, template_create, version_request_publish
+    from xietong.work.models import Event
+
+    c = builtins
+    version = template_create(actor=c.admin, key="gift2", name="礼品", definition={
+        "nodes": [{"type": "approve", "key": "a", "name": "a", "approvers": [{"rule": "role", "role": "ceo"}]}]})
+    review = version_request_publish(actor=c.admin, version=version, major=False, reason="试行")
+    a = review.approvers.get(state="pending")
+    approval_reject(actor=a.task.assignee, approval=review, approver_id=a.pk, comment="暂不需要")
+    version.refresh_from_db()
+    assert version.state == VersionState.REJECTED
+    assert FlowTemplate.objects.get(key="gift2").current_version is None
+    assert Event.objects.filter(verb="template.publish_refused", subject_id=str(version.template_id)).exists()
+
+
+@pytest.mark.parametrize(("name", "method", "args", "data"), [
+    ("approvals:batch", "post", [], {"approver": "1"}),
+    ("approvals:template_edit", "get", ["purchase"], {}),
+    ("approvals:template_preview", "post", ["purchase"], {"definition": "{}"}),
+    ("approvals:template_publish", "post", ["purchase", 1], {"reason": "x"}),
+])
+def test_an_outsider_is_refused_on_the_other_pages(as_, builtins, name, method, args, data):
+    response = getattr(as_(builtins.outsider), method)(reverse(name, args=args), data)
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(("name", "method", "args", "data"), [
+    ("approvals:template_edit", "get", ["purchase"], {}),
+    ("approvals:template_edit", "post", ["purchase"], {"definition": "{}"}),
+    ("approvals:template_preview", "post", ["purchase"], {"definition": "{}"}),
+    ("approvals:template_publish", "post", ["purchase", 1], {"reason": "x"}),
+])
+def test_an_employee_cannot_edit_preview_or_publish_templates(as_, builtins, name, method, args, data):
+    response = getattr(as_(builtins.employee), method)(reverse(name, args=args), data)
+    assert response.status_code == 403
+    assert FlowTemplate.objects.get(key="purchase").versions.count() == 1
+
+
+def test_only_the_applicant_resubmits(as_, builtins):
+    from xietong.approvals.actions import approval_return
+
+    c = builtins
+    approval = purchase(c.employee, 80000)
+    approval_return(actor=c.sales_head, approval=approval, approver_id=mine(c.sales_head, approval).pk,
+                    to="applicant", comment="补充")
+    url = reverse("approvals:resubmit", args=[approval.pk])
+    assert as_(c.sales_head).get(url).status_code == 403  # may see it, may not resubmit it
+    assert as_(c.engineer).get(url).status_code == 404
+    assert as_(c.employee).get(url).status_code == 200
