@@ -121,6 +121,13 @@ class WorkingCalendar:
     def _at(self, day: date, moment: time) -> datetime:
         return datetime.combine(day, moment, tzinfo=self.tz)
 
+    def end_of_day(self, day: date) -> datetime:
+        """The end of the day's last working period (a deadline "by 12 May")."""
+        return self._at(day, self.periods[-1][1])
+
+    def local_date(self, instant: datetime) -> date:
+        return self._local(instant).date()
+
     def add_working_hours(self, start: datetime, amount: float | int | Decimal | timedelta) -> datetime:
         """The instant `amount` of working time after `start`. Ends exactly on
         a period's end rather than the next period's start (18:00, not 09:00)."""

@@ -287,6 +287,30 @@ def task_complete(*, actor: Person, task: Task, outcome: str = "", note: str = "
 
 
 @transaction.atomic
+def task_close(*, task: Task, outcome: str, actor: Person | None = None, note: str = "",
+               now: datetime | None = None) -> Task:
+    """Close a task because its record moved on, whoever moved it: the
+    module has already decided that `actor` (or the system, when None) may.
+    The outcome must be one the kind declares; a task already closed is
+    a `Conflict`. Supervision tasks close with it."""
+    spec = kind_for(task.kind)
+    if outcome not in {value for value, _label in spec.outcomes}:
+        raise ValueError(f"{outcome!r} is not an outcome of {task.kind}")
+    task = _reload_open(task)
+    now = now or timezone.now()
+    before = _snapshot(task)
+    Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(
+        state=TaskState.DONE, outcome=outcome, outcome_note=note, completed_at=now, completed_by=actor,
+        next_escalation_at=None)
+    task.state, task.outcome, task.outcome_note = TaskState.DONE, outcome, note
+    task.completed_at, task.completed_by, task.next_escalation_at = now, actor, None
+    event_record(actor=actor, verb="task.complete", subject=task, before=before, after=_snapshot(task), note=note,
+                 at=now)
+    _close_children(task=task, actor=actor, now=now)
+    return task
+
+
+@transaction.atomic
 def task_cancel(*, actor: Person | None, task: Task, reason: str, system: bool = False) -> Task:
     """Withdraw a task that is no longer needed (its record was withdrawn)."""
     task = _reload_open(task)
@@ -301,6 +325,32 @@ def task_cancel(*, actor: Person | None, task: Task, reason: str, system: bool =
                  after={"state": TaskState.CANCELLED}, note=reason, at=now)
     _close_children(task=task, actor=actor, now=now)
     task.refresh_from_db()
+    return task
+
+
+@transaction.atomic
+def task_reschedule(*, actor: Person | None, task: Task, due_at: datetime, note: str = "",
+                    now: datetime | None = None) -> Task:
+    """Move an open task's due time (an agreed new date). The module decides
+    who may; the reminder and the escalation ladder start again from the new
+    time, and supervision tasks of the old lateness close."""
+    task = _reload_open(task)
+    now = now or timezone.now()
+    values = params(*KERNEL_KEYS, at=now)
+    calendar = WorkingCalendar.load(at=now, lenient=True, values=values)
+    spec = kind_for(task.kind)
+    times = _deadlines(now=now, due_at=due_at, due_working_hours=None, due_working_days=None, due_param=None,
+                       escalates=spec.escalates and (task.next_escalation_at is not None or task.escalation_level > 0
+                                                    or task.due_at is None),
+                       calendar=calendar, values=values)
+    before = {"due_at": task.due_at, "escalation_level": task.escalation_level}
+    Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(escalation_level=0, reminded_at=None, **times)
+    _close_children(task=task, actor=actor, now=now)
+    for name, value in times.items():
+        setattr(task, name, value)
+    task.escalation_level, task.reminded_at = 0, None
+    event_record(actor=actor, verb="task.reschedule", subject=task, before=before,
+                 after={"due_at": task.due_at, "escalation_level": 0}, note=note, at=now)
     return task
 
 
