@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "xietong.approvals",
     "xietong.duties",
     "xietong.requests",
+    "xietong.service",
     "xietong.accounts",
     "xietong.web",
 ]

@@ -11,6 +11,7 @@
     company.admin      系统管理员, administrator role
     company.outsider   an active account with no department and no role
     company.office     周敏, the coordination office
+    company.service    谢晨, customer service (in the office)
 """
 
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ class Company:
     admin: Person
     outsider: Person
     office: Person
+    service: Person
 
 
 def build_company() -> Company:
@@ -77,6 +79,7 @@ def build_company() -> Company:
         admin=person("sysadmin", "系统管理员", office, Role.ADMIN),
         outsider=Person.objects.create_user("outsider", PASSWORD, name="外部访客"),
         office=person("zhoumin", "周敏", office, Role.COORDINATION_OFFICE),
+        service=person("xiechen", "谢晨", office, Role.CUSTOMER_SERVICE),
     )
     for department, head in ((hq, ceo), (sales, company.sales_head), (tech, company.tech_head),
                              (rd1, company.rd1_lead), (fin, company.finance)):

@@ -1,0 +1,273 @@
+"""Request pages (REQ-1..5): the lists, asking (with the service catalogue),
+the request page with every action, and the collaboration map."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from xietong.duties.models import DutyItem
+from xietong.errors import DomainError
+from xietong.org.models import Department, Membership, Person
+from xietong.web.shortcuts import member_required, show_error
+from xietong.work import discussion
+from xietong.work.audit import history_for
+from xietong.work.models import Priority
+
+from . import actions
+from .models import RequestState
+from .permissions import get_request_for_user, sees_all_requests
+from .queries import BOXES, collaboration_map, period_bounds, request_list
+
+PAGE_SIZE = 25
+
+
+def _me(request: HttpRequest) -> Person:
+    return request.user  # type: ignore[return-value]
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _date(value: str | None, label: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError(_("%(field)s is not a valid date.") % {"field": label}, code="bad_date") from None
+
+
+@member_required
+def index(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    box = request.GET.get("box", "incoming")
+    box = box if box in BOXES else "incoming"
+    try:
+        start = _date(request.GET.get("start"), _("From"))
+        end = _date(request.GET.get("end"), _("Until"))
+    except DomainError as error:
+        show_error(request, error)
+        start = end = None
+    since, until = period_bounds(start or date(2000, 1, 1), end or date(2999, 12, 30))
+    qs = request_list(me, box, state=request.GET.get("state", ""), from_department=_int(request.GET.get("from")),
+                      to_department=_int(request.GET.get("to")), start=since if start else None,
+                      end=until if end else None)
+    boxes = [("incoming", _("Asked of my department")), ("outgoing", _("Asked by my department")),
+             ("mine", _("Asked by me"))]
+    if sees_all_requests(me):
+        boxes.append(("all", _("All requests")))
+    return render(request, "requests/index.html", {
+        "box": box, "boxes": boxes, "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
+        "states": [("open", _("Open")), *RequestState.choices], "state": request.GET.get("state", ""),
+        "query": request.GET.copy(), "now": timezone.now(),
+    })
+
+
+def _form_context(me: Person, parent: Any = None) -> dict[str, Any]:
+    departments = Department.objects.filter(is_active=True).exclude(kind="company").order_by("path")
+    services = DutyItem.objects.filter(offered=True, is_active=True).select_related("department").order_by(
+        "department__path", "sort_order")
+    return {"departments": departments, "services": services, "priorities": Priority.choices, "parent": parent,
+            "my_departments": Membership.objects.filter(person=me).select_related("department")}
+
+
+@member_required
+def new(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    parent = None
+    parent_id = _int(request.GET.get("parent") or request.POST.get("parent"))
+    if parent_id:
+        parent, access = get_request_for_user(me, parent_id)
+        if not access.can_deliver:
+            raise Http404
+    context = _form_context(me, parent)
+    values: dict[str, Any] = {"to": request.GET.get("to", ""), "service": request.GET.get("service", ""),
+                              "priority": str(Priority.NORMAL)}
+    if values["service"].isdigit():
+        service = DutyItem.objects.filter(pk=int(values["service"]), offered=True, is_active=True).first()
+        if service is not None:
+            values["to"] = str(service.department_id)
+            values["title"] = service.title
+    if request.method == "POST":
+        values = request.POST.dict()
+        try:
+            to = Department.objects.filter(pk=_int(request.POST.get("to")) or 0, is_active=True).first()
+            if to is None:
+                raise DomainError(_("Choose the department you are asking."), code="to_required")
+            service = None
+            service_id = _int(request.POST.get("service"))
+            if service_id:
+                service = DutyItem.objects.filter(pk=service_id).first()
+            from_department = None
+            from_id = _int(request.POST.get("from"))
+            if from_id:
+                from_department = Department.objects.filter(pk=from_id).first()
+            priority = _int(request.POST.get("priority")) or Priority.NORMAL
+            r = actions.request_submit(
+                actor=me, to_department=to, title=request.POST.get("title", ""),
+                reason=request.POST.get("reason", ""), expected_result=request.POST.get("expected_result", ""),
+                requested_date=_date(request.POST.get("requested_date"), _("Requested date")), priority=priority,
+                service=service, from_department=from_department, parent=parent,
+                files=request.FILES.getlist("files")[:10])
+        except DomainError as error:
+            show_error(request, error)
+        else:
+            messages.success(request, _("Sent to %(name)s of %(department)s.")
+                             % {"name": r.liaison.name if r.liaison else "", "department": to.name})
+            return redirect("requests:detail", pk=r.pk)
+    context["values"] = values
+    return render(request, "requests/new.html", context)
+
+
+@member_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    me = _me(request)
+    r, access = get_request_for_user(me, pk)
+    members: list[Person] = []
+    if access.can_receive:
+        members = list(Person.objects.filter(is_active=True, memberships__department__path__startswith=(
+            r.to_department.path)).distinct().order_by("name"))
+    calendar_today = timezone.localdate()
+    return render(request, "requests/detail.html", {
+        "r": r, "access": access, "members": members, "today": calendar_today,
+        "proposals": r.proposals.select_related("proposed_by", "decided_by"),
+        "pending": r.proposals.filter(state="pending").first(),
+        "updates": r.updates.select_related("author"),
+        "children": r.children.select_related("to_department", "owner"),
+        "ruling": actions.pending_ruling(r),
+        "tasks": actions_open_tasks(r),
+        "history": history_for(r), "subject": (actions.SUBJECT, str(r.pk)),
+        "comments": discussion.comments_for(r), "attachments": discussion.attachments_for(r),
+    })
+
+
+def actions_open_tasks(r: Any) -> Any:
+    from xietong.work.models import Task
+
+    return Task.objects.filter(subject_type=actions.SUBJECT, subject_id=str(r.pk), state="open").select_related(
+        "assignee")
+
+
+@member_required
+@require_POST
+def act(request: HttpRequest, pk: int) -> HttpResponse:
+    me = _me(request)
+    r, _access = get_request_for_user(me, pk)
+    verb = request.POST.get("action", "")
+    post = request.POST
+    try:
+        if verb == "accept":
+            owner = Person.objects.filter(pk=_int(post.get("owner")) or 0).first()
+            if owner is None:
+                raise DomainError(_("Choose the owner."), code="owner_required")
+            actions.request_accept(actor=me, request=r, owner=owner,
+                                   new_date=_date(post.get("new_date"), _("Proposed date")),
+                                   reason=post.get("reason", ""))
+            messages.success(request, _("Accepted. %(name)s owns it now.") % {"name": owner.name})
+        elif verb == "decline":
+            actions.request_decline(actor=me, request=r, reason=post.get("reason", ""))
+            messages.success(request, _("Declined."))
+        elif verb == "propose":
+            new_date = _date(post.get("new_date"), _("Proposed date"))
+            if new_date is None:
+                raise DomainError(_("Give the new date you can meet."), code="date_required")
+            actions.request_propose_date(actor=me, request=r, new_date=new_date, reason=post.get("reason", ""))
+            messages.success(request, _("Your delay notice and new date were sent to the requester."))
+        elif verb in ("date_accept", "date_reject"):
+            actions.request_decide_date(actor=me, request=r, accept=verb == "date_accept", note=post.get("note", ""))
+            messages.success(request, _("New date agreed.") if verb == "date_accept"
+                             else _("Disputed: the coordination office will rule."))
+        elif verb == "update":
+            percent = post.get("percent", "").strip()
+            actions.request_update(actor=me, request=r, body=post.get("body", ""),
+                                   percent=int(percent) if percent.isdigit() else None)
+            messages.success(request, _("Progress recorded."))
+        elif verb == "complete":
+            actions.request_complete(actor=me, request=r, result=post.get("result", ""))
+            messages.success(request, _("Completed. The requester is asked to confirm."))
+        elif verb == "confirm":
+            actions.request_confirm(actor=me, request=r, rating=post.get("rating", ""), comment=post.get("comment", ""))
+            messages.success(request, _("Thank you: confirmed and rated."))
+        elif verb == "reopen":
+            actions.request_reopen(actor=me, request=r, reason=post.get("reason", ""))
+            messages.success(request, _("Reopened: back to the owner."))
+        elif verb == "withdraw":
+            actions.request_withdraw(actor=me, request=r, reason=post.get("reason", ""))
+            messages.success(request, _("Withdrawn."))
+        elif verb == "escalate":
+            actions.request_escalate(actor=me, request=r, reason=post.get("reason", ""))
+            messages.success(request, _("Sent to the coordination office for a ruling."))
+        elif verb in ("rule_requester", "rule_department"):
+            actions.request_rule(actor=me, request=r, for_requester=verb == "rule_requester",
+                                 note=post.get("note", ""))
+            messages.success(request, _("Ruling recorded."))
+        else:
+            raise DomainError(_("Unknown action."), code="unknown_action")
+    except DomainError as error:
+        show_error(request, error)
+    return redirect("requests:detail", pk=r.pk)
+
+
+@member_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """What each department offers (ORG-4 items marked as services)."""
+    services = DutyItem.objects.filter(offered=True, is_active=True).select_related("department").prefetch_related(
+        "partners").order_by("department__path", "sort_order")
+    groups: dict[Department, list[DutyItem]] = {}
+    for item in services:
+        groups.setdefault(item.department, []).append(item)
+    return render(request, "requests/catalogue.html", {"groups": groups})
+
+
+# --- the collaboration map -------------------------------------------------
+
+def _quarter(today: date) -> tuple[date, date]:
+    first = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    nxt = date(first.year + (first.month + 2) // 12, (first.month + 2) % 12 + 1, 1)
+    return first, nxt - timedelta(days=1)
+
+
+def _period(request: HttpRequest) -> tuple[date, date]:
+    start, end = _quarter(timezone.localdate())
+    try:
+        start = _date(request.GET.get("start"), _("From")) or start
+        end = _date(request.GET.get("end"), _("Until")) or end
+    except DomainError as error:
+        show_error(request, error)
+    if end < start:
+        start, end = end, start
+    if (end - start).days > 731:
+        start = end - timedelta(days=731)
+    return start, end
+
+
+@member_required
+def collab_map(request: HttpRequest) -> HttpResponse:
+    start, end = _period(request)
+    data = collaboration_map(start, end)
+    if request.GET.get("format") == "json":
+        return JsonResponse(data.as_json(get_language() or "zh-hans"))
+    return render(request, "requests/map.html", {
+        "start": start, "end": end, "data": data, "graph": data.as_json(get_language() or "zh-hans"),
+        "can_drill": sees_all_requests(_me(request)),
+    })
+
+
+@member_required
+def map_export(request: HttpRequest) -> HttpResponse:
+    from .exports import map_workbook
+
+    start, end = _period(request)
+    body = map_workbook(collaboration_map(start, end), language=get_language() or "zh-hans")
+    response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="collaboration-map-{start}-{end}.xlsx"'
+    return response

@@ -1,0 +1,275 @@
+"""Customer-service pages (CS-1..5): the case lists, recording a case, the
+case page with masked customer details and each role's actions, the weekly
+summaries; and the public pages of the website channel (no sign-in)."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from xietong.errors import DomainError
+from xietong.org.models import Department, Membership, Person
+from xietong.web.shortcuts import forbidden, member_required, show_error
+from xietong.work import discussion
+from xietong.work.audit import history_for
+from xietong.work.models import Task
+
+from . import actions
+from .models import (
+    PERSONAL_FIELDS,
+    AssignmentState,
+    Case,
+    CaseState,
+    Category,
+    Channel,
+    WeeklySummary,
+)
+from .permissions import can_view_summaries, get_case_for_user, sees_all_cases
+
+PAGE_SIZE = 25
+
+
+def _me(request: HttpRequest) -> Person:
+    return request.user  # type: ignore[return-value]
+
+
+def _departments(request: HttpRequest, name: str = "departments") -> list[Department]:
+    ids = [int(x) for x in request.POST.getlist(name) if x.isdigit()]
+    return list(Department.objects.filter(pk__in=ids, is_active=True))
+
+
+def _case_departments() -> Any:
+    return Department.objects.filter(is_active=True).exclude(kind="company").order_by("path")
+
+
+@member_required
+def index(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    box = request.GET.get("box", "open")
+    qs = Case.objects.order_by("-created_at", "-pk")
+    if sees_all_cases(me):
+        boxes = [("new", _("From the website")), ("open", _("Open")), ("confirming", _("To confirm")),
+                 ("closed", _("Closed")), ("all", _("All"))]
+    else:
+        boxes = [("open", _("Open")), ("closed", _("Closed"))]
+        paths = list(Membership.objects.filter(person=me).values_list("department__path", flat=True))
+        q = Q(pk__in=Task.objects.filter(subject_type=actions.SUBJECT).filter(
+            Q(assignee=me) | Q(delegated_from=me)).values("subject_id"))
+        for path in paths:
+            q |= Q(assignments__department__path__startswith=path)
+        qs = qs.filter(q).distinct()
+        if box not in ("open", "closed"):
+            box = "open"
+    if box == "new":
+        qs = qs.filter(state=CaseState.NEW)
+    elif box == "open":
+        qs = qs.exclude(state=CaseState.CLOSED)
+    elif box in ("confirming", "closed"):
+        qs = qs.filter(state=box)
+    return render(request, "service/index.html", {
+        "box": box, "boxes": boxes, "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
+        "is_cs": actions.is_customer_service(me), "mask_name": actions.mask_name,
+    })
+
+
+@member_required
+def new(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    if not actions.is_customer_service(me):
+        return forbidden(request)
+    context: dict[str, Any] = {"values": {"channel": Channel.HOTLINE}, "errors": {},
+                               "departments": _case_departments(), "categories": Category.choices,
+                               "channels": Channel.choices, "chosen": set()}
+    if request.method == "POST":
+        context["values"] = request.POST.dict()
+        departments = _departments(request)
+        context["chosen"] = {d.pk for d in departments}
+        how = request.POST.get("how", "later")
+        try:
+            case = actions.case_record(
+                actor=me, data={**request.POST.dict(), "complaint": request.POST.get("complaint") == "on",
+                                "important": request.POST.get("important") == "on"},
+                answer=request.POST.get("answer", "") if how == "solve" else "",
+                departments=departments if how == "pass" else [],
+                instructions=request.POST.get("instructions", ""))
+            if how == "solve" and case.state != CaseState.CLOSED:
+                raise DomainError(_("Write the answer given to the customer."), code="answer_required")
+            if how == "pass" and not departments:
+                raise DomainError(_("Choose at least one department."), code="departments_required")
+        except actions.CaseInvalid as error:
+            context["errors"] = error.errors
+            show_error(request, error)
+        except DomainError as error:
+            show_error(request, error)
+        else:
+            messages.success(request, _("Case %(serial)s recorded.") % {"serial": case.serial})
+            return redirect("service:detail", pk=case.pk)
+    return render(request, "service/new.html", context)
+
+
+def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+    me = _me(request)
+    pending = list(case.assignments.filter(round=case.round, state=AssignmentState.PENDING).select_related(
+        "task", "task__assignee", "department"))
+    from xietong.work.actions import may_act_on
+
+    mine = [a for a in pending if a.task is not None and may_act_on(me, a.task)[0]]
+    is_cs = actions.is_customer_service(me)
+    return {
+        "case": case, "masked": actions.masked(case), "can_reveal": actions.may_reveal(me, case), "is_cs": is_cs,
+        "assignments": case.assignments.select_related("department", "handler", "task__assignee"),
+        "mine": mine, "departments": _case_departments(),
+        "can_take": is_cs and case.state in (CaseState.NEW, CaseState.OPEN),
+        "can_confirm": is_cs and case.state == CaseState.CONFIRMING,
+        "history": history_for(case), "subject": (actions.SUBJECT, str(case.pk)),
+        "comments": discussion.comments_for(case), "attachments": discussion.attachments_for(case),
+        "customer_rows": _customer_rows(actions.masked(case)),
+    }
+
+
+def _customer_rows(values: dict[str, str]) -> list[tuple[str, Any, str]]:
+    return [(name, getattr(Case._meta.get_field(name), "verbose_name", name), values.get(name, ""))
+            for name in PERSONAL_FIELDS]
+
+
+@member_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(_me(request), pk)
+    return render(request, "service/detail.html", _detail_context(request, case))
+
+
+@member_required
+@require_POST
+def reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    me = _me(request)
+    case = get_case_for_user(me, pk)
+    context = _detail_context(request, case)
+    try:
+        context["revealed"] = True
+        context["customer_rows"] = _customer_rows(actions.case_reveal(actor=me, case=case,
+                                                                      reason=request.POST.get("reason", "")))
+    except DomainError as error:
+        if request.htmx:  # type: ignore[attr-defined]
+            return HttpResponse(str(error.message), status=403)
+        show_error(request, error)
+        return redirect("service:detail", pk=case.pk)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "service/detail.html#customer", context)
+    return render(request, "service/detail.html", context)
+
+
+@member_required
+@require_POST
+def act(request: HttpRequest, pk: int) -> HttpResponse:
+    me = _me(request)
+    case = get_case_for_user(me, pk)
+    verb = request.POST.get("action", "")
+    post = request.POST
+    department = int(post["department"]) if post.get("department", "").isdigit() else None
+    try:
+        if verb == "solve":
+            actions.case_solve(actor=me, case=case, answer=post.get("answer", ""))
+            messages.success(request, _("Closed: answered by customer service."))
+        elif verb == "pass":
+            actions.case_pass(actor=me, case=case, departments=_departments(request),
+                              instructions=post.get("instructions", ""))
+            messages.success(request, _("Passed to the departments."))
+        elif verb == "return":
+            actions.case_return(actor=me, case=case, result=post.get("result", ""), department=department)
+            messages.success(request, _("Result returned to customer service."))
+        elif verb == "forward":
+            target = Department.objects.filter(pk=int(post.get("to", "0") or 0) if post.get("to", "").isdigit()
+                                               else 0, is_active=True).first()
+            if target is None:
+                raise DomainError(_("Choose the department to ask."), code="department_required")
+            actions.case_forward(actor=me, case=case, department=target, note=post.get("note", ""),
+                                 from_department=department)
+            messages.success(request, _("%(department)s is asked to help.") % {"department": target.name})
+        elif verb in ("satisfied", "unsatisfied"):
+            actions.case_confirm(actor=me, case=case, satisfied=verb == "satisfied",
+                                 satisfaction=post.get("satisfaction", ""), words=post.get("words", ""),
+                                 answer=post.get("answer", ""), departments=_departments(request))
+            messages.success(request, _("Closed.") if verb == "satisfied" else _("Sent back to the departments."))
+        elif verb == "flag":
+            actions.case_flag(actor=me, case=case, important=post.get("important") == "on",
+                              complaint=post.get("complaint") == "on")
+            messages.success(request, _("Saved."))
+        else:
+            raise DomainError(_("Unknown action."), code="unknown_action")
+    except DomainError as error:
+        show_error(request, error)
+    return redirect("service:detail", pk=case.pk)
+
+
+@member_required
+def summaries(request: HttpRequest) -> HttpResponse:
+    if not can_view_summaries(_me(request)):
+        return forbidden(request)
+    return render(request, "service/summaries.html", {"summaries": WeeklySummary.objects.all()[:104]})
+
+
+@member_required
+def summary(request: HttpRequest, pk: int) -> HttpResponse:
+    if not can_view_summaries(_me(request)):
+        return forbidden(request)
+    item = get_object_or_404(WeeklySummary, pk=pk)
+    cases = item.cases.order_by("-created_at")
+    return render(request, "service/summary.html", {"summary": item, "cases": cases})
+
+
+# --- public pages of the website channel (no sign-in) ---------------------
+
+def _source(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def public_form(request: HttpRequest) -> HttpResponse:
+    context: dict[str, Any] = {"values": {}, "errors": {}, "categories": Category.choices}
+    if request.method == "POST":
+        context["values"] = request.POST.dict()
+        if request.POST.get("website"):  # the honeypot: people leave it empty
+            return render(request, "service/public_form.html", context, status=400)
+        try:
+            case = actions.case_submit_public(data=request.POST, source=_source(request))
+        except actions.CaseInvalid as error:
+            context["errors"] = error.errors
+            context["error"] = error.message
+            return render(request, "service/public_form.html", context, status=400)
+        except DomainError as error:
+            context["error"] = error.message
+            return render(request, "service/public_form.html", context,
+                          status=429 if error.code == "rate_limited" else 400)
+        return redirect("service:public_track", code=case.tracking_code)
+    return render(request, "service/public_form.html", context)
+
+
+def public_track(request: HttpRequest, code: str) -> HttpResponse:
+    case = Case.objects.filter(tracking_code=code.upper()[:16]).first()
+    if case is None:
+        raise Http404
+    return render(request, "service/public_track.html", {
+        "case": case, "name": actions.mask_name(case.customer_name),
+        "departments": sorted({a.department.name for a in case.assignments.select_related("department")}),
+    })
+
+
+def public_survey(request: HttpRequest, token: str) -> HttpResponse:
+    case = Case.objects.filter(survey_token=token, state=CaseState.CLOSED).first() if token else None
+    if case is None:
+        raise Http404
+    context: dict[str, Any] = {"case": case, "done": case.survey_answered_at is not None}
+    if request.method == "POST" and not context["done"]:
+        try:
+            actions.survey_answer(token=token, rating=request.POST.get("rating", ""),
+                                  comment=request.POST.get("comment", ""))
+        except DomainError as error:
+            context["error"] = error.message
+            return render(request, "service/public_survey.html", context, status=400)
+        context["done"] = True
+        context["thanks"] = True
+    return render(request, "service/public_survey.html", context)
