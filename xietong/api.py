@@ -17,6 +17,8 @@ from xietong.approvals.api import router as approvals_router
 from xietong.errors import DomainError
 from xietong.org.api import router as org_router
 from xietong.policy.api import calendar_router, policy_router
+from xietong.requests.api import router as requests_router
+from xietong.service.api import router as service_router
 from xietong.work.api import router as work_router
 
 
@@ -39,7 +41,8 @@ class ActiveSessionAuth(SessionAuth):
 api = NinjaAPI(
     title="Xietong API",
     version="1",
-    description="Organization, policy, the working calendar, tasks, notifications and approvals of Xietong (协同).",
+    description="Organization, policy, the working calendar, tasks, notifications, approvals, collaboration "
+                "requests, duty lists and customer cases of Xietong (协同).",
     auth=[TokenAuth(), ActiveSessionAuth()],
     urls_namespace="api",
     docs_decorator=login_required,
@@ -87,3 +90,5 @@ api.add_router("/policy", policy_router)
 api.add_router("/calendar", calendar_router)
 api.add_router("/", work_router)
 api.add_router("/", approvals_router)
+api.add_router("/", requests_router)
+api.add_router("/", service_router)

@@ -40,9 +40,15 @@ def request_list(person: Person, box: str, *, state: str = "", from_department: 
     elif box == "all":
         if not sees_all_requests(person):
             qs = qs.none()
+    elif box == "incoming":
+        # My departments' requests, and those of the departments I receive for or head.
+        from xietong.org.models import Liaison
+
+        qs = qs.filter(_under(_my_paths(person), "to_department") | Q(liaison=person) | Q(owner=person)
+                       | Q(to_department__in=Liaison.objects.filter(person=person).values("department_id"))
+                       | Q(to_department__head=person))
     else:
-        paths = _my_paths(person)
-        qs = qs.filter(_under(paths, "to_department" if box == "incoming" else "from_department"))
+        qs = qs.filter(_under(_my_paths(person), "from_department") | Q(from_department__head=person))
     if state == "open":
         qs = qs.filter(state__in=OPEN_STATES)
     elif state in RequestState.values:

@@ -1,0 +1,194 @@
+"""Collaboration requests, duty lists and the collaboration map over REST
+(REQ-1..5, ORG-4). Same permissions as the pages; errors in the one shape."""
+
+from datetime import date
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from xietong.duties import actions as duties
+from xietong.duties.models import DutyItem
+from xietong.errors import DomainError
+from xietong.org.models import Department, Person
+from xietong.org.permissions import require_member
+
+from . import actions
+from .models import Request
+from .permissions import get_request_for_user
+from .queries import BOXES, collaboration_map, request_list
+from .schemas import ActIn, DutyIn, DutyOut, MapOut, RequestDetailOut, RequestIn, RequestOut
+
+router = Router(tags=["requests"])
+
+
+def _me(request: HttpRequest) -> Person:
+    person: Person = request.auth  # type: ignore[attr-defined]
+    require_member(person)
+    return person
+
+
+def _ref(obj: Any) -> dict[str, Any] | None:
+    return None if obj is None else {"id": obj.pk, "name": obj.name}
+
+
+def _summary(r: Request) -> dict[str, Any]:
+    return {"id": r.pk, "serial": r.serial, "title": r.title, "state": r.state,
+            "from_department": _ref(r.from_department), "to_department": _ref(r.to_department),
+            "requester": _ref(r.requester), "liaison": _ref(r.liaison), "owner": _ref(r.owner),
+            "service": r.service_id, "parent": r.parent_id, "priority": r.priority,
+            "requested_date": r.requested_date, "due_at": r.due_at, "created_at": r.created_at,
+            "responded_at": r.responded_at, "completed_at": r.completed_at, "confirmed_at": r.confirmed_at,
+            "on_time": r.on_time, "rating": r.rating}
+
+
+def _detail(r: Request) -> dict[str, Any]:
+    out = _summary(r)
+    out.update(reason=r.reason, expected_result=r.expected_result, decline_reason=r.decline_reason, result=r.result,
+               rating_comment=r.rating_comment, must_accept=r.must_accept, auto_confirmed=r.auto_confirmed,
+               reopen_count=r.reopen_count,
+               proposals=[{"id": p.pk, "kind": p.kind, "state": p.state, "proposed_by": _ref(p.proposed_by),
+                           "old_due_at": p.old_due_at, "new_due_at": p.new_due_at, "reason": p.reason,
+                           "decision_note": p.decision_note} for p in r.proposals.select_related("proposed_by")],
+               updates=[{"author": _ref(u.author), "body": u.body, "percent": u.percent, "created_at": u.created_at}
+                        for u in r.updates.select_related("author")],
+               children=list(r.children.values_list("pk", flat=True)))
+    return out
+
+
+def _department(pk: int | None) -> Department:
+    department = Department.objects.filter(pk=pk or 0, is_active=True).first()
+    if department is None:
+        raise DomainError(_("Unknown department."), code="unknown_department")
+    return department
+
+
+@router.get("/requests", response=list[RequestOut], summary="Requests: box = incoming | outgoing | mine | all")
+@paginate(LimitOffsetPagination)
+def requests(request: HttpRequest, box: str = "incoming", state: str = "") -> Any:
+    if box not in BOXES:
+        raise Http404
+    return [_summary(r) for r in request_list(_me(request), box, state=state).select_related("liaison")]
+
+
+@router.post("/requests", response={201: RequestDetailOut}, summary="Ask another department (REQ-1)")
+def submit(request: HttpRequest, body: RequestIn) -> Any:
+    me = _me(request)
+    parent = None
+    if body.parent is not None:
+        parent, _access = get_request_for_user(me, body.parent)
+    service = DutyItem.objects.filter(pk=body.service).first() if body.service else None
+    if body.service and service is None:
+        raise DomainError(_("Unknown service."), code="bad_service")
+    r = actions.request_submit(
+        actor=me, to_department=_department(body.to_department), title=body.title, reason=body.reason,
+        expected_result=body.expected_result, requested_date=body.requested_date, priority=body.priority,
+        service=service, from_department=_department(body.from_department) if body.from_department else None,
+        parent=parent)
+    return Status(201, _detail(r))
+
+
+@router.get("/requests/map", response=MapOut, summary="The collaboration map for a period (REQ-5)")
+def collab_map(request: HttpRequest, start: date, end: date) -> Any:
+    _me(request)
+    if end < start or (end - start).days > 731:
+        raise DomainError(_("Choose a period of at most two years, ending after it starts."), code="bad_period")
+    return collaboration_map(start, end).as_json(get_language() or "zh-hans")
+
+
+@router.get("/requests/{int:request_id}", response=RequestDetailOut, summary="A request with its history")
+def detail(request: HttpRequest, request_id: int) -> Any:
+    found, _access = get_request_for_user(_me(request), request_id)
+    return _detail(found)
+
+
+@router.post("/requests/{int:request_id}/act", response=RequestDetailOut, summary="Act on a request (REQ-2..4)")
+def act(request: HttpRequest, request_id: int, body: ActIn) -> Any:
+    me = _me(request)
+    r, _access = get_request_for_user(me, request_id)
+    if body.action == "accept":
+        owner = Person.objects.filter(pk=body.owner or 0).first()
+        if owner is None:
+            raise DomainError(_("Choose the owner."), code="owner_required")
+        actions.request_accept(actor=me, request=r, owner=owner, new_date=body.new_date, reason=body.reason)
+    elif body.action == "decline":
+        actions.request_decline(actor=me, request=r, reason=body.reason)
+    elif body.action == "propose_date":
+        if body.new_date is None:
+            raise DomainError(_("Give the new date you can meet."), code="date_required")
+        actions.request_propose_date(actor=me, request=r, new_date=body.new_date, reason=body.reason)
+    elif body.action in ("accept_date", "dispute_date"):
+        actions.request_decide_date(actor=me, request=r, accept=body.action == "accept_date", note=body.note)
+    elif body.action == "update":
+        actions.request_update(actor=me, request=r, body=body.note, percent=body.percent)
+    elif body.action == "complete":
+        actions.request_complete(actor=me, request=r, result=body.note)
+    elif body.action == "confirm":
+        actions.request_confirm(actor=me, request=r, rating=body.rating, comment=body.note)
+    elif body.action == "reopen":
+        actions.request_reopen(actor=me, request=r, reason=body.reason)
+    elif body.action == "withdraw":
+        actions.request_withdraw(actor=me, request=r, reason=body.reason)
+    elif body.action == "escalate":
+        actions.request_escalate(actor=me, request=r, reason=body.reason)
+    else:
+        if body.for_requester is None:
+            raise DomainError(_("Say for whom the ruling is."), code="for_requester_required")
+        actions.request_rule(actor=me, request=r, for_requester=body.for_requester, note=body.note)
+    r.refresh_from_db()
+    return _detail(r)
+
+
+# --- duty lists (ORG-4) ----------------------------------------------------
+
+def _duty(item: DutyItem) -> dict[str, Any]:
+    return {"id": item.pk, "department": item.department_id, "title": item.title, "content": item.content,
+            "process": item.process, "standard": item.standard, "responsibility": item.responsibility,
+            "partners": sorted(p.pk for p in item.partners.all()), "offered": item.offered,
+            "response_working_hours": item.response_working_hours,
+            "delivery_working_days": item.delivery_working_days, "is_active": item.is_active}
+
+
+@router.get("/duties", response=list[DutyOut], tags=["duties"],
+            summary="Duty list items; offered=true gives the service catalogue")
+def duty_list(request: HttpRequest, department: int | None = None, offered: bool | None = None) -> Any:
+    _me(request)
+    qs = DutyItem.objects.filter(is_active=True).prefetch_related("partners").order_by("department__path",
+                                                                                       "sort_order")
+    if department is not None:
+        qs = qs.filter(department_id=department)
+    if offered is not None:
+        qs = qs.filter(offered=offered)
+    return [_duty(item) for item in qs[:2000]]
+
+
+@router.post("/departments/{int:department_id}/duties", response={201: DutyOut}, tags=["duties"],
+             summary="Add a duty to a department's list")
+def duty_create(request: HttpRequest, department_id: int, body: DutyIn) -> Any:
+    me = _me(request)
+    department = _department(department_id)
+    partners = list(Department.objects.filter(pk__in=body.partners, is_active=True))
+    item = duties.duty_save(actor=me, department=department, fields=body.dict(), partners=partners)
+    return Status(201, _duty(item))
+
+
+@router.put("/duties/{int:duty_id}", response=DutyOut, tags=["duties"], summary="Change a duty")
+def duty_update(request: HttpRequest, duty_id: int, body: DutyIn) -> Any:
+    me = _me(request)
+    item = DutyItem.objects.select_related("department").filter(pk=duty_id).first()
+    if item is None:
+        raise Http404
+    partners = list(Department.objects.filter(pk__in=body.partners, is_active=True))
+    return _duty(duties.duty_save(actor=me, department=item.department, fields=body.dict(), partners=partners,
+                                  item=item))
+
+
+@router.post("/departments/{int:department_id}/duties/review", tags=["duties"],
+             summary="Mark the department's duty list as reviewed")
+def duty_review(request: HttpRequest, department_id: int) -> Any:
+    row = duties.duty_list_review(actor=_me(request), department=_department(department_id))
+    return {"reviewed_at": row.reviewed_at, "next_review_at": row.next_review_at or timezone.now()}
