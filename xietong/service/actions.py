@@ -513,16 +513,21 @@ def weekly_summary_run(*, now: datetime | None = None) -> int:
     if today.isoweekday() != int(param("cs.weekly_summary_weekday", at=now)):
         return 0
     week_start = today - timedelta(days=today.weekday() + 7)
+    return 1 if summary_make(week_start, now=now, tz=calendar.tz) else 0
+
+
+def summary_make(week_start: date, *, now: datetime, tz: Any) -> WeeklySummary | None:
+    """The summary of one week, unless it exists (the unique week is the claim)."""
     if WeeklySummary.objects.filter(week_start=week_start).exists():
-        return 0
-    cases = list(summary_cases(week_start, tz=calendar.tz))
+        return None
+    cases = list(summary_cases(week_start, tz=tz))
+    since = datetime.combine(week_start, datetime.min.time(), tzinfo=tz)
     try:
         with transaction.atomic():
             summary = WeeklySummary.objects.create(week_start=week_start, created_at=now, counts={
                 "cases": len(cases), "complaints": sum(1 for c in cases if c.complaint),
                 "unsatisfied": sum(1 for c in cases if (c.satisfaction or 5) <= 2 or (c.survey_rating or 5) <= 2),
-                "received": Case.objects.filter(created_at__date__gte=week_start,
-                                                created_at__date__lt=week_start + timedelta(days=7)).count()})
+                "received": Case.objects.filter(created_at__gte=since, created_at__lt=since + timedelta(days=7)).count()})
             summary.cases.set(cases)
             task_create(kind=KIND_SUMMARY, subject=summary, actor=None, role=Role.LEADERSHIP, now=now,
                         title=str(_("Important customer feedback, week of %(date)s")) % {"date": week_start},
@@ -530,5 +535,5 @@ def weekly_summary_run(*, now: datetime | None = None) -> int:
             event_record(actor=None, verb="case_summary.create", subject=summary, at=now, first=True,
                          after={"week_start": week_start, "cases": [c.pk for c in cases]})
     except IntegrityError:
-        return 0  # another worker made it
-    return 1
+        return None  # another worker made it
+    return summary

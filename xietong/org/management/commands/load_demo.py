@@ -17,5 +17,11 @@ class Command(BaseCommand):
             from xietong.approvals.demo import load_demo_approvals
 
             self.stdout.write(load_demo_approvals())
+            from xietong.requests.demo import load_demo_requests
+
+            self.stdout.write(load_demo_requests())
+            from xietong.service.demo import load_demo_cases
+
+            self.stdout.write(load_demo_cases())
         except DemoRefused as exc:
             raise CommandError(str(exc.message)) from None
