@@ -55,7 +55,7 @@ DUTIES = {
 }
 
 # (asking, asked, weight): who asks whom most, in a charging-pile company.
-PAIRS = [("sales", "tech", 9), ("sales", "production", 8), ("sales", "finance", 4), ("sales", "market", 3),
+PAIRS: list[tuple[str, str, int]] = [("sales", "tech", 9), ("sales", "production", 8), ("sales", "finance", 4), ("sales", "market", 3),
          ("cs", "ops", 8), ("cs", "finance", 4), ("cs", "tech", 5), ("ops", "tech", 6), ("ops", "production", 3),
          ("market", "tech", 3), ("production", "finance", 4), ("production", "tech", 3), ("tech", "hr", 2),
          ("ops", "hr", 2), ("market", "finance", 2), ("tech", "production", 3)]
@@ -101,7 +101,7 @@ def load_demo_requests() -> str:
     cal = WorkingCalendar.load(lenient=True)
     now = timezone.now()
     made = 0
-    weighted = [pair for *pair, weight in PAIRS for _i in range(weight)]
+    weighted = [(source, target) for source, target, weight in PAIRS for _i in range(weight)]
     for _n in range(70):
         source, target = rnd.choice(weighted)
         created = _working_moment(cal, now - timedelta(days=rnd.randint(2, 42), hours=rnd.randint(0, 8)), rnd)
