@@ -19,7 +19,8 @@ from . import actions as a
 from .models import Request
 
 # department code: (duty, content, standard, offered, response hours, delivery days, partners)
-DUTIES = {
+Duty = tuple[str, str, str, bool, int | None, int | None, list[str]]
+DUTIES: dict[str, list[Duty]] = {
     "tech": [
         ("充电桩固件升级支持", "为客户现场或其他部门提供固件升级包、升级指导与回滚方案", "升级后设备在线率≥99%", True, 4, 3, ["ops", "cs"]),
         ("技术方案评审", "参与大客户项目的技术方案编制与评审", "方案经技术总监签字", True, 8, 5, ["sales", "market"]),
