@@ -84,7 +84,7 @@ class Request(models.Model):
         indexes = [
             # The collaboration map: one period, every pair (REQ-5).
             models.Index(fields=["created_at", "from_department", "to_department"], name="request_map_idx",
-                         include=["response_minutes", "on_time", "rating"]),
+                         include=["response_minutes", "on_time", "rating", "state"]),
             models.Index(fields=["requester", "-created_at"], name="request_requester_idx"),
             models.Index(fields=["to_department", "state"], name="request_to_state_idx"),
             models.Index(fields=["from_department", "state"], name="request_from_state_idx"),

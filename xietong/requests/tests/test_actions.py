@@ -307,3 +307,31 @@ def test_every_waiting_step_escalates_through_the_kernel(collab):
     a.request_accept(actor=collab.rd1_lead, request=r, owner=collab.engineer)
     supervise.refresh_from_db()
     assert supervise.state == TaskState.DONE
+
+
+def test_every_waiting_step_has_its_policy_deadline(collab):
+    """respond, deliver, decide_date, rule and confirm each carry a due time
+    from policy on the working calendar; all but confirm climb the ladder."""
+    from xietong.policy.calendar import WorkingCalendar
+    from xietong.policy.queries import param
+
+    cal = WorkingCalendar.load(lenient=True)
+    r = ask(collab)
+    (respond,) = tasks(r, a.KIND_RESPOND)
+    assert respond.due_at == cal.add_working_hours(respond.created_at, param("request.response_working_hours"))
+    r = a.request_accept(actor=collab.rd1_lead, request=r, owner=collab.engineer)
+    (deliver,) = tasks(r, a.KIND_DELIVER)
+    assert deliver.due_at == r.due_at and deliver.next_escalation_at is not None
+    a.request_propose_date(actor=collab.engineer, request=r, new_date=workday(8), reason="等料")
+    (decide,) = tasks(r, a.KIND_DECIDE_DATE)
+    assert decide.due_at == cal.add_working_hours(decide.created_at, param("request.date_decision_working_hours"))
+    assert decide.next_escalation_at is not None
+    a.request_decide_date(actor=collab.employee, request=r, accept=False, note="不同意")
+    (rule,) = tasks(r, a.KIND_RULE)
+    assert rule.due_at == cal.add_working_days(rule.created_at, param("request.ruling_working_days"))
+    assert rule.next_escalation_at is not None
+    a.request_rule(actor=collab.office, request=r, for_requester=True, note="维持原日期")
+    r = a.request_complete(actor=collab.engineer, request=r, result="ok")
+    (confirm,) = tasks(r, a.KIND_CONFIRM)
+    assert confirm.due_at == cal.add_working_days(confirm.created_at, param("request.auto_confirm_working_days"))
+    assert confirm.next_escalation_at is None, "an unanswered confirmation is confirmed, not escalated"
