@@ -58,10 +58,12 @@ def index(request: HttpRequest) -> HttpResponse:
     else:
         boxes = [("open", _("Open")), ("closed", _("Closed"))]
         paths = list(Membership.objects.filter(person=me).values_list("department__path", flat=True))
-        q = Q(pk__in=Task.objects.filter(subject_type=actions.SUBJECT).filter(
-            Q(assignee=me) | Q(delegated_from=me)).values("subject_id"))
-        for path in paths:
-            q |= Q(assignments__department__path__startswith=path)
+        mine = Task.objects.filter(subject_type=actions.SUBJECT).filter(
+            Q(assignee=me) | Q(delegated_from=me)).values_list("subject_id", flat=True)
+        q = Q(pk__in=[int(pk) for pk in mine if pk.isdigit()])
+        # Cases passed to my departments or to the departments my groups belong to.
+        ancestors = {int(segment) for path in paths for segment in path.strip("/").split("/") if segment}
+        q |= Q(assignments__department__in=Department.objects.filter(pk__in=ancestors).exclude(kind="company"))
         qs = qs.filter(q).distinct()
         if box not in ("open", "closed"):
             box = "open"

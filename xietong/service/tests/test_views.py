@@ -105,3 +105,14 @@ def test_api_masks_and_reveals(company, calendar, as_):
                                            content_type="application/json")
     assert returned.json()["state"] == "confirming"
     assert as_(company.employee).get("/api/v1/cases").json()["items"] == []
+
+
+def test_a_department_member_lists_only_the_cases_of_their_department(company, calendar, as_):
+    ours = record(company, departments=[company.tech])
+    theirs = record(company, departments=[company.finance_dept], data={"title": "退款"})
+    page = as_(company.engineer).get("/service/").content.decode()
+    assert f"/service/{ours.pk}/" in page and f"/service/{theirs.pk}/" not in page
+    page = as_(company.finance).get("/service/?box=closed").content.decode()
+    assert f"/service/{theirs.pk}/" not in page  # still open
+    everything = as_(company.service).get("/service/?box=all").content.decode()
+    assert f"/service/{ours.pk}/" in everything and f"/service/{theirs.pk}/" in everything
