@@ -16,7 +16,6 @@ is dropped and rebuilt. Figures go to stdout and bench/results/requests.json.
 
 import argparse
 import json
-import multiprocessing
 import os
 import statistics
 import sys
@@ -51,47 +50,18 @@ import django
 
 django.setup()
 
-from django.conf import settings
-from django.core.management import call_command
 from django.db import connection, connections
 
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    name = settings.DATABASES["default"]["NAME"]
-    with psycopg.connect(ARGS.database.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+from bench.common import build_company, log, per_second, recreate_database
 
 
 def build() -> None:
     """Departments under one root, each with a head who is also its liaison;
     everyone else a member of one."""
-    from xietong.org import actions
-    from xietong.org.models import Membership, Person, Role, RoleAssignment
-    from xietong.policy.actions import calendar_seed_from_library
+    from xietong.org.models import Role, RoleAssignment
 
-    recreate_database()
-    connections.close_all()
-    call_command("migrate", verbosity=0)
-    calendar_seed_from_library()
-    root = Person.objects.create_superuser("root", None, name="root")
-    hq = actions.department_create(actor=root, code="hq", name="总部", kind="company", parent=None)
-    departments = [actions.department_create(actor=root, code=f"d{i}", name=f"部门{i}", kind="department", parent=hq)
-                   for i in range(ARGS.departments)]
-    people = Person.objects.bulk_create([
-        Person(username=f"p{i}", name=f"员工{i}", primary_department=departments[i % len(departments)],
-               password="!")  # noqa: S106 — unusable password
-        for i in range(ARGS.people)])
-    Membership.objects.bulk_create([Membership(person=p, department=p.primary_department) for p in people])
-    for i, department in enumerate(departments):
-        department.head = people[i]
-        department.save(update_fields=["head"])
+    recreate_database(ARGS.database)
+    _root, _hq, _departments, people = build_company(people=ARGS.people, departments=ARGS.departments)
     RoleAssignment.objects.create(person=people[0], role=Role.ADMIN)
     log(f"built: {ARGS.people} people, {ARGS.departments} departments")
 
@@ -144,12 +114,7 @@ def _worker(args: tuple[int, int, str]) -> tuple[int, float]:
 
 
 def run(processes: int, mode: str) -> float:
-    connections.close_all()
-    ctx = multiprocessing.get_context("fork")
-    t = time.perf_counter()
-    with ctx.Pool(processes) as pool:
-        results = pool.map(_worker, [(w + (8 if mode == "kernel" else 0), ARGS.ops, mode) for w in range(processes)])
-    return sum(r[0] for r in results) / (time.perf_counter() - t)
+    return per_second(_worker, processes=processes, ops=ARGS.ops, mode=mode, offset=8 if mode == "kernel" else 0)
 
 
 def fill_map_rows() -> None:

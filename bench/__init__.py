@@ -1,0 +1,1 @@
+"""Benchmarks: each script builds a synthetic company and prints figures (see README)."""

@@ -1,0 +1,63 @@
+"""What the benchmarks share: logging, a fresh database, a synthetic company,
+and timing a pool of processes. Import after the script has set DATABASE_URL
+and called django.setup()."""
+
+import multiprocessing
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the database named in `url`, then migrate it."""
+    import psycopg
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+
+    name = settings.DATABASES["default"]["NAME"]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    connections.close_all()
+    call_command("migrate", verbosity=0)
+
+
+def build_company(*, people: int, departments: int) -> tuple[Any, Any, list[Any], list[Any]]:
+    """Departments under one root, each headed by one of `people`; everyone a
+    member of one; the working calendar seeded. Returns (root, hq, departments, people)."""
+    from xietong.org import actions
+    from xietong.org.models import Membership, Person
+    from xietong.policy.actions import calendar_seed_from_library
+
+    calendar_seed_from_library()
+    root = Person.objects.create_superuser("root", None, name="root")
+    hq = actions.department_create(actor=root, code="hq", name="总部", kind="company", parent=None)
+    depts = [actions.department_create(actor=root, code=f"d{i}", name=f"部门{i}", kind="department", parent=hq)
+             for i in range(departments)]
+    staff = Person.objects.bulk_create([
+        Person(username=f"p{i}", name=f"员工{i}", primary_department=depts[i % len(depts)],
+               password="!")  # noqa: S106 — unusable password
+        for i in range(people)])
+    Membership.objects.bulk_create([Membership(person=p, department=p.primary_department) for p in staff])
+    for i, department in enumerate(depts):
+        department.head = staff[i]
+        department.save(update_fields=["head"])
+    return root, hq, depts, staff
+
+
+def per_second(worker: Callable[[tuple[int, int, str]], tuple[int, float]], *, processes: int, ops: int,
+               mode: str, offset: int) -> float:
+    """Run `worker((n + offset, ops, mode))` in `processes` forked processes; operations per second overall."""
+    from django.db import connections
+
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+    t = time.perf_counter()
+    with ctx.Pool(processes) as pool:
+        results = pool.map(worker, [(w + offset, ops, mode) for w in range(processes)])
+    return sum(r[0] for r in results) / (time.perf_counter() - t)
