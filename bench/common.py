@@ -1,11 +1,36 @@
-"""What the benchmarks share: logging, a fresh database, a synthetic company,
-and timing a pool of processes. Import after the script has set DATABASE_URL
-and called django.setup()."""
+"""What the benchmarks share: their options, Django set up on their own
+database, logging, a fresh database, a synthetic company, and timing a pool
+of processes. Importing it imports nothing of Django."""
 
+import argparse
 import multiprocessing
+import os
 import time
 from collections.abc import Callable
 from typing import Any
+
+
+def parser(doc: str | None, *, env: str, database: str, ops: int, what: str) -> argparse.ArgumentParser:
+    """The options every company benchmark takes; a script adds its own."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--database", default=os.environ.get(env, f"postgres://postgres@127.0.0.1:5432/{database}"))
+    p.add_argument("--people", type=int, default=2000)
+    p.add_argument("--departments", type=int, default=100)
+    p.add_argument("--ops", type=int, default=ops, help=f"{what} (or floor operations) per process")
+    return p
+
+
+def django_setup(url: str) -> None:
+    """Point Django at the benchmark's database (persistent connections, no
+    debug, queued jobs stored not run) and set it up."""
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xietong.settings")
+    os.environ.setdefault("XIETONG_TASKS", "dummy")
+    os.environ["XIETONG_DB_CONN_MAX_AGE"] = "600"
+    os.environ["XIETONG_DEBUG"] = "0"
+    import django
+
+    django.setup()
 
 
 def log(msg: str) -> None:

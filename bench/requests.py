@@ -14,7 +14,6 @@ The database (default postgres://postgres@127.0.0.1:5432/xietong_bench_requests)
 is dropped and rebuilt. Figures go to stdout and bench/results/requests.json.
 """
 
-import argparse
 import json
 import os
 import statistics
@@ -25,34 +24,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/xietong_bench_requests"
+from bench.common import (  # noqa: E402 — after the path is set
+    build_company,
+    django_setup,
+    log,
+    parser,
+    per_second,
+    recreate_database,
+)
 
-
-def parse() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--database", default=os.environ.get("BENCH_REQUESTS_DATABASE_URL", DEFAULT_URL))
-    p.add_argument("--people", type=int, default=2000)
-    p.add_argument("--departments", type=int, default=100)
-    p.add_argument("--ops", type=int, default=200, help="requests (or floor operations) per process")
-    p.add_argument("--map-rows", type=int, default=1_000_000, help="requests behind the map")
-    p.add_argument("--map-runs", type=int, default=30)
-    return p.parse_args()
-
-
-ARGS = parse()
-os.environ["DATABASE_URL"] = ARGS.database
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xietong.settings")
-os.environ.setdefault("XIETONG_TASKS", "dummy")
-os.environ["XIETONG_DB_CONN_MAX_AGE"] = "600"
-os.environ["XIETONG_DEBUG"] = "0"
-
-import django
-
-django.setup()
+p = parser(__doc__, env="BENCH_REQUESTS_DATABASE_URL", database="xietong_bench_requests", ops=200, what="requests")
+p.add_argument("--map-rows", type=int, default=1_000_000, help="requests behind the map")
+p.add_argument("--map-runs", type=int, default=30)
+ARGS = p.parse_args()
+django_setup(ARGS.database)
 
 from django.db import connection, connections
-
-from bench.common import build_company, log, per_second, recreate_database
 
 
 def build() -> None:

@@ -8,7 +8,7 @@ the item's history is the list's change history.
 """
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -193,8 +193,6 @@ def duty_reviews_run(*, now: datetime | None = None, batch: int = 200) -> int:
                 head = department_head(row.department) or department_liaison(row.department)
                 if head is None:
                     # Nobody to ask: look again in a day rather than every sweep.
-                    from datetime import timedelta
-
                     row.next_review_at = now + timedelta(days=1)
                     row.save(update_fields=["next_review_at"])
                     continue

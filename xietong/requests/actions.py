@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -77,9 +78,13 @@ def in_department(person: Person, department: Department) -> bool:
     return Membership.objects.filter(person=person, department__path__startswith=department.path).exists()
 
 
+def open_tasks(request: Request) -> QuerySet[Task]:
+    """What the request is waiting for."""
+    return Task.objects.filter(subject_type=SUBJECT, subject_id=str(request.pk), state=TaskState.OPEN)
+
+
 def open_task(request: Request, kind: str) -> Task | None:
-    return Task.objects.filter(subject_type=SUBJECT, subject_id=str(request.pk), kind=kind,
-                               state=TaskState.OPEN).select_related("assignee").first()
+    return open_tasks(request).filter(kind=kind).select_related("assignee").first()
 
 
 def _lock(request: Request) -> Request:
@@ -423,11 +428,8 @@ def request_complete(*, actor: Person, request: Request, result: str, now: datet
     if not may_deliver(actor, request):
         raise PermissionDenied()
     result = _text(result, _("Result"), required=True)
-    if request.proposals.filter(state=ProposalState.PENDING).exists():
+    if request.proposals.filter(state=ProposalState.PENDING).update(state=ProposalState.WITHDRAWN, decided_at=now):
         # Finishing makes the proposed new date moot.
-        for proposal in request.proposals.filter(state=ProposalState.PENDING):
-            proposal.state, proposal.decided_at = ProposalState.WITHDRAWN, now
-            proposal.save(update_fields=["state", "decided_at"])
         _close(request, KIND_DECIDE_DATE, outcome="moot", actor=actor, now=now)
     before = _snapshot(request)
     request.state, request.result, request.completed_at = RequestState.COMPLETED, result, now
@@ -521,7 +523,7 @@ def request_withdraw(*, actor: Person, request: Request, reason: str = "", now: 
     before = _snapshot(request)
     request.state = RequestState.WITHDRAWN
     request.save(update_fields=["state"])
-    for task in Task.objects.filter(subject_type=SUBJECT, subject_id=str(request.pk), state=TaskState.OPEN):
+    for task in open_tasks(request):
         task_close(task=task, outcome="withdrawn", actor=actor, note=reason, now=now)
     request.proposals.filter(state=ProposalState.PENDING).update(state=ProposalState.WITHDRAWN, decided_at=now)
     event_record(actor=actor, verb="request.withdraw", subject=request, at=now, before=before,

@@ -5,7 +5,6 @@ from datetime import date
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Router, Status
@@ -191,4 +190,4 @@ def duty_update(request: HttpRequest, duty_id: int, body: DutyIn) -> Any:
              summary="Mark the department's duty list as reviewed")
 def duty_review(request: HttpRequest, department_id: int) -> Any:
     row = duties.duty_list_review(actor=_me(request), department=_department(department_id))
-    return {"reviewed_at": row.reviewed_at, "next_review_at": row.next_review_at or timezone.now()}
+    return {"reviewed_at": row.reviewed_at, "next_review_at": row.next_review_at}

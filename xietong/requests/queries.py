@@ -9,7 +9,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Aggregate, Avg, Count, FloatField, Q, QuerySet
 
-from xietong.org.models import Department, Membership, Person
+from xietong.org.models import Department, Liaison, Membership, Person
 from xietong.policy.calendar import WorkingCalendar
 
 from .models import OPEN_STATES, Request, RequestState
@@ -42,8 +42,6 @@ def request_list(person: Person, box: str, *, state: str = "", from_department: 
             qs = qs.none()
     elif box == "incoming":
         # My departments' requests, and those of the departments I receive for or head.
-        from xietong.org.models import Liaison
-
         qs = qs.filter(_under(_my_paths(person), "to_department") | Q(liaison=person) | Q(owner=person)
                        | Q(to_department__in=Liaison.objects.filter(person=person).values("department_id"))
                        | Q(to_department__head=person))

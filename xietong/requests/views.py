@@ -144,17 +144,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "updates": r.updates.select_related("author"),
         "children": r.children.select_related("to_department", "owner"),
         "ruling": actions.pending_ruling(r),
-        "tasks": actions_open_tasks(r),
+        "tasks": actions.open_tasks(r).select_related("assignee"),
         "history": history_for(r), "subject": (actions.SUBJECT, str(r.pk)),
         "comments": discussion.comments_for(r), "attachments": discussion.attachments_for(r),
     })
-
-
-def actions_open_tasks(r: Any) -> Any:
-    from xietong.work.models import Task
-
-    return Task.objects.filter(subject_type=actions.SUBJECT, subject_id=str(r.pk), state="open").select_related(
-        "assignee")
 
 
 @member_required

@@ -31,7 +31,7 @@ from xietong.org.permissions import mask_email, mask_phone
 from xietong.org.queries import department_liaison, has_role, role_holders
 from xietong.policy.calendar import WorkingCalendar
 from xietong.policy.queries import param
-from xietong.work.actions import may_act_on, task_claim, task_close, task_create
+from xietong.work.actions import may_act_on, task_close, task_create
 from xietong.work.audit import event_record
 from xietong.work.models import Task, TaskState
 
@@ -246,8 +246,6 @@ def _open_tasks(case: Case, kind: str) -> list[Task]:
 
 def _close_intake(case: Case, *, actor: Person, outcome: str, now: datetime) -> None:
     for task in _open_tasks(case, KIND_INTAKE):
-        if task.assignee_id is None:
-            task_claim(actor=actor, task=task)
         task_close(task=task, outcome=outcome, actor=actor, now=now)
 
 
@@ -418,8 +416,6 @@ def case_confirm(*, actor: Person, case: Case, satisfied: bool, satisfaction: An
             raise DomainError(_("Satisfaction is from 1 to 5."), code="bad_rating")
     words = words.strip()[:4000]
     for task in _open_tasks(case, KIND_CONFIRM):
-        if task.assignee_id is None:
-            task_claim(actor=actor, task=task)
         task_close(task=task, outcome="satisfied" if satisfied else "unsatisfied", actor=actor, note=words, now=now)
     if satisfied:
         case.state, case.closed_at, case.satisfaction = CaseState.CLOSED, now, score

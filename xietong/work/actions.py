@@ -267,19 +267,7 @@ def task_complete(*, actor: Person, task: Task, outcome: str = "", note: str = "
     if not allowed:
         raise PermissionDenied()
     now = timezone.now()
-    before = _snapshot(task)
-    updated = Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(
-        state=TaskState.DONE, outcome=outcome, outcome_note=note, completed_at=now, completed_by=actor,
-        assignee=task.assignee or actor, next_escalation_at=None)
-    if updated != 1:
-        raise Conflict(_("This task is already closed."), code="task_closed")
-    task.state, task.outcome, task.outcome_note = TaskState.DONE, outcome, note
-    task.completed_at, task.completed_by, task.next_escalation_at = now, actor, None
-    if task.assignee is None:
-        task.assignee = actor
-    event_record(actor=actor, verb="task.complete", subject=task, before=before, after=_snapshot(task), note=note,
-                 on_behalf_of=on_behalf_of, at=now)
-    _close_children(task=task, actor=actor, now=now)
+    _mark_done(task, outcome=outcome, actor=actor, note=note, on_behalf_of=on_behalf_of, now=now)
     if notify_requester and task.requester and task.requester_id != actor.pk:
         notify(recipients=[task.requester], kind="task_done", key=f"task:{task.pk}:done", url=task.link,
                title=lambda: str(_("Done: %(title)s")) % {"title": task.title})
@@ -297,15 +285,25 @@ def task_close(*, task: Task, outcome: str, actor: Person | None = None, note: s
     if outcome not in {value for value, _label in spec.outcomes}:
         raise ValueError(f"{outcome!r} is not an outcome of {task.kind}")
     task = _reload_open(task)
-    now = now or timezone.now()
+    return _mark_done(task, outcome=outcome, actor=actor, note=note, on_behalf_of=None,
+                      now=now or timezone.now())
+
+
+def _mark_done(task: Task, *, outcome: str, actor: Person | None, note: str, on_behalf_of: Person | None,
+               now: datetime) -> Task:
+    """Close a locked open task: the row, its event, its supervision tasks.
+    A role task nobody took is recorded as done by whoever closed it."""
     before = _snapshot(task)
-    Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(
+    assignee = task.assignee or actor
+    updated = Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(
         state=TaskState.DONE, outcome=outcome, outcome_note=note, completed_at=now, completed_by=actor,
-        next_escalation_at=None)
-    task.state, task.outcome, task.outcome_note = TaskState.DONE, outcome, note
+        assignee=assignee, next_escalation_at=None)
+    if updated != 1:
+        raise Conflict(_("This task is already closed."), code="task_closed")
+    task.state, task.outcome, task.outcome_note, task.assignee = TaskState.DONE, outcome, note, assignee
     task.completed_at, task.completed_by, task.next_escalation_at = now, actor, None
     event_record(actor=actor, verb="task.complete", subject=task, before=before, after=_snapshot(task), note=note,
-                 at=now)
+                 on_behalf_of=on_behalf_of, at=now)
     _close_children(task=task, actor=actor, now=now)
     return task
 

@@ -150,3 +150,21 @@ def test_asking_for_a_catalogue_service_uses_its_standard_time(collab):
 
     with pytest.raises(DomainError):
         a.request_submit(actor=collab.employee, to_department=collab.tech, title="x", service=not_offered)
+
+
+def test_strangers_cannot_change_a_duty_list_by_page_or_api(collab, as_):
+    item = duty_save(actor=collab.tech_head, department=collab.tech, fields={"title": "设备维护"})
+    as_(collab.employee).post(f"/duties/items/{item.pk}/retire/")
+    as_(collab.employee).post(f"/duties/{collab.tech.pk}/review/")
+    item.refresh_from_db()
+    assert item.is_active and not item.department.duty_list.reviewed_at
+    assert as_(collab.employee).get(f"/duties/items/{item.pk}/edit/").status_code == 403
+    api = as_(collab.employee)
+    assert api.post(f"/api/v1/departments/{collab.tech.pk}/duties", {"title": "x"},
+                    content_type="application/json").status_code == 403
+    assert api.put(f"/api/v1/duties/{item.pk}", {"title": "改名"}, content_type="application/json").status_code == 403
+    assert api.post(f"/api/v1/departments/{collab.tech.pk}/duties/review").status_code == 403
+    item.refresh_from_db()
+    assert item.title == "设备维护" and [e.verb for e in history_for(item)] == ["duty.create"]
+    assert as_(collab.outsider).get("/requests/map.xlsx").status_code == 403
+    assert as_(collab.outsider).get("/api/v1/duties").status_code == 403

@@ -116,3 +116,17 @@ def test_a_department_member_lists_only_the_cases_of_their_department(company, c
     assert f"/service/{theirs.pk}/" not in page  # still open
     everything = as_(company.service).get("/service/?box=all").content.decode()
     assert f"/service/{ours.pk}/" in everything and f"/service/{theirs.pk}/" in everything
+
+
+def test_weekly_summary_page_is_for_leadership_customer_service_and_supervision(company, calendar, as_):
+    from django.utils import timezone
+
+    from xietong.policy.calendar import WorkingCalendar
+
+    cal = WorkingCalendar.load(lenient=True)
+    summary = a.summary_make(timezone.localdate(), now=timezone.now(), tz=cal.tz)
+    assert summary is not None
+    url = f"/service/summaries/{summary.pk}/"
+    assert as_(company.employee).get(url).status_code == 403
+    for person in (company.ceo, company.service, company.auditor):
+        assert as_(person).get(url).status_code == 200, person.username
