@@ -26,4 +26,4 @@ def test_check_deploy_is_clean_in_production(tmp_path):
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = run_check({"XIETONG_ENV": "production", "XIETONG_VAR_DIR": str(tmp_path)})
     assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+    assert "SECRET_KEY (or SECRET_KEY_FILE) must be set" in result.stderr

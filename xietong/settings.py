@@ -17,11 +17,45 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("XIETONG_VAR_DIR", BASE_DIR / "var"))
 
 
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
 def env_bool(name: str, default: bool) -> bool:
+    """A yes/no setting. A typo is an error at start-up, never a silent "no"."""
     value = os.environ.get(name)
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: use one of 1/0, true/false, yes/no, on/off.")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+
+
+def env_secret(name: str, default: str = "") -> str:
+    """A secret from NAME, or from the file named by NAME_FILE (Docker and
+    Kubernetes secrets, systemd credentials). Setting both is an error."""
+    value, path = os.environ.get(name), os.environ.get(f"{name}_FILE")
+    if value is not None and path:
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both.")
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc}") from None
+    return value if value is not None else default
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -35,27 +69,39 @@ DEBUG = env_bool("XIETONG_DEBUG", not PRODUCTION)
 XIETONG_DEMO = env_bool("XIETONG_DEMO", False)
 
 
-def _secret_key() -> str:
-    key = os.environ.get("SECRET_KEY") or os.environ.get("XIETONG_SECRET_KEY")
-    if key:
-        return key
+def _dev_secret(name: str, filename: str) -> str:
+    """A secret from the environment; in development, one random value per
+    checkout kept out of git under var/ (readable by its owner only)."""
+    value = env_secret(name)
+    if value:
+        return value
     if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY must be set in the environment in production.")
-    # Development: one random key per checkout, kept out of git under var/.
+        raise ImproperlyConfigured(f"{name} (or {name}_FILE) must be set in the environment in production.")
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    path = VAR_DIR / "secret_key"
+    path = VAR_DIR / filename
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(64))
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(64))
     return path.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = env_secret("XIETONG_SECRET_KEY") or _dev_secret("SECRET_KEY", "secret_key")
+
+# The audit trail (KER-4): every event's hash and every seal is an HMAC with
+# this key, which is never stored in the database; each seal is also written
+# to the anchor folder, which the database cannot rewrite (another volume, a
+# WORM bucket mounted as a folder). See docs/kernel.md, "What the audit trail
+# proves". Development: a key and a folder under var/. Production: set both
+# (`check --deploy` warns while either is missing).
+XIETONG_AUDIT_KEY = env_secret("XIETONG_AUDIT_KEY") or ("" if PRODUCTION else _dev_secret("XIETONG_AUDIT_KEY",
+                                                                                          "audit_key"))
+XIETONG_AUDIT_ANCHOR_DIR = os.environ.get("XIETONG_AUDIT_ANCHOR_DIR") or ("" if PRODUCTION else
+                                                                          str(VAR_DIR / "audit-anchors"))
 ALLOWED_HOSTS = env_list("XIETONG_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("XIETONG_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -78,7 +124,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a database outage anywhere below is a 503 page or JSON error.
+    "xietong.web.errors.ResilienceMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a typed value: a NUL in a field is a 400, never a database error.
+    "xietong.web.errors.InputGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -114,48 +164,60 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'xietong.sqlite3'}"),
-        conn_max_age=int(os.environ.get("XIETONG_DB_CONN_MAX_AGE", "60")),
+        env_secret("DATABASE_URL", f"sqlite:///{VAR_DIR / 'xietong.sqlite3'}"),
+        conn_max_age=env_int("XIETONG_DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
-        # WAL lets readers run beside the one writer; IMMEDIATE takes the write
-        # lock at BEGIN so two writers queue instead of failing half-way.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # WAL (readers beside the one writer) is a property of the file, set
+        # once by `xietong setup` (policy.apps, after migrate): setting it on
+        # every connection fails every request, reads too, on a read-only
+        # data folder. IMMEDIATE takes the write lock at BEGIN so two writers
+        # queue instead of failing half-way; a writer that waits longer than
+        # `timeout` seconds gets a 503 with Retry-After (web.errors).
+        "init_command": "PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": env_int("XIETONG_SQLITE_LOCK_WAIT_SECONDS", 10),
     }
     # Tests use a file, not memory, so that a worker in another process (the
     # kill-mid-delivery test) sees the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-xietong.sqlite3")}
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # The database holds everyone's personal data: readable by its owner only.
+    # SQLite creates its -wal and -shm files with the same permissions.
+    for _db_file in (Path(DATABASES["default"]["NAME"]), Path(DATABASES["default"]["TEST"]["NAME"])):
+        try:
+            os.close(os.open(_db_file, os.O_WRONLY | os.O_CREAT, 0o600))
+            if _db_file.stat().st_mode & 0o077:
+                _db_file.chmod(0o600)
+        except OSError:
+            pass  # a read-only data folder: the server still starts and answers 503 to writes
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background jobs (KER-3, KER-5): Django's tasks API, stored by django-tasks-db
 # and run by `xietong worker`. XIETONG_TASKS=immediate runs them inline.
-TASKS = {
-    "default": {
-        "BACKEND": {
-            "db": "django_tasks_db.DatabaseBackend",
-            "immediate": "django.tasks.backends.immediate.ImmediateBackend",
-            "dummy": "django.tasks.backends.dummy.DummyBackend",
-        }[os.environ.get("XIETONG_TASKS", "db")],
-        "QUEUES": ["default"],
-    }
+TASK_BACKENDS = {
+    "db": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+    "dummy": "django.tasks.backends.dummy.DummyBackend",
 }
+if os.environ.get("XIETONG_TASKS", "db") not in TASK_BACKENDS:
+    raise ImproperlyConfigured(f"XIETONG_TASKS must be one of {', '.join(TASK_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("XIETONG_TASKS", "db")], "QUEUES": ["default"]}}
 # Absolute links in e-mail and robot messages.
 XIETONG_BASE_URL = os.environ.get("XIETONG_BASE_URL", "http://127.0.0.1:8000")
 # A class with send(*, phone, text, key) for urgent SMS/voice (KER-5).
 XIETONG_SMS_SENDER = os.environ.get("XIETONG_SMS_SENDER", "xietong.work.delivery.LoggingSmsSender")
-XIETONG_DELIVERY_LEASE_SECONDS = int(os.environ.get("XIETONG_DELIVERY_LEASE_SECONDS", "120"))
-XIETONG_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("XIETONG_DELIVERY_MAX_ATTEMPTS", "8"))
-MEDIA_ROOT = Path(os.environ.get("XIETONG_MEDIA_ROOT", VAR_DIR / "media"))
+XIETONG_DELIVERY_LEASE_SECONDS = env_int("XIETONG_DELIVERY_LEASE_SECONDS", 120)
+XIETONG_DELIVERY_MAX_ATTEMPTS = env_int("XIETONG_DELIVERY_MAX_ATTEMPTS", 8)
+# Uploaded files (KER-6): shared storage when several app servers run.
+MEDIA_ROOT = Path(os.environ.get("XIETONG_MEDIA_ROOT") or VAR_DIR / "media")
 # Attachments (KER-6): the largest file accepted.
-XIETONG_MAX_UPLOAD_BYTES = int(os.environ.get("XIETONG_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
+XIETONG_MAX_UPLOAD_BYTES = env_int("XIETONG_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 AUTH_USER_MODEL = "org.Person"
 
 PASSWORD_HASHERS = [
@@ -177,13 +239,20 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Sign-in throttling (INT-3): lock a username+address pair after repeated failures.
-AXES_FAILURE_LIMIT = int(os.environ.get("XIETONG_LOGIN_FAILURE_LIMIT", "5"))
+# The client's address (rate limits, lockout, audit): REMOTE_ADDR, or — behind
+# XIETONG_TRUSTED_PROXIES reverse proxies (TLS terminators, load balancers) —
+# the address the nearest trusted proxy saw, from X-Forwarded-For.
+XIETONG_TRUSTED_PROXIES = env_int("XIETONG_TRUSTED_PROXIES", 0)
+# Sign-in throttling (INT-3): lock a username+address pair after repeated
+# failures, and a username from every address after more.
+AXES_FAILURE_LIMIT = env_int("XIETONG_LOGIN_FAILURE_LIMIT", 5)
+XIETONG_LOGIN_USER_FAILURE_LIMIT = env_int("XIETONG_LOGIN_USER_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = float(os.environ.get("XIETONG_LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "xietong.accounts.throttle.UserAndAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "xietong.web.client.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_ENABLE_ADMIN = False
 
 # Single sign-on through OpenID Connect, off unless configured (INT-3).
@@ -192,7 +261,7 @@ if OIDC_ENABLED:
     INSTALLED_APPS.append("mozilla_django_oidc")
     AUTHENTICATION_BACKENDS.append("xietong.accounts.oidc.XietongOIDCBackend")
     OIDC_RP_CLIENT_ID = os.environ["OIDC_RP_CLIENT_ID"]
-    OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+    OIDC_RP_CLIENT_SECRET = env_secret("OIDC_RP_CLIENT_SECRET")
     OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
     OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
     OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
@@ -201,6 +270,8 @@ if OIDC_ENABLED:
     OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
     # Accounts are provisioned by HR (ORG-2); SSO only signs existing people in.
     OIDC_CREATE_USER = env_bool("OIDC_CREATE_USER", False)
+    # The provider's issuer: with the subject, what an account is bound to.
+    OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -228,7 +299,6 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = VAR_DIR / "media"
 
 # E-mail (Django 6.1 MAILERS): SMTP in production or when EMAIL_HOST is set
 # (default: a local MTA on localhost:25); printed to the console in development.
@@ -238,9 +308,9 @@ if PRODUCTION or os.environ.get("EMAIL_HOST"):
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
                 "host": os.environ.get("EMAIL_HOST", "localhost"),
-                "port": int(os.environ.get("EMAIL_PORT", "25")),
+                "port": env_int("EMAIL_PORT", 25),
                 "username": os.environ.get("EMAIL_HOST_USER", ""),
-                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "password": env_secret("EMAIL_HOST_PASSWORD"),
                 "use_tls": env_bool("EMAIL_USE_TLS", False),
             },
         }
@@ -250,10 +320,11 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "xietong@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-SESSION_COOKIE_AGE = int(os.environ.get("XIETONG_SESSION_HOURS", "12")) * 3600
+SESSION_COOKIE_AGE = env_int("XIETONG_SESSION_HOURS", 12) * 3600
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "xietong.web.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
@@ -261,7 +332,7 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("XIETONG_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_int("XIETONG_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("XIETONG_HSTS_PRELOAD", True)
 

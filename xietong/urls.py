@@ -1,8 +1,12 @@
 from django.conf import settings
-from django.contrib import admin
 from django.urls import include, path
 
-from xietong.api import api
+from xietong.web import converters
+
+# Before any app's patterns are built: `<id:pk>` and `<n:number>` (web.converters).
+converters.register()
+
+from xietong.api import api  # noqa: E402 — its routers' URLs use the converters
 
 urlpatterns = [
     path("", include("xietong.web.urls")),
@@ -16,7 +20,11 @@ urlpatterns = [
     path("service/", include("xietong.service.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
-    path("django-admin/", admin.site.urls),
+    # The Django admin is not mounted: it writes no audit events. Every
+    # change goes through the product's pages, API or commands (KER-4).
 ]
 if settings.OIDC_ENABLED:
     urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
+
+handler404 = "xietong.web.errors.not_found"
+handler500 = "xietong.web.errors.server_error"

@@ -8,5 +8,5 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tokens/", views.tokens, name="tokens"),
-    path("tokens/<int:pk>/revoke/", views.token_revoke_view, name="token_revoke"),
+    path("tokens/<id:pk>/revoke/", views.token_revoke_view, name="token_revoke"),
 ]

@@ -20,6 +20,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from xietong.errors import Conflict, DomainError, PermissionDenied
+from xietong.inputs import parse_id
 from xietong.org.models import Department, Person, Role
 from xietong.org.queries import acting_for, has_role, is_member
 from xietong.policy.queries import param
@@ -118,7 +119,7 @@ def _check_chosen(plan: list[dict[str, Any]], chosen: dict[str, list[int]], appl
     for node in plan:
         if not any(r["rule"] == "chosen" for r in node.get("approvers", [])):
             continue
-        ids = [int(i) for i in chosen.get(node["key"], []) if str(i).isdigit()]
+        ids = [pk for pk in map(parse_id, chosen.get(node["key"], [])) if pk]
         people = list(Person.objects.filter(pk__in=ids, is_active=True))
         if not people:
             raise DomainError(_("Choose who approves “%(node)s”.") % {"node": node["name"]}, code="choose_approver")
@@ -159,7 +160,7 @@ def approval_submit(
         raise FormInvalid(errors)
     handler = HANDLERS.get(template.handler)
     if handler and handler.validate:
-        handler.validate(actor, values)
+        handler.validate(actor, values, None)
     amount = amount_of(definition.form, values)
     department = actor.primary_department
     title = (title or "").strip()[:200] or _default_title(template, definition, values, actor)
@@ -182,7 +183,8 @@ def approval_submit(
         group = {"leader": emergency.leader.pk, "members": [m.pk for m in members],
                  "reason": emergency.reason.strip()[:500]}
     else:
-        plan = route(definition, data=values, amount=amount, department=department)
+        plan = route(definition, data=values, amount=amount, department=department,
+                     major=bool(handler and handler.major and handler.major(values)))
         if not any(node["type"] == "approve" for node in plan):
             raise DomainError(_("No approval node applies to this form; ask the flow administrator."), code="no_route")
     chosen = _check_chosen(plan, chosen or {}, actor)
@@ -587,13 +589,14 @@ def approval_resubmit(*, actor: Person, approval: Approval | int, data: dict[str
         raise FormInvalid(errors)
     handler = HANDLERS.get(approval.template.handler)
     if handler and handler.validate:
-        handler.validate(actor, values)
+        handler.validate(actor, values, approval)
     for key, count in previous_files.items():
         if count:
             values[key] = approval.data.get(key, [])
     amount = amount_of(definition.form, values)
     plan = approval.plan if approval.emergency else route(
-        definition, data=values, amount=amount, department=approval.department)
+        definition, data=values, amount=amount, department=approval.department,
+        major=bool(handler and handler.major and handler.major(values)))
     chosen = approval.chosen if approval.emergency else _check_chosen(
         plan, {**approval.chosen, **(chosen or {})}, actor)
     before = {"data": approval.data, "amount": approval.amount, "route": [n["key"] for n in approval.plan]}
@@ -761,9 +764,18 @@ def approval_urge(*, actor: Person, approval: Approval, note: str = "") -> int:
 
 
 def approvals_approve_batch(*, actor: Person, approver_ids: Sequence[int], comment: str = "") -> tuple[int, list[str]]:
-    """Approve several at once, where the node allows it (batch). Each is its own transaction."""
+    """Approve several at once, where the node allows it (batch). Each is its
+    own transaction. An approver row the actor may not act on is reported by
+    its number only, like one that does not exist: no title leaks."""
+    wanted = list(dict.fromkeys(approver_ids))[:200]
+    rows = {a.pk: a for a in StepApprover.objects.filter(pk__in=wanted).select_related(
+        "approval", "task", "task__assignee")}
     done, problems = 0, []
-    for a in StepApprover.objects.filter(pk__in=list(approver_ids)[:200]).select_related("approval"):
+    for pk in wanted:
+        a = rows.get(pk)
+        if a is None or a.task is None or not may_act_on(actor, a.task)[0]:
+            problems.append(str(_("Approval step #%(id)s: no such step waiting for you.") % {"id": pk}))
+            continue
         if not a.batch:
             problems.append(str(_("“%(title)s” must be approved on its own page.") % {"title": a.approval.title}))
             continue
@@ -895,9 +907,10 @@ def version_publish(*, version: FlowVersion, actor: Person | None, approval: App
 
 
 @transaction.atomic
-def version_request_publish(*, actor: Person, version: FlowVersion, major: bool, reason: str) -> Approval:
+def version_request_publish(*, actor: Person, version: FlowVersion, reason: str) -> Approval:
     """POL-2: publishing a template version is itself approved (department
-    review; the CEO when marked major). It is published when approved."""
+    review, then the CEO: a route is authority, so always a major change).
+    It is published when approved."""
     if not can_manage_templates(actor):
         raise PermissionDenied()
     if FlowVersion.objects.filter(pk=version.pk, state=VersionState.DRAFT).update(
@@ -907,5 +920,5 @@ def version_request_publish(*, actor: Person, version: FlowVersion, major: bool,
     return approval_submit(
         actor=actor, template=publisher, system=True,
         title=f"{version.template.name} v{version.number}",
-        data={"template": version.template.key, "version": version.number, "major": "yes" if major else "no",
+        data={"template": version.template.key, "version": version.number,
               "reason": reason})

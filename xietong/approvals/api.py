@@ -1,33 +1,36 @@
 """Approvals over REST (APR-1..7): submit, act, list mine, read the timeline,
 manage templates. Same permissions as the pages; errors in the one shape."""
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Router, Status
+from ninja.pagination import paginate
 
+from xietong.apikit import Paged, api_member
 from xietong.errors import DomainError, PermissionDenied
+from xietong.inputs import Id
 from xietong.org.models import Person
-from xietong.org.permissions import require_member
 
 from . import actions
 from .definition import DefinitionError, definition_parse
 from .forms import people_from
+from .handlers import HANDLERS
 from .models import Approval, FlowTemplate, FlowVersion
 from .permissions import get_approval_for_user
-from .queries import BOXES, pending_for, timeline
 from .queries import box as approvals_box
+from .queries import pending_for, timeline
 from .routing import explain, route_preview
 from .schemas import (
-    ActIn,
+    ApprovalActIn,
     ApprovalDetailOut,
     ApprovalOut,
     BatchIn,
     BatchOut,
     CcIn,
+    Key,
     NoteIn,
     PendingOut,
     PreviewIn,
@@ -45,10 +48,8 @@ from .schemas import (
 router = Router(tags=["approvals"])
 
 
-def _me(request: HttpRequest) -> Person:
-    person: Person = request.auth  # type: ignore[attr-defined]
-    require_member(person)
-    return person
+_me = api_member
+Number = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 def _person(username: str) -> Person:
@@ -63,7 +64,7 @@ def _chosen(chosen: dict[str, list[str]]) -> dict[str, list[int]]:
 
 
 def _ref(person: Person | None) -> dict[str, Any] | None:
-    return None if person is None else {"id": person.pk, "name": person.name}
+    return None if person is None else {"id": person.pk, "username": person.username, "name": person.name}
 
 
 def _summary(approval: Approval) -> dict[str, Any]:
@@ -89,17 +90,15 @@ def _detail(approval: Approval) -> dict[str, Any]:
 
 
 @router.get("/approvals/pending", response=list[PendingOut], summary="Waiting for me (待我审批)")
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def pending(request: HttpRequest) -> Any:
     return [{"approver": a.pk, "approval": _summary(a.approval), "step": a.step.label, "batch": a.batch, "due_at": a.due_at} for a in pending_for(_me(request))]
 
 
 @router.get("/approvals", response=list[ApprovalOut], summary="Mine: box = started | done | cc")
-@paginate(LimitOffsetPagination)
-def approvals(request: HttpRequest, box: str = "started") -> Any:
+@paginate(Paged)
+def approvals(request: HttpRequest, box: Literal["started", "done", "cc"] = "started") -> Any:
     me = _me(request)
-    if box not in BOXES or box == "todo":
-        raise Http404
     return [_summary(a) for a in approvals_box(me, box).select_related("version")]
 
 
@@ -120,14 +119,14 @@ def submit(request: HttpRequest, body: SubmitIn) -> Any:
 
 
 @router.get("/approvals/{int:approval_id}", response=ApprovalDetailOut, summary="An approval with its timeline")
-def approval(request: HttpRequest, approval_id: int) -> Any:
+def approval(request: HttpRequest, approval_id: Id) -> Any:
     found, _access = get_approval_for_user(_me(request), approval_id)
     return _detail(found)
 
 
 @router.post("/approvals/{int:approval_id}/act", response=ApprovalDetailOut,
              summary="Approve, reject, return (退回), transfer (转交) or add a signer (加签)")
-def act(request: HttpRequest, approval_id: int, body: ActIn) -> Any:
+def act(request: HttpRequest, approval_id: Id, body: ApprovalActIn) -> Any:
     me = _me(request)
     found, _access = get_approval_for_user(me, approval_id)
     common: dict[str, Any] = {"actor": me, "approval": found, "approver_id": body.approver}
@@ -153,7 +152,7 @@ def batch(request: HttpRequest, body: BatchIn) -> Any:
 
 
 @router.post("/approvals/{int:approval_id}/resubmit", response=ApprovalDetailOut)
-def resubmit(request: HttpRequest, approval_id: int, body: ResubmitIn) -> Any:
+def resubmit(request: HttpRequest, approval_id: Id, body: ResubmitIn) -> Any:
     me = _me(request)
     found, _access = get_approval_for_user(me, approval_id)
     actions.approval_resubmit(actor=me, approval=found, data=body.data, title=body.title,
@@ -163,7 +162,7 @@ def resubmit(request: HttpRequest, approval_id: int, body: ResubmitIn) -> Any:
 
 
 @router.post("/approvals/{int:approval_id}/withdraw", response=ApprovalDetailOut)
-def withdraw(request: HttpRequest, approval_id: int, body: NoteIn) -> Any:
+def withdraw(request: HttpRequest, approval_id: Id, body: NoteIn) -> Any:
     me = _me(request)
     found, _access = get_approval_for_user(me, approval_id)
     actions.approval_withdraw(actor=me, approval=found, reason=body.note)
@@ -172,7 +171,7 @@ def withdraw(request: HttpRequest, approval_id: int, body: NoteIn) -> Any:
 
 
 @router.post("/approvals/{int:approval_id}/urge", response=dict[str, int])
-def urge(request: HttpRequest, approval_id: int, body: NoteIn) -> Any:
+def urge(request: HttpRequest, approval_id: Id, body: NoteIn) -> Any:
     me = _me(request)
     found, access = get_approval_for_user(me, approval_id)
     if not access.can_urge:
@@ -181,7 +180,7 @@ def urge(request: HttpRequest, approval_id: int, body: NoteIn) -> Any:
 
 
 @router.post("/approvals/{int:approval_id}/cc", response=dict[str, int])
-def cc(request: HttpRequest, approval_id: int, body: CcIn) -> Any:
+def cc(request: HttpRequest, approval_id: Id, body: CcIn) -> Any:
     me = _me(request)
     found, _access = get_approval_for_user(me, approval_id)
     return {"added": len(actions.approval_cc(actor=me, approval=found, people=people_from(",".join(body.people))))}
@@ -206,7 +205,7 @@ def templates(request: HttpRequest) -> Any:
 
 
 @router.get("/approval-templates/{key}", response=TemplateDetailOut)
-def template(request: HttpRequest, key: str) -> Any:
+def template(request: HttpRequest, key: Key) -> Any:
     me = _me(request)
     found = get_object_or_404(FlowTemplate.objects.select_related("current_version"), key=key)
     if found.system and not actions.can_manage_templates(me):
@@ -226,7 +225,7 @@ def template_create(request: HttpRequest, body: TemplateIn) -> Any:
 
 
 @router.post("/approval-templates/{key}/versions", response={201: VersionOut}, summary="Save a new draft version")
-def version_create(request: HttpRequest, key: str, body: VersionIn) -> Any:
+def version_create(request: HttpRequest, key: Key, body: VersionIn) -> Any:
     me = _manager(request)
     found = get_object_or_404(FlowTemplate, key=key)
     return Status(201, actions.version_save_draft(actor=me, template=found, definition=body.definition, note=body.note))
@@ -234,17 +233,17 @@ def version_create(request: HttpRequest, key: str, body: VersionIn) -> Any:
 
 @router.post("/approval-templates/{key}/versions/{int:number}/publish", response=ApprovalOut,
              summary="Send a draft for publishing (POL-2: itself approved)")
-def version_publish(request: HttpRequest, key: str, number: int, body: PublishIn) -> Any:
+def version_publish(request: HttpRequest, key: Key, number: Number, body: PublishIn) -> Any:
     me = _manager(request)
     version = get_object_or_404(FlowVersion.objects.select_related("template"), template__key=key, number=number)
     if not body.reason.strip():
         raise DomainError(_("Say what changes and why."), code="reason_required")
-    found = actions.version_request_publish(actor=me, version=version, major=body.major, reason=body.reason)
+    found = actions.version_request_publish(actor=me, version=version, reason=body.reason)
     return _summary(found)
 
 
 @router.post("/approval-templates/{key}/preview", response=list[RouteNodeOut], summary="Who would approve this form")
-def preview(request: HttpRequest, key: str, body: PreviewIn) -> Any:
+def preview(request: HttpRequest, key: Key, body: PreviewIn) -> Any:
     me = _manager(request)
     found = get_object_or_404(FlowTemplate, key=key)
     raw = body.definition
@@ -260,4 +259,5 @@ def preview(request: HttpRequest, key: str, body: PreviewIn) -> Any:
     return [{"key": r["node"]["key"], "name": r["node"]["name"], "type": r["node"]["type"],
              "people": [_ref(p) for p in r["people"]], "why": r["why"]}
             for r in route_preview(applicant, admin=found.admin, definition=definition, data=body.data,
-                                   chosen={})]
+                                   chosen={}, major=HANDLERS[found.handler].major if found.handler in HANDLERS
+                                   else None)]

@@ -19,6 +19,7 @@ class ApprovalsConfig(AppConfig):
         )
 
         from . import actions, effects
+        from .models import Approval, FlowTemplate
         from .permissions import can_view_approval_id
 
         register_module("approvals", _("Approvals"))
@@ -34,10 +35,10 @@ class ApprovalsConfig(AppConfig):
         register_kind(TaskKind(actions.KIND_REVIEW, _("Review an emergency decision"), module="approvals",
                                outcomes=(("confirmed", _("Confirmed")), ("objection", _("Objection raised")))))
         register_subject(SubjectType("approvals.approval", _("approval"), can_view=can_view_approval_id,
-                                     url=lambda pk: f"/approvals/{pk}/"))
+                                     url=lambda pk: f"/approvals/{pk}/", model=Approval))
         register_subject(SubjectType("approvals.flowtemplate", _("approval template"),
                                      can_view=lambda person, pk: actions.can_manage_templates(person),
-                                     url=lambda pk: ""))
+                                     url=lambda pk: "", model=FlowTemplate))
         register_notification_kind(NotificationKind("approval_result", _("An approval of mine is decided")))
         register_sweep("approval_timeouts", actions.approvals_timeouts_run)
         effects.register()

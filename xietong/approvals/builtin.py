@@ -5,8 +5,10 @@
   参与"): the thresholds are the policy parameters, so changing X changes the route.
 - 费用报销, 资源申请: the same shape for expenses and for asking another
   department for a resource.
-- 流程/参数变更 and 流程模板发布 (POL-2): a change is reviewed by the
-  department, and by the CEO when marked major; it takes effect when approved.
+- 流程/参数变更 and 流程模板发布 (POL-2): a parameter change is reviewed by the
+  parameter's owner, then by the CEO when the registry declares it major; a
+  template version by the department, then the CEO (always major). Each
+  takes effect when approved.
 
 `builtin_install()` creates any that are missing, published, and is run by
 `xietong_setup`; it never touches a template an administrator has changed.
@@ -24,7 +26,6 @@ from .actions import version_publish
 from .definition import definition_parse
 from .models import Category, FlowTemplate, FlowVersion
 
-YES_NO = [{"value": "no", "label": "否", "label_en": "No"}, {"value": "yes", "label": "是", "label_en": "Yes"}]
 HEAD = {"type": "approve", "key": "head", "name": "部门负责人审批", "name_en": "Department head",
         "mode": "any", "approvers": [{"rule": "dept_head"}]}
 FINANCE_ABOVE = {"type": "approve", "key": "finance", "name": "财务部审核", "name_en": "Finance",
@@ -33,9 +34,11 @@ FINANCE_ABOVE = {"type": "approve", "key": "finance", "name": "财务部审核",
 CEO_ABOVE = {"type": "approve", "key": "ceo", "name": "CEO审批", "name_en": "CEO",
              "mode": "any", "approvers": [{"rule": "role", "role": "ceo"}],
              "when": [{"field": "$amount", "op": "gt", "param": "approval.ceo_threshold_yuan"}]}
+# POL-2: whether a change is major is the handler's to say (the registry, for
+# a parameter), never a field the applicant fills in.
 CEO_IF_MAJOR = {"type": "approve", "key": "ceo", "name": "CEO审批（重大调整）", "name_en": "CEO (major change)",
                 "mode": "any", "approvers": [{"rule": "role", "role": "ceo"}],
-                "when": [{"field": "major", "op": "eq", "value": "yes"}]}
+                "when": [{"field": "$major", "op": "eq", "value": "yes"}]}
 
 
 def _purchase() -> dict[str, Any]:
@@ -48,14 +51,15 @@ def _purchase() -> dict[str, Any]:
                          {"value": "production", "label": "生产物资", "label_en": "Production materials"},
                          {"value": "service", "label": "服务", "label_en": "Services"},
                          {"value": "other", "label": "其他", "label_en": "Other"}]},
+            # More than zero; when lines are given, exactly what they add up to (the route is chosen by it).
             {"key": "amount", "type": "money", "label": "金额（元）", "label_en": "Amount (yuan)", "required": True,
-             "amount": True},
-            {"key": "lines", "type": "table", "label": "明细", "label_en": "Lines",
+             "amount": True, "min": "0.01"},
+            {"key": "lines", "type": "table", "label": "明细", "label_en": "Lines", "sum_into": "amount",
              "columns": [{"key": "name", "type": "text", "label": "名称", "label_en": "Name"},
-                         {"key": "quantity", "type": "number", "label": "数量", "label_en": "Quantity"},
+                         {"key": "quantity", "type": "number", "label": "数量", "label_en": "Quantity", "min": "0.01"},
                          {"key": "unit_price", "type": "money", "label": "单价", "label_en": "Unit price"}]},
             {"key": "supplier", "type": "text", "label": "供应商", "label_en": "Supplier"},
-            {"key": "needed_by", "type": "date", "label": "需要日期", "label_en": "Needed by"},
+            {"key": "needed_by", "type": "date", "label": "需要日期", "label_en": "Needed by", "not_past": True},
             {"key": "reason", "type": "textarea", "label": "采购理由", "label_en": "Reason", "required": True},
             {"key": "quotes", "type": "attachment", "label": "报价单", "label_en": "Quotations"},
         ],
@@ -74,9 +78,9 @@ def _expense() -> dict[str, Any]:
                          {"value": "training", "label": "培训", "label_en": "Training"},
                          {"value": "other", "label": "其他", "label_en": "Other"}]},
             {"key": "amount", "type": "money", "label": "报销金额（元）", "label_en": "Amount (yuan)", "required": True,
-             "amount": True},
+             "amount": True, "min": "0.01"},
             {"key": "period", "type": "daterange", "label": "费用期间", "label_en": "Period"},
-            {"key": "lines", "type": "table", "label": "费用明细", "label_en": "Items",
+            {"key": "lines", "type": "table", "label": "费用明细", "label_en": "Items", "sum_into": "amount",
              "columns": [{"key": "day", "type": "date", "label": "日期", "label_en": "Date"},
                          {"key": "item", "type": "text", "label": "事项", "label_en": "Item"},
                          {"key": "cost", "type": "money", "label": "金额", "label_en": "Amount"}]},
@@ -99,7 +103,8 @@ def _resource() -> dict[str, Any]:
                          {"value": "other", "label": "其他", "label_en": "Other"}]},
             {"key": "provider", "type": "department", "label": "提供部门", "label_en": "Providing department",
              "required": True},
-            {"key": "period", "type": "daterange", "label": "使用期间", "label_en": "Period", "required": True},
+            {"key": "period", "type": "daterange", "label": "使用期间", "label_en": "Period", "required": True,
+             "not_past": True},
             {"key": "quantity", "type": "number", "label": "数量", "label_en": "Quantity", "min": "1"},
             {"key": "reason", "type": "textarea", "label": "用途", "label_en": "Purpose", "required": True},
         ],
@@ -117,12 +122,13 @@ def _policy_change() -> dict[str, Any]:
                          for p in PARAMETERS]},
             {"key": "value", "type": "text", "label": "新值", "label_en": "New value", "required": True},
             {"key": "effective_from", "type": "date", "label": "生效日期", "label_en": "Effective from", "required": True},
-            {"key": "major", "type": "choice", "label": "重大调整", "label_en": "Major change", "required": True,
-             "choices": YES_NO},
             {"key": "reason", "type": "textarea", "label": "变更理由", "label_en": "Why", "required": True},
         ],
-        "nodes": [{**HEAD, "name": "部门审议", "name_en": "Department review"}, CEO_IF_MAJOR],
-        "settings": {"withdraw": "until_end"},
+        # The parameter's owner reviews (部门审议), then the CEO when it is major; the
+        # applicant never reviews their own proposal (their manager does instead).
+        "nodes": [{"type": "approve", "key": "owner", "name": "归口部门审议", "name_en": "Review by the owner",
+                   "mode": "any", "approvers": [{"rule": "param_owner", "field": "parameter"}]}, CEO_IF_MAJOR],
+        "settings": {"withdraw": "until_end", "applicant_approver": "manager", "dedupe": False},
     }
 
 
@@ -131,13 +137,12 @@ def _template_publish() -> dict[str, Any]:
         "form": [
             {"key": "template", "type": "text", "label": "审批模板", "label_en": "Template", "required": True},
             {"key": "version", "type": "number", "label": "版本", "label_en": "Version", "required": True},
-            {"key": "major", "type": "choice", "label": "重大调整", "label_en": "Major change", "required": True,
-             "choices": YES_NO},
             {"key": "reason", "type": "textarea", "label": "变更说明", "label_en": "What changes and why",
              "required": True},
         ],
+        # A route is authority: publishing a version is always a major change.
         "nodes": [{**HEAD, "name": "部门审议", "name_en": "Department review"}, CEO_IF_MAJOR],
-        "settings": {"withdraw": "until_end"},
+        "settings": {"withdraw": "until_end", "dedupe": False},
     }
 
 
@@ -154,18 +159,29 @@ BUILTINS = (
 
 @transaction.atomic
 def builtin_install() -> list[str]:
-    """Create the built-in templates that do not exist yet; returns their keys."""
-    created = []
+    """Create the built-in templates that do not exist yet, and bring those
+    still on a version this installer wrote up to the current definition
+    (a release that changes a built-in form, e.g. the parameter list of
+    流程/参数变更). A template an administrator has published a version of is
+    never touched. Returns the keys created or upgraded."""
+    changed = []
     for key, name, name_en, category, handler, system, build in BUILTINS:
-        if FlowTemplate.objects.filter(key=key).exists():
-            continue
         definition = definition_parse(build()).model_dump(mode="json")
-        template = FlowTemplate.objects.create(key=key, name=name, name_en=name_en, category=category,
-                                               handler=handler, builtin=True, system=system)
-        event_record(actor=None, verb="template.create", subject=template, first=True,
-                     after={"key": key, "name": name, "builtin": True})
-        version = FlowVersion.objects.create(template=template, number=1, definition=definition,
-                                             note="built in", created_at=timezone.now())
+        template = FlowTemplate.objects.select_for_update().filter(key=key).select_related("current_version").first()
+        if template is None:
+            template = FlowTemplate.objects.create(key=key, name=name, name_en=name_en, category=category,
+                                                   handler=handler, builtin=True, system=system)
+            event_record(actor=None, verb="template.create", subject=template, first=True,
+                         after={"key": key, "name": name, "builtin": True})
+            number = 1
+        else:
+            current = template.current_version
+            if current is None or current.created_by_id is not None or current.definition == definition:
+                continue  # an administrator's version, or already current
+            number = (template.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+        version = FlowVersion.objects.create(template=template, number=number, definition=definition,
+                                             note="built in" if number == 1 else "built in (upgraded with the release)",
+                                             created_at=timezone.now())
         version_publish(version=version, actor=None)
-        created.append(key)
-    return created
+        changed.append(key)
+    return changed

@@ -32,6 +32,9 @@ from xietong.policy.registry import BY_KEY
 KEY = r"^[a-z][a-z0-9_]{0,39}$"
 APPLICANT_DEPARTMENT = "$department"
 AMOUNT = "$amount"
+# "yes" when the template's handler says the application is a major change
+# (POL-2: a property of what changes, declared in code, never the applicant's choice).
+MAJOR = "$major"
 
 
 class _Strict(BaseModel):
@@ -59,15 +62,22 @@ class FieldDef(_Strict):
     # The money field that is the approval's amount (conditions say "$amount").
     amount: bool = False
     columns: list["FieldDef"] = Field(default_factory=list)
+    # date: no day before today (a need-date, a start).
+    not_past: bool = False
+    # table: the money field that must equal the sum over the rows of the
+    # product of each row's number and money columns (10 × ¥3,000 = ¥30,000).
+    sum_into: str = ""
 
 
 class Rule(_Strict):
-    rule: Literal["dept_head", "head_of", "role", "people", "manager_chain", "chosen", "form_person"]
+    rule: Literal["dept_head", "head_of", "role", "people", "manager_chain", "chosen", "form_person", "param_owner"]
     department: str = ""  # head_of: the department's code; role: limit to holders in that department
     role: str = ""
     people: list[str] = Field(default_factory=list)  # usernames
     levels: int = Field(default=1, ge=1, le=10)  # manager_chain: 连续多级主管
-    field: str = ""  # form_person: the person field; head_of: a department field of the form
+    # form_person: the person field; head_of: a department field of the form;
+    # param_owner: the field naming a policy parameter (its owner role reviews).
+    field: str = ""
 
 
 class Clause(_Strict):
@@ -196,6 +206,11 @@ def _meaning(d: Definition) -> list[str]:
                 if column.type in ("table", "attachment"):
                     problems.append(_("Field “%(key)s”: a table column cannot be a table or an attachment.")
                                     % {"key": f.key})
+        if f.sum_into and (f.type != "table" or f.sum_into not in {g.key for g in d.form if g.type == "money"}):
+            problems.append(_("Field “%(key)s”: sum_into names a money field of the form, on a table.")
+                            % {"key": f.key})
+        if f.not_past and f.type not in ("date", "daterange"):
+            problems.append(_("Field “%(key)s”: not_past applies to dates.") % {"key": f.key})
         if f.min is not None and f.max is not None and f.min > f.max:
             problems.append(_("Field “%(key)s”: the minimum is above the maximum.") % {"key": f.key})
     nodes = _walk(d.nodes)
@@ -250,6 +265,9 @@ def _meaning(d: Definition) -> list[str]:
             if field is None or field.type != "person":
                 problems.append(_("Node “%(key)s”: “%(field)s” is not a person field of the form.")
                                 % {**where, "field": rule.field})
+        if rule.rule == "param_owner" and (rule.field not in fields or fields[rule.field].type != "choice"):
+            problems.append(_("Node “%(key)s”: “%(field)s” is not the form's choice of a policy parameter.")
+                            % {**where, "field": rule.field})
         if rule.rule == "chosen" and key == "settings.cc_end":
             problems.append(_("The applicant cannot choose the people CC'd at the end."))
     return problems
@@ -260,7 +278,7 @@ def _clause_problems(node_key: str, clause: Clause, fields: dict[str, FieldDef])
     if clause.field == AMOUNT:
         if not any(f.amount for f in fields.values()):
             return [_("Node “%(key)s”: the condition uses $amount but no field is the amount.") % where]
-    elif clause.field != APPLICANT_DEPARTMENT and clause.field not in fields:
+    elif clause.field not in (APPLICANT_DEPARTMENT, MAJOR) and clause.field not in fields:
         return [_("Node “%(key)s”: the condition uses “%(field)s”, which is not a form field.") % where]
     if clause.param:
         definition = BY_KEY.get(clause.param)
@@ -273,6 +291,8 @@ def _clause_problems(node_key: str, clause: Clause, fields: dict[str, FieldDef])
         return [_("Node “%(key)s”: the condition on “%(field)s” needs a value or a parameter.") % where]
     if clause.op in ("in", "not_in") and not clause.param and not isinstance(clause.value, list):
         return [_("Node “%(key)s”: “%(op)s” needs a list of values.") % {**where, "op": clause.op}]
+    if clause.field == MAJOR and (clause.op not in ("eq", "ne") or clause.value not in ("yes", "no")):
+        return [_("Node “%(key)s”: $major is compared with “yes” or “no”.") % where]
     if clause.op == "under" and clause.field != APPLICANT_DEPARTMENT and fields[clause.field].type != "department":
         return [_("Node “%(key)s”: “under” applies to departments only.") % where]
     return []
@@ -285,9 +305,9 @@ class Facts:
     department (with its ancestors' codes for "under"), parameter values."""
 
     def __init__(self, *, data: dict[str, Any], amount: Decimal | None, department: Department | None,
-                 fields: dict[str, FieldDef], parameters: dict[str, Any]):
+                 fields: dict[str, FieldDef], parameters: dict[str, Any], major: bool = False):
         self.data, self.amount, self.department, self.fields = data, amount, department, fields
-        self.parameters = parameters
+        self.parameters, self.major = parameters, major
         self._paths: dict[int, list[str]] = {}
 
     def value(self, field: str) -> Any:
@@ -295,6 +315,8 @@ class Facts:
             return self.amount
         if field == APPLICANT_DEPARTMENT:
             return self.department.code if self.department else None
+        if field == MAJOR:
+            return "yes" if self.major else "no"
         raw = self.data.get(field)
         if raw is None:
             return None
@@ -368,12 +390,12 @@ def needed_params(definition: Definition) -> list[str]:
 
 
 def route(definition: Definition, *, data: dict[str, Any], amount: Decimal | None,
-          department: Department | None) -> list[dict[str, Any]]:
+          department: Department | None, major: bool = False) -> list[dict[str, Any]]:
     """The nodes an approval with this form walks, in order (APR-3): nodes
     whose conditions all hold, and in each branch node the first branch whose
     conditions hold. Parameters are read as in force now."""
     facts = Facts(data=data, amount=amount, department=department, fields={f.key: f for f in definition.form},
-                  parameters=params(*needed_params(definition)))
+                  parameters=params(*needed_params(definition)), major=major)
     out: list[dict[str, Any]] = []
 
     def walk(nodes: list[Any]) -> None:

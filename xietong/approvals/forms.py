@@ -9,21 +9,31 @@ table as a list of row dicts.
 """
 
 import re
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from xietong.errors import DomainError
+from xietong.inputs import (
+    FIRST_DAY,
+    clean_line,
+    clean_text,
+    parse_date,
+    parse_decimal,
+    parse_id,
+    parse_money,
+)
 from xietong.org.models import Department, Person
 from xietong.org.queries import is_member
 
 from .definition import FieldDef
 
 MAX_TABLE_ROWS = 100
+NUMBER_MAX = Decimal("1e15")
 
 
 def field_label(field: FieldDef) -> str:
@@ -53,33 +63,26 @@ def _one(field: FieldDef, raw: Any, errors: dict[str, str], key: str) -> Any:
         return None
     t = field.type
     if t in ("text", "textarea"):
-        text = str(raw).strip()
-        limit = field.max_length or (200 if t == "text" else 5000)
-        if len(text) > limit:
-            errors[key] = _("“%(field)s” can be at most %(n)s characters.") % {"field": label, "n": limit}
+        if isinstance(raw, dict | list | bool):
+            errors[key] = _("“%(field)s” has a value of the wrong kind.") % {"field": label}
             return None
-        if not text and field.required:
-            errors[key] = _("“%(field)s” is required.") % {"field": label}
+        clean = clean_line if t == "text" else clean_text
+        try:
+            text = clean(raw, label, limit=field.max_length or (200 if t == "text" else 5000),
+                         required=field.required)
+        except DomainError as error:
+            errors[key] = str(error.message)
             return None
         return text or None
     if t in ("number", "money"):
         try:
-            number = Decimal(str(raw).replace(",", "").strip())
-            if not number.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            errors[key] = _("“%(field)s” must be a number.") % {"field": label}
+            if t == "money":
+                number = parse_money(raw, label)
+            else:
+                number = parse_decimal(raw, label, minimum=-NUMBER_MAX, maximum=NUMBER_MAX)
+        except DomainError as error:
+            errors[key] = str(error.message)
             return None
-        if t == "money":
-            if number < 0:
-                errors[key] = _("“%(field)s” cannot be negative.") % {"field": label}
-                return None
-            if number != number.quantize(Decimal("0.01")):
-                errors[key] = _("“%(field)s” has at most two decimals (fen).") % {"field": label}
-                return None
-            if number >= Decimal("1e13"):
-                errors[key] = _("“%(field)s” is too large.") % {"field": label}
-                return None
         if field.min is not None and number < field.min:
             errors[key] = _("“%(field)s” must be at least %(n)s.") % {"field": label, "n": field.min}
             return None
@@ -87,25 +90,31 @@ def _one(field: FieldDef, raw: Any, errors: dict[str, str], key: str) -> Any:
             errors[key] = _("“%(field)s” must be at most %(n)s.") % {"field": label, "n": field.max}
             return None
         return str(number.quantize(Decimal("0.01")) if t == "money" else number)
+    earliest = timezone.localdate() if field.not_past else FIRST_DAY
     if t == "date":
         try:
-            return date.fromisoformat(str(raw).strip()).isoformat()
-        except ValueError:
-            errors[key] = _("“%(field)s” must be a date (YYYY-MM-DD).") % {"field": label}
+            return parse_date(raw, label, earliest=earliest).isoformat()
+        except DomainError as error:
+            errors[key] = str(error.message) if error.code != "date_out_of_range" or not field.not_past else \
+                _("“%(field)s” cannot be in the past.") % {"field": label}
             return None
     if t == "daterange":
         if not isinstance(raw, list | tuple) or len(raw) != 2:
             errors[key] = _("“%(field)s” needs a start and an end date.") % {"field": label}
             return None
         try:
-            start, end = (date.fromisoformat(str(v).strip()) for v in raw)
-        except ValueError:
+            start, end = (parse_date(v, label, earliest=earliest) for v in raw)
+        except DomainError:
             errors[key] = _("“%(field)s” needs a start and an end date.") % {"field": label}
             return None
         if end < start:
             errors[key] = _("“%(field)s”: the end is before the start.") % {"field": label}
             return None
         return [start.isoformat(), end.isoformat()]
+    if t in ("text", "textarea", "number", "money", "date", "person", "department", "choice") and \
+            isinstance(raw, dict | list | bool):
+        errors[key] = _("“%(field)s” has a value of the wrong kind.") % {"field": label}
+        return None
     if t == "person":
         person = person_find(raw)
         if person is None:
@@ -113,7 +122,7 @@ def _one(field: FieldDef, raw: Any, errors: dict[str, str], key: str) -> Any:
             return None
         return person.pk
     if t == "department":
-        department = Department.objects.filter(pk=raw if str(raw).isdigit() else -1, is_active=True).first() \
+        department = Department.objects.filter(pk=parse_id(raw) or 0, is_active=True).first() \
             or Department.objects.filter(code=str(raw), is_active=True).first()
         if department is None:
             errors[key] = _("“%(field)s”: no such department.") % {"field": label}
@@ -142,6 +151,7 @@ def _one(field: FieldDef, raw: Any, errors: dict[str, str], key: str) -> Any:
         if field.required and not rows:
             errors[key] = _("“%(field)s” needs at least one row.") % {"field": label}
         return rows
+
     return None  # pragma: no cover — the schema allows no other type
 
 
@@ -149,8 +159,8 @@ def person_find(raw: Any) -> Person | None:
     """An active person by id, username or unambiguous full name."""
     text = str(raw).strip()
     active = Person.objects.filter(is_active=True)
-    if text.isdigit():
-        found = active.filter(pk=int(text)).first()
+    if parse_id(text):
+        found = active.filter(pk=parse_id(text)).first()
         if found:
             return found
     named = active.filter(username=text).first()
@@ -189,7 +199,34 @@ def form_validate(fields: list[FieldDef], data: dict[str, Any], *,
         value = _one(field, data.get(field.key), errors, field.key)
         if value is not None:
             values[field.key] = value
+    for field in fields:
+        if field.type == "table" and field.sum_into and field.key in values and field.sum_into in values:
+            _check_total(field, values, errors, {f.key: f for f in fields})
     return values, errors
+
+
+def _check_total(table: FieldDef, values: dict[str, Any], errors: dict[str, str], by_key: dict[str, FieldDef]) -> None:
+    """The amount must be what the lines add up to (a purchase of 10 × ¥30,000 is ¥300,000, whatever the
+    amount field says: the route is chosen by the amount)."""
+    factors = [c.key for c in table.columns if c.type in ("number", "money")]
+    rows = values[table.key]
+    if not factors or not rows:
+        return
+    total = Decimal(0)
+    for n, row in enumerate(rows, start=1):
+        if any(row.get(k) is None for k in factors):
+            errors[f"{table.key}.{n}"] = _("“%(field)s”, row %(n)s: fill in every amount and quantity, or remove "
+                                           "the row.") % {"field": field_label(table), "n": n}
+            return
+        product = Decimal(1)
+        for k in factors:
+            product *= Decimal(row[k])
+        total += product
+    stated = Decimal(values[table.sum_into])
+    if total.quantize(Decimal("0.01")) != stated:
+        errors[table.sum_into] = _("“%(field)s” is %(stated)s but the lines add up to %(total)s.") % {
+            "field": field_label(by_key[table.sum_into]), "stated": f"{stated:,.2f}",
+            "total": f"{total.quantize(Decimal('0.01')):,.2f}"}
 
 
 def amount_of(fields: list[FieldDef], values: dict[str, Any]) -> Decimal | None:

@@ -2,8 +2,9 @@
 
 A template names a handler by key; the code is registered here, never stored
 in the template. `validate` runs at submit (and resubmit) and raises
-DomainError; `approved` runs in the transaction of the final approval, so the
-change and the approval commit together or not at all.
+DomainError; `major` says whether the application is a major change (the
+route's `$major`, POL-2); `approved` runs in the transaction of the final
+approval, so the change and the approval commit together or not at all.
 """
 
 from collections.abc import Callable
@@ -23,7 +24,10 @@ class Handler:
     key: str
     label: str | Promise
     approved: Callable[["Approval"], None]
-    validate: Callable[["Person", dict[str, Any]], None] | None = None
+    # validate(applicant, values, approval): `approval` is the one being
+    # resubmitted, None at the first submission.
+    validate: Callable[["Person", dict[str, Any], "Approval | None"], None] | None = None
+    major: Callable[[dict[str, Any]], bool] | None = None
     # Rejected or withdrawn.
     ended: Callable[["Approval"], None] | None = None
 

@@ -5,14 +5,15 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from xietong.work.audit import history_for
+from xietong.org.models import Person
+from xietong.work.history import history_shown
 
 from .models import Approval
 from .queries import form_rows, timeline
 from .routing import explain
 
 
-def approval_pdf(approval: Approval, *, request: HttpRequest | None = None) -> bytes:
+def approval_pdf(approval: Approval, *, viewer: Person, request: HttpRequest | None = None) -> bytes:
     from weasyprint import HTML
 
     steps = timeline(approval)
@@ -20,6 +21,6 @@ def approval_pdf(approval: Approval, *, request: HttpRequest | None = None) -> b
         "approval": approval, "rows": form_rows(approval), "steps": steps,
         "explanations": {s.pk: [explain(e) for e in s.explanation] for s in steps},
         "ccs": approval.ccs.select_related("person").order_by("created_at"),
-        "history": history_for(approval), "printed_at": timezone.now(),
+        "history": history_shown(viewer, approval), "printed_at": timezone.now(),
     }, request=request)
     return HTML(string=html).write_pdf()

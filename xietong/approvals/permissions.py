@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.http import Http404
 
+from xietong.inputs import parse_id
 from xietong.org.models import Person, Role
 from xietong.org.queries import has_role, is_member
 
@@ -35,7 +36,7 @@ def can_view_approval(person: Person, approval: Approval) -> bool:
 
 
 def can_view_approval_id(person: Person, pk: str) -> bool:
-    approval = Approval.objects.select_related("template").filter(pk=int(pk) if pk.isdigit() else 0).first()
+    approval = Approval.objects.select_related("template").filter(pk=parse_id(pk) or 0).first()
     return approval is not None and can_view_approval(person, approval)
 
 

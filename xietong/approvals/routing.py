@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from xietong.org.models import Department, Person, Role
 from xietong.org.queries import department_head, manager_chain, manager_of, role_holders
+from xietong.policy.registry import BY_KEY
 
 
 @dataclass
@@ -64,6 +65,12 @@ def resolve_rule(rule: dict[str, Any], ctx: Context, *, node_key: str) -> tuple[
         ids = ctx.chosen.get(node_key, [])
         by_id = {p.pk: p for p in Person.objects.filter(pk__in=ids, is_active=True)}
         people = [by_id[i] for i in ids if i in by_id]
+    elif kind == "param_owner":
+        definition = BY_KEY.get(str(ctx.data.get(rule["field"]) or ""))
+        if definition is not None:
+            people = list(role_holders(definition.owner).filter(is_active=True).order_by("pk"))
+            facts["role"] = str(Role(definition.owner).label)
+            facts["parameter"] = definition.label
     elif kind == "form_person":
         value = ctx.data.get(rule["field"])
         person = Person.objects.filter(pk=value, is_active=True).first() if value else None
@@ -115,6 +122,7 @@ def explain(entry: dict[str, Any]) -> str:
         "manager_chain": _("The applicant's managers, %(levels)s level(s) up: %(people)s"),
         "chosen": _("Chosen by the applicant: %(people)s"),
         "form_person": _("The person in the form's field “%(field)s”: %(people)s"),
+        "param_owner": _("%(role)s, who own the parameter “%(parameter)s”: %(people)s"),
         "admin_fallback": _("No approver found by the rules: the flow administrator %(people)s"),
         "applicant_manager": _("The applicant cannot approve their own application: their manager %(person)s instead"),
         "applicant_skip": _("The applicant is an approver here: approved automatically"),
@@ -130,13 +138,15 @@ def explain(entry: dict[str, Any]) -> str:
     values = {"people": people, "department": entry.get("department", ""), "role": entry.get("role", ""),
               "scope": f"（{entry['department']}）" if entry.get("department") and code == "role" else "",
               "levels": entry.get("levels", 1), "field": entry.get("field", ""), "person": entry.get("person", ""),
-              "principal": entry.get("principal", ""), "delegate": entry.get("delegate", "")}
+              "principal": entry.get("principal", ""), "delegate": entry.get("delegate", ""),
+              "parameter": entry.get("parameter", "")}
     return template % values
 
 
 def route_preview(applicant: Person, *, admin: Person | None, definition: Any, data: dict[str, Any],
-                  chosen: dict[str, list[int]]) -> list[dict[str, Any]]:
-    """Who would approve this form, node by node, and why — nothing saved."""
+                  chosen: dict[str, list[int]], major: Any = None) -> list[dict[str, Any]]:
+    """Who would approve this form, node by node, and why — nothing saved.
+    `major(values)`: the template handler's say on whether it is a major change."""
     from .definition import route
     from .forms import amount_of, form_validate
 
@@ -145,7 +155,8 @@ def route_preview(applicant: Person, *, admin: Person | None, definition: Any, d
     department = applicant.primary_department
     ctx = Context(applicant=applicant, department=department, data=values, chosen=chosen, admin=admin)
     out = []
-    for node in route(definition, data=values, amount=amount, department=department):
+    for node in route(definition, data=values, amount=amount, department=department,
+                      major=bool(major(values)) if major else False):
         if node["type"] == "cc":
             resolved = node_people(node, ctx, rules_key="cc")
         else:

@@ -1,8 +1,16 @@
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict, StringConstraints
+
+from xietong.inputs import MAX_ID, Line, ShortText, Text
+from xietong.org.schemas import PersonRef
+
+Username = Annotated[str, StringConstraints(max_length=64)]
+Key = Annotated[str, StringConstraints(max_length=50)]
+ApproverId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class TemplateOut(Schema):
@@ -19,18 +27,20 @@ class TemplateDetailOut(TemplateOut):
 
 
 class TemplateIn(Schema):
-    key: str
-    name: str
-    name_en: str = ""
-    category: str = "general"
-    description: str = ""
-    admin: str = ""  # username
+    model_config = ConfigDict(extra="forbid")
+    key: Key
+    name: Annotated[str, StringConstraints(max_length=100)]
+    name_en: Annotated[str, StringConstraints(max_length=100)] = ""
+    category: Literal["purchase", "expense", "resource", "policy", "general"] = "general"
+    description: Text = ""
+    admin: Username = ""  # username
     definition: dict[str, Any]
 
 
 class VersionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     definition: dict[str, Any]
-    note: str = ""
+    note: Annotated[str, StringConstraints(max_length=300)] = ""
 
 
 class VersionOut(Schema):
@@ -42,19 +52,15 @@ class VersionOut(Schema):
 
 
 class PublishIn(Schema):
-    reason: str
-    major: bool = False
+    model_config = ConfigDict(extra="forbid")
+    reason: Text
 
 
 class PreviewIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     definition: dict[str, Any] | None = None  # default: the latest version's
-    applicant: str = ""  # username; default: me
+    applicant: Username = ""  # username; default: me
     data: dict[str, Any] = {}
-
-
-class PersonRef(Schema):
-    id: int
-    name: str
 
 
 class RouteNodeOut(Schema):
@@ -66,40 +72,49 @@ class RouteNodeOut(Schema):
 
 
 class EmergencyIn(Schema):
-    leader: str  # username
-    members: list[str] = []
-    reason: str
+    model_config = ConfigDict(extra="forbid")
+    leader: Username  # username
+    members: list[Username] = Field([], max_length=20)
+    reason: ShortText
+
+
+Chosen = dict[Key, Annotated[list[Username], Field(max_length=20)]]
 
 
 class SubmitIn(Schema):
-    template: str
-    title: str = ""
+    model_config = ConfigDict(extra="forbid")
+    template: Key
+    title: Line = ""
     data: dict[str, Any]
-    chosen: dict[str, list[str]] = {}  # node key -> usernames
+    chosen: Chosen = {}  # node key -> usernames
     emergency: EmergencyIn | None = None
 
 
 class ResubmitIn(Schema):
-    title: str = ""
+    model_config = ConfigDict(extra="forbid")
+    title: Line = ""
     data: dict[str, Any]
-    chosen: dict[str, list[str]] = {}
+    chosen: Chosen = {}
 
 
-class ActIn(Schema):
+class ApprovalActIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     action: Literal["approve", "reject", "return", "transfer", "add_signer"]
-    approver: int  # the pending approver row (see `steps[].approvers[].id`)
-    comment: str = ""
-    to: str = "applicant"  # return: "applicant" or an earlier node's index
-    person: str = ""  # transfer / add_signer: username
+    approver: ApproverId  # the pending approver row (see `steps[].approvers[].id`)
+    comment: Annotated[str, StringConstraints(max_length=2000)] = ""
+    to: Annotated[str, StringConstraints(max_length=20)] = "applicant"  # return: "applicant" or an earlier node's index
+    person: Username = ""  # transfer / add_signer: username
     where: Literal["before", "after", "parallel"] = "before"
 
 
 class NoteIn(Schema):
-    note: str = ""
+    model_config = ConfigDict(extra="forbid")
+    note: ShortText = ""
 
 
 class CcIn(Schema):
-    people: list[str]
+    model_config = ConfigDict(extra="forbid")
+    people: list[Username] = Field(..., min_length=1, max_length=50)
 
 
 class ApproverOut(Schema):
@@ -158,8 +173,9 @@ class PendingOut(Schema):
 
 
 class BatchIn(Schema):
-    approvers: list[int]
-    comment: str = ""
+    model_config = ConfigDict(extra="forbid")
+    approvers: list[ApproverId] = Field(..., min_length=1, max_length=200)
+    comment: Annotated[str, StringConstraints(max_length=2000)] = ""
 
 
 class BatchOut(Schema):

@@ -13,14 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xietong.errors import DomainError
+from xietong.inputs import parse_id
 from xietong.org.models import Person
 from xietong.web.shortcuts import forbidden, member_required, show_error
 from xietong.work import discussion
-from xietong.work.audit import history_for
+from xietong.work.history import history_shown
 
 from . import actions
 from .definition import DefinitionError, definition_parse
 from .forms import people_from, values_from_post
+from .handlers import HANDLERS
 from .models import ApprovalState, FlowTemplate, FlowVersion, VersionState
 from .permissions import get_approval_for_user
 from .queries import BOXES, box, form_rows, open_templates, pending_for, timeline
@@ -53,7 +55,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @member_required
 @require_POST
 def batch_approve(request: HttpRequest) -> HttpResponse:
-    ids = [int(x) for x in request.POST.getlist("approver") if x.isdigit()]
+    ids = [pk for pk in map(parse_id, request.POST.getlist("approver")) if pk]
     if not ids:
         messages.error(request, _("Select at least one approval."))
         return redirect("approvals:index")
@@ -120,8 +122,9 @@ def apply(request: HttpRequest, key: str) -> HttpResponse:
         try:
             chosen = _chosen_from(request, chosen_nodes)
             if request.POST.get("preview"):
+                handler = HANDLERS.get(template.handler)
                 context["route"] = route_preview(me, admin=template.admin, definition=definition, data=data,
-                                                 chosen=chosen)
+                                                 chosen=chosen, major=handler.major if handler else None)
                 if request.htmx:  # type: ignore[attr-defined]
                     return render(request, "approvals/apply.html#route", context)
                 return render(request, "approvals/apply.html", context)
@@ -159,7 +162,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "approval": approval, "access": access, "rows": form_rows(approval), "steps": steps,
         "explanations": {s.pk: [explain(e) for e in s.explanation] for s in steps},
         "targets": targets, "ccs": approval.ccs.select_related("person").order_by("created_at"),
-        "history": history_for(approval), "subject": ("approvals.approval", str(approval.pk)),
+        "history": history_shown(me, approval), "subject": ("approvals.approval", str(approval.pk)),
         "comments": discussion.comments_for(approval), "attachments": discussion.attachments_for(approval),
         "remaining": approval.plan[approval.current + 1:] if approval.state == ApprovalState.RUNNING else [],
     })
@@ -172,7 +175,7 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
     approval, access = get_approval_for_user(me, pk)
     verb = request.POST.get("action", "")
     comment = request.POST.get("comment", "")[:2000]
-    approver = int(request.POST["approver"]) if request.POST.get("approver", "").isdigit() else 0
+    approver = parse_id(request.POST.get("approver")) or 0
     try:
         if verb == "approve":
             actions.approval_approve(actor=me, approval=approval, approver_id=approver, comment=comment)
@@ -251,7 +254,7 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
     me = _me(request)
     approval, _access = get_approval_for_user(me, pk)
-    response = HttpResponse(approval_pdf(approval, request=request), content_type="application/pdf")
+    response = HttpResponse(approval_pdf(approval, viewer=me, request=request), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{approval.serial}.pdf"'
     return response
 
@@ -355,8 +358,9 @@ def template_preview(request: HttpRequest, key: str) -> HttpResponse:
         applicants = people_from(request.POST.get("applicant", "")) or [me]
         if not isinstance(sample, dict):
             raise DomainError(_("The sample form must be a JSON object."), code="bad_sample")
+        handler = HANDLERS.get(template.handler)
         context["route"] = route_preview(applicants[0], admin=template.admin, definition=definition, data=sample,
-                                         chosen={})
+                                         chosen={}, major=handler.major if handler else None)
         context["applicant"] = applicants[0]
     except DefinitionError as error:
         context["problems"] = error.problems
@@ -376,7 +380,7 @@ def template_publish(request: HttpRequest, key: str, number: int) -> HttpRespons
         reason = request.POST.get("reason", "").strip()
         if not reason:
             raise DomainError(_("Say what changes and why."), code="reason_required")
-        approval = actions.version_request_publish(actor=me, version=version, major=bool(request.POST.get("major")),
+        approval = actions.version_request_publish(actor=me, version=version,
                                                    reason=reason)
     except DomainError as error:
         show_error(request, error)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xietong.errors import DomainError, PermissionDenied
+from xietong.inputs import parse_id
 from xietong.org.models import Department, Person, Role
 from xietong.org.queries import department_head, department_liaison, has_role, is_member
 from xietong.policy.queries import param
@@ -37,13 +38,13 @@ def can_view_duty(person: Person, pk: str) -> bool:
 
 
 def duty_url(pk: str) -> str:
-    department_id = DutyItem.objects.filter(pk=int(pk) if pk.isdigit() else 0).values_list(
+    department_id = DutyItem.objects.filter(pk=parse_id(pk) or 0).values_list(
         "department_id", flat=True).first()
     return f"/duties/{department_id}/#duty-{pk}" if department_id else ""
 
 
 def duty_list_url(pk: str) -> str:
-    department_id = DutyList.objects.filter(pk=int(pk) if pk.isdigit() else 0).values_list(
+    department_id = DutyList.objects.filter(pk=parse_id(pk) or 0).values_list(
         "department_id", flat=True).first()
     return f"/duties/{department_id}/" if department_id else ""
 

@@ -18,12 +18,13 @@ class DutiesConfig(AppConfig):
         )
 
         from . import actions
+        from .models import DutyItem, DutyList
 
         register_module("duties", _("Duty lists"))
         register_kind(TaskKind(actions.KIND_REVIEW, _("Review the duty list"), module="duties",
                                outcomes=(("reviewed", _("Reviewed")),), completed_by_module=True))
         register_subject(SubjectType("duties.dutyitem", _("duty"), can_view=actions.can_view_duty,
-                                     url=actions.duty_url))
+                                     url=actions.duty_url, model=DutyItem))
         register_subject(SubjectType("duties.dutylist", _("duty list"), can_view=actions.can_view_duty,
-                                     url=actions.duty_list_url))
+                                     url=actions.duty_list_url, model=DutyList))
         register_sweep("duty_reviews", actions.duty_reviews_run)

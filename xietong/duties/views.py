@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xietong.errors import DomainError
+from xietong.inputs import parse_id
 from xietong.org.models import Department, Person
 from xietong.web.shortcuts import forbidden, member_required, show_error
 
@@ -58,7 +59,7 @@ def _fields(request: HttpRequest) -> tuple[dict[str, Any], list[Department]]:
     fields.update(offered=request.POST.get("offered") == "on",
                   response_working_hours=request.POST.get("response_working_hours", ""),
                   delivery_working_days=request.POST.get("delivery_working_days", ""))
-    ids = [int(x) for x in request.POST.getlist("partners") if x.isdigit()]
+    ids = [pk for pk in map(parse_id, request.POST.getlist("partners")) if pk]
     return fields, list(Department.objects.filter(pk__in=ids, is_active=True))
 
 

@@ -1,7 +1,13 @@
+from typing import Annotated
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
+from pydantic import StringConstraints
+
+from xietong.apikit import Paged
+from xietong.inputs import Id
 
 from .models import Department, Liaison, Person
 from .permissions import (
@@ -49,7 +55,7 @@ def departments(request: HttpRequest) -> list[Department]:
 
 
 @router.get("/departments/{department_id}", response=DepartmentDetail)
-def department(request: HttpRequest, department_id: int) -> dict:
+def department(request: HttpRequest, department_id: Id) -> dict:
     dept, _access = get_department_for_user(request.auth, department_id)  # type: ignore[attr-defined]
     count = department_headcount(dept)
     return {
@@ -62,14 +68,15 @@ def department(request: HttpRequest, department_id: int) -> dict:
 
 
 @router.get("/people", response=list[PersonOut], summary="Active people; personal data masked")
-@paginate(LimitOffsetPagination)
-def people(request: HttpRequest, q: str = "", department: int | None = None) -> QuerySet[Person]:
+@paginate(Paged)
+def people(request: HttpRequest, q: Annotated[str, StringConstraints(max_length=50)] = "",
+           department: Id | None = None) -> QuerySet[Person]:
     require_member(request.auth)  # type: ignore[attr-defined]
     dept = Department.objects.filter(pk=department).first() if department else None
-    return people_search(query=q[:50], department=dept).select_related("manager")
+    return people_search(query=q, department=dept).select_related("manager")
 
 
 @router.get("/people/{person_id}", response=PersonDetail)
-def person(request: HttpRequest, person_id: int) -> dict:
+def person(request: HttpRequest, person_id: Id) -> dict:
     subject, access = get_person_for_user(request.auth, person_id)  # type: ignore[attr-defined]
     return _person_detail(subject, show_personal=access.can_see_personal_data)

@@ -6,8 +6,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xietong.errors import DomainError
+from xietong.inputs import parse_id
 from xietong.web.shortcuts import forbidden, member_required, show_error
-from xietong.work.audit import history_for
+from xietong.work.history import history_shown
 
 from . import actions
 from .forms import (
@@ -53,7 +54,8 @@ def departments(request: HttpRequest) -> HttpResponse:
 
 @member_required
 def department(request: HttpRequest, pk: int) -> HttpResponse:
-    dept, access = get_department_for_user(_me(request), pk)
+    me = _me(request)
+    dept, access = get_department_for_user(me, pk)
     members = dept.memberships.select_related("person").filter(person__is_active=True).order_by("person__name")
     return render(request, "org/department.html", {
         "dept": dept, "access": access, "members": members,
@@ -61,7 +63,7 @@ def department(request: HttpRequest, pk: int) -> HttpResponse:
         "warning": headcount_warning(dept),
         "liaisons": Liaison.objects.filter(department=dept).select_related("person", "partner"),
         "children": dept.children.filter(is_active=True).select_related("head"),
-        "liaison_form": LiaisonForm(), "history": history_for(dept)[:50] if access.can_edit else [],
+        "liaison_form": LiaisonForm(), "history": history_shown(me, dept, limit=50) if access.can_edit else [],
     })
 
 
@@ -124,8 +126,8 @@ def liaison_clear(request: HttpRequest, pk: int, liaison_pk: int) -> HttpRespons
 def people(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:50]
     dept = None
-    if request.GET.get("department", "").isdigit():
-        dept = Department.objects.filter(pk=int(request.GET["department"])).first()
+    if parse_id(request.GET.get("department")):
+        dept = Department.objects.filter(pk=parse_id(request.GET.get("department"))).first()
     page = Paginator(people_search(query=query, department=dept), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "q": query, "dept": dept, "can_edit": can_manage_people(_me(request))}
     if getattr(request, "htmx", False):
@@ -146,7 +148,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         "delegations": Delegation.objects.filter(principal=subject).select_related("delegate").order_by("-starts_at")[:20],
         "membership_form": MembershipForm(), "role_form": RoleForm(), "delegation_form": DelegationForm(),
         "can_manage_org": can_manage_org(me),
-        "history": history_for(subject)[:50] if access.can_edit else [],
+        "history": history_shown(me, subject, limit=50) if access.can_edit else [],
     })
 
 

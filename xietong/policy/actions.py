@@ -1,32 +1,46 @@
 """Writes to policy parameters and the working calendar (POL-1, POL-3).
 
 A parameter changes when its POL-2 approval (the approvals module's
-流程/参数变更 form: department review, the CEO for major changes) is approved:
-that approval calls `parameter_set(..., approved_in=<its serial>)`. Without
-an approval only an administrator may call it (scripts, tests); the product's
-pages and API offer no other way. Every change is an event.
+流程/参数变更 form: the parameter's owner reviews, the CEO approves a major
+change — both declared in the registry) is approved: that approval calls
+`parameter_set(..., approved_in=<its serial>)`. Without an approval only an
+administrator may call it (scripts, tests); the product's pages and API
+offer no other way. Every change is an event. The value is checked against
+its bounds and the rules between parameters again here, when it is
+decided: something else may have changed since it was proposed.
 """
 
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xietong.errors import DomainError, PermissionDenied
+from xietong.errors import Conflict, DomainError, PermissionDenied
+from xietong.inputs import LAST_DAY, clean_text
 from xietong.org.models import Person
 from xietong.org.permissions import can_manage_org
 from xietong.work.audit import event_record
 
 from .models import CalendarDay, CalendarSource, CalendarYear, DayKind, ParameterValue
-from .queries import param
+from .queries import change_check, change_scheduled_on, param
 from .registry import get_param
 
 
 def _require_admin(actor: Person) -> None:
     if not can_manage_org(actor):
         raise PermissionDenied()
+
+
+def parameters_lock() -> None:
+    """Serialize changes to parameters (rare; their rules relate several
+    keys, so two changes checked at once could each pass alone and break a
+    rule together). PostgreSQL: a transaction-level advisory lock; SQLite
+    takes its write lock at BEGIN already."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('xietong.policy.parameters'))")
 
 
 @transaction.atomic
@@ -40,15 +54,24 @@ def parameter_set(
         _require_admin(actor)
     definition = get_param(key)
     value = definition.parse(raw_value)
-    if not reason.strip():
+    reason = clean_text(reason, _("Reason"), limit=300)
+    if not reason:
         raise DomainError(_("Say why the parameter changes."), code="reason_required")
     now = timezone.now()
     effective_from = effective_from or now
     if effective_from < now - timedelta(minutes=5):
         raise DomainError(_("A change cannot take effect in the past."), code="past_effective")
+    if timezone.localtime(effective_from).date() > LAST_DAY:
+        raise DomainError(_("Choose an effective date before %(last)s.") % {"last": LAST_DAY}, code="too_far")
+    parameters_lock()
+    if change_scheduled_on(key, timezone.localtime(effective_from).date()) is not None:
+        raise Conflict(_("“%(label)s” already has a change taking effect on %(day)s.")
+                       % {"label": definition.label, "day": timezone.localtime(effective_from).date()},
+                       code="change_exists")
+    change_check(key, value, effective_from)
     before = param(key, at=effective_from)
     row = ParameterValue.objects.create(
-        key=key, value=definition.to_json(value), effective_from=effective_from, reason=reason.strip(), set_by=actor
+        key=key, value=definition.to_json(value), effective_from=effective_from, reason=reason, set_by=actor
     )
     event_record(
         actor=actor, verb="policy.parameter_set", subject=("policy.parameter", key),

@@ -1,9 +1,13 @@
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Router
+from django.utils.translation import gettext as _
+from ninja import Field, Router
+from pydantic import StringConstraints
 
+from xietong.inputs import check_date, check_instant
 from xietong.org.permissions import require_member
 
 from .calendar import WorkingCalendar
@@ -35,26 +39,35 @@ def parameters(request: HttpRequest) -> list[dict]:
 
 
 @policy_router.get("/parameters/{key}", response=ParameterOut)
-def parameter(request: HttpRequest, key: str) -> dict:
+def parameter(request: HttpRequest, key: Annotated[str, StringConstraints(max_length=80)]) -> dict:
     require_member(request.auth)  # type: ignore[attr-defined]
     return _out(get_param(key), param(key))
 
 
-@calendar_router.get("/add-working-days", response=InstantOut, summary="start + N working days")
-def add_working_days(request: HttpRequest, start: datetime, days: int) -> dict:
+# At most a year of working days or hours: beyond that a deadline means nothing.
+Days = Annotated[int, Field(ge=0, le=260)]
+Hours = Annotated[Decimal, Field(ge=0, le=2100, max_digits=10, decimal_places=4)]
+
+
+@calendar_router.get("/add-working-days", response=InstantOut, summary="start + N working days (0–260)")
+def add_working_days(request: HttpRequest, start: datetime, days: Days) -> dict:
     require_member(request.auth)  # type: ignore[attr-defined]
+    check_instant(start, _("Start"))
     return {"start": start, "result": WorkingCalendar.load(at=start).add_working_days(start, days)}
 
 
-@calendar_router.get("/add-working-hours", response=InstantOut, summary="start + N working hours")
-def add_working_hours(request: HttpRequest, start: datetime, hours: Decimal) -> dict:
+@calendar_router.get("/add-working-hours", response=InstantOut, summary="start + N working hours (0–2100)")
+def add_working_hours(request: HttpRequest, start: datetime, hours: Hours) -> dict:
     require_member(request.auth)  # type: ignore[attr-defined]
+    check_instant(start, _("Start"))
     return {"start": start, "result": WorkingCalendar.load(at=start).add_working_hours(start, hours)}
 
 
 @calendar_router.get("/working-time", response=DurationOut, summary="Working time between two instants")
 def working_time(request: HttpRequest, start: datetime, end: datetime) -> dict:
     require_member(request.auth)  # type: ignore[attr-defined]
+    check_instant(start, _("Start"))
+    check_instant(end, _("End"))
     delta = WorkingCalendar.load(at=start).working_time_between(start, end)
     return {"start": start, "end": end, "working_hours": round(delta.total_seconds() / 3600, 4)}
 
@@ -62,4 +75,5 @@ def working_time(request: HttpRequest, start: datetime, end: datetime) -> dict:
 @calendar_router.get("/days/{day}", response=DayOut)
 def day(request: HttpRequest, day: date) -> dict:
     require_member(request.auth)  # type: ignore[attr-defined]
+    check_date(day, _("Day"))
     return {"date": day, "is_working_day": WorkingCalendar.load().is_working_day(day)}

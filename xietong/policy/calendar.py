@@ -19,10 +19,27 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from xietong.errors import DomainError
+from xietong.inputs import FIRST_DAY, LAST_DAY, check_instant
 
 from .models import CalendarDay, CalendarYear, DayKind
 
 MAX_SPAN_DAYS = 366 * 5
+MAX_HOURS = MAX_SPAN_DAYS * 24
+
+
+def _duration(amount: float | int | Decimal | timedelta) -> timedelta:
+    """Hours (or a timedelta) as a timedelta, refused when negative or beyond
+    the longest span the calendar computes (never an overflow)."""
+    if isinstance(amount, timedelta):
+        remaining = amount
+    else:
+        hours = float(amount)
+        if hours != hours or abs(hours) > MAX_HOURS:  # NaN, or beyond five years
+            raise DomainError(_("The period is too long to compute."), code="span_too_long")
+        remaining = timedelta(hours=hours)
+    if remaining < timedelta(0):
+        raise DomainError(_("The amount of time cannot be negative."), code="negative_amount")
+    return remaining
 
 
 class CalendarNotAvailable(DomainError):
@@ -42,6 +59,12 @@ def parse_periods(text: str) -> list[tuple[time, time]]:
         start, end = chunk.strip().split("-")
         periods.append((time.fromisoformat(start), time.fromisoformat(end)))
     return periods
+
+
+def check_date_in_range(day: date) -> None:
+    if not FIRST_DAY.year <= day.year <= LAST_DAY.year + 5:
+        raise DomainError(_("Dates must fall between %(first)s and %(last)s.")
+                          % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}, code="date_out_of_range")
 
 
 class WorkingCalendar:
@@ -87,6 +110,7 @@ class WorkingCalendar:
         return exceptions
 
     def is_working_day(self, day: date) -> bool:
+        check_date_in_range(day)
         kind = self._exceptions(day.year).get(day)
         if kind == DayKind.HOLIDAY:
             return False
@@ -116,7 +140,7 @@ class WorkingCalendar:
     def _local(self, instant: datetime) -> datetime:
         if instant.tzinfo is None:
             raise DomainError(_("A time zone is required."), code="naive_datetime")
-        return instant.astimezone(self.tz)
+        return check_instant(instant, _("Time")).astimezone(self.tz)
 
     def _at(self, day: date, moment: time) -> datetime:
         return datetime.combine(day, moment, tzinfo=self.tz)
@@ -131,9 +155,7 @@ class WorkingCalendar:
     def add_working_hours(self, start: datetime, amount: float | int | Decimal | timedelta) -> datetime:
         """The instant `amount` of working time after `start`. Ends exactly on
         a period's end rather than the next period's start (18:00, not 09:00)."""
-        remaining = amount if isinstance(amount, timedelta) else timedelta(hours=float(amount))
-        if remaining < timedelta(0):
-            raise DomainError(_("The amount of time cannot be negative."), code="negative_amount")
+        remaining = _duration(amount)
         if remaining == timedelta(0):
             return start
         cursor = self._local(start)
@@ -156,9 +178,7 @@ class WorkingCalendar:
     def subtract_working_hours(self, end: datetime, amount: float | int | Decimal | timedelta) -> datetime:
         """The instant `amount` of working time before `end` (a reminder before
         a deadline, KER-3). Starts exactly on a period's start."""
-        remaining = amount if isinstance(amount, timedelta) else timedelta(hours=float(amount))
-        if remaining < timedelta(0):
-            raise DomainError(_("The amount of time cannot be negative."), code="negative_amount")
+        remaining = _duration(amount)
         if remaining == timedelta(0):
             return end
         cursor = self._local(end)
@@ -184,6 +204,8 @@ class WorkingCalendar:
         period before it: Friday 19:00 + 1 working day = Monday 18:00."""
         if days < 0:
             raise DomainError(_("The number of days cannot be negative."), code="negative_amount")
+        if days > MAX_SPAN_DAYS:
+            raise DomainError(_("The period is too long to compute."), code="span_too_long")
         if days == 0:
             return start
         local = self._local(start)

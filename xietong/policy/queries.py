@@ -1,13 +1,16 @@
 """Reads of policy parameters and the calendar, shared by views and the API."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xietong.errors import DomainError
 
 from .models import CalendarDay, CalendarYear, ParameterValue
-from .registry import PARAMETERS, Param, get_param
+from .registry import PARAMETERS, Param, get_param, related_keys, rules_broken
 
 
 def param(key: str, *, at: datetime | None = None) -> Any:
@@ -79,3 +82,40 @@ def calendar_years() -> list[CalendarYear]:
 
 def calendar_days(year: int) -> list[CalendarDay]:
     return list(CalendarDay.objects.filter(date__year=year).order_by("date"))
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The company day [start, next start) in the default time zone."""
+    tz = timezone.get_default_timezone()
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    return start, start + timedelta(days=1)
+
+
+def change_scheduled_on(key: str, day: date) -> ParameterValue | None:
+    """An approved value of `key` taking effect that day (POL-2: one per day)."""
+    start, end = day_bounds(day)
+    return ParameterValue.objects.filter(key=key, effective_from__gte=start, effective_from__lt=end).first()
+
+
+def change_check(key: str, value: Any, effective_from: datetime) -> None:
+    """Would `key` = `value` from `effective_from` break a rule between
+    parameters (registry.RULES) — then, or at any later scheduled change of
+    a related parameter? DomainError with the rule's message if so."""
+    related = related_keys(key)
+    if not related:
+        return
+    later = sorted(set(ParameterValue.objects.filter(key__in=related, effective_from__gt=effective_from)
+                       .values_list("effective_from", flat=True)))
+    own_later = sorted(ParameterValue.objects.filter(key=key, effective_from__gt=effective_from)
+                       .values_list("effective_from", flat=True))
+    for instant in [effective_from, *later]:
+        values = params(*sorted(related), at=instant)
+        if not own_later or own_later[0] > instant:  # the new value still in force then
+            values[key] = value
+        for rule in rules_broken(values):
+            low, high = get_param(rule.low), get_param(rule.high)
+            raise DomainError(
+                _("%(rule)s (“%(low)s” would be %(low_value)s, “%(high)s” %(high_value)s from %(day)s.)")
+                % {"rule": rule.message, "low": low.label, "high": high.label, "low_value": values[rule.low],
+                   "high_value": values[rule.high], "day": timezone.localtime(instant).date().isoformat()},
+                code="breaks_rule", details={"rule": [rule.low, rule.high]})

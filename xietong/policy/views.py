@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from xietong.errors import DomainError
+from xietong.inputs import FIRST_DAY, LAST_DAY, parse_int
 from xietong.org.models import Person
 from xietong.org.permissions import can_manage_org
 from xietong.web.shortcuts import forbidden, member_required, show_error
-from xietong.work.audit import history_for
+from xietong.work.history import history_shown
 
 from . import actions
 from .calendar import WorkingCalendar
@@ -35,15 +36,16 @@ def parameters(request: HttpRequest) -> HttpResponse:
 def parameter(request: HttpRequest, key: str) -> HttpResponse:
     """A parameter, its value in force and its history. Changing it is a
     POL-2 approval (流程/参数变更), linked from here."""
+    me = _me(request)
     try:
         definition = get_param(key)
     except DomainError:
-        return render(request, "404.html", status=404)
-    can_audit = can_manage_org(_me(request))
+        raise Http404 from None
+    can_audit = can_manage_org(me)
     return render(request, "policy/parameter.html", {
         "param": definition, "value": param(key), "history": parameter_history(key),
         "change_url": reverse("approvals:apply", args=["policy_change"]) + "?" + urlencode({"parameter": key}),
-        "events": history_for(("policy.parameter", key)) if can_audit else [],
+        "events": history_shown(me, ("policy.parameter", key)) if can_audit else [],
     })
 
 
@@ -51,10 +53,12 @@ def parameter(request: HttpRequest, key: str) -> HttpResponse:
 def calendar(request: HttpRequest) -> HttpResponse:
     years = calendar_years()
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-    except ValueError:
-        year = today.year
+    year = today.year
+    if request.GET.get("year"):
+        try:
+            year = parse_int(request.GET["year"], _("Year"), minimum=FIRST_DAY.year, maximum=LAST_DAY.year)
+        except DomainError as error:
+            show_error(request, error)
     result = None
     compute = CalendarComputeForm(request.GET if "start" in request.GET else None)
     if compute.is_bound and compute.is_valid():

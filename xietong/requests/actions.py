@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xietong.errors import Conflict, DomainError, PermissionDenied
+from xietong.inputs import check_date, clean_line, clean_text
 from xietong.org.models import Department, Membership, Person, Role
 from xietong.org.queries import department_head, department_liaison, has_role
 from xietong.policy.calendar import WorkingCalendar
@@ -51,13 +52,7 @@ def _calendar(now: datetime) -> WorkingCalendar:
 
 
 def _text(value: Any, label: Any, *, required: bool = False, limit: int = MAX_TEXT) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise DomainError(_("Please fill in: %(field)s.") % {"field": label}, code="required")
-    if len(text) > limit:
-        raise DomainError(_("%(field)s is too long (at most %(n)s characters).") % {"field": label, "n": limit},
-                          code="too_long")
-    return text
+    return clean_text(value, label, limit=limit, required=required)
 
 
 def _deadline(day: date, *, now: datetime, calendar: WorkingCalendar, label: Any) -> datetime:
@@ -65,6 +60,7 @@ def _deadline(day: date, *, now: datetime, calendar: WorkingCalendar, label: Any
     is past or not a working day."""
     if not isinstance(day, date):
         raise DomainError(_("%(field)s is not a valid date.") % {"field": label}, code="bad_date")
+    check_date(day, label)
     if day < calendar.local_date(now):
         raise DomainError(_("%(field)s cannot be in the past.") % {"field": label}, code="date_past")
     if not calendar.is_working_day(day):
@@ -182,7 +178,7 @@ def request_submit(*, actor: Person, to_department: Department, title: str, reas
     """Ask another department (REQ-1). Routed to its liaison for the
     requesting department (ORG-3), else its general liaison, else its head."""
     now = now or timezone.now()
-    title = _text(title, _("What is needed"), required=True, limit=200)
+    title = clean_line(title, _("What is needed"), required=True, limit=200)
     reason = _text(reason, _("Why"))
     expected_result = _text(expected_result, _("Expected result"))
     if priority not in Priority.values:
@@ -408,7 +404,7 @@ def request_update(*, actor: Person, request: Request, body: str, percent: int |
     if not may_deliver(actor, request):
         raise PermissionDenied()
     body = _text(body, _("Progress"), required=True)
-    if percent is not None and not 0 <= percent <= 100:
+    if percent is not None and (isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100):
         raise DomainError(_("Progress must be between 0 and 100 %."), code="bad_percent")
     update = Update.objects.create(request=request, author=actor, body=body, percent=percent, created_at=now)
     event_record(actor=actor, verb="request.update", subject=request, at=now, note=body,
@@ -452,10 +448,8 @@ def request_confirm(*, actor: Person, request: Request, rating: Any, comment: st
                     now: datetime | None = None) -> Request:
     """The requester confirms with a rating of 1–5 (REQ-3; feeds satisfaction)."""
     now = now or timezone.now()
-    try:
-        rating = int(str(rating).strip())
-    except ValueError:
-        rating = 0
+    text = str(rating if rating is not None else "").strip()
+    rating = int(text) if text in {"1", "2", "3", "4", "5"} else 0
     if not 1 <= rating <= 5:
         raise DomainError(_("Give a rating from 1 to 5."), code="bad_rating")
     comment = _text(comment, _("Comment"))

@@ -2,33 +2,32 @@
 (REQ-1..5, ORG-4). Same permissions as the pages; errors in the one shape."""
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from xietong.apikit import Paged, api_member
 from xietong.duties import actions as duties
 from xietong.duties.models import DutyItem
 from xietong.errors import DomainError
+from xietong.inputs import Id, check_date
 from xietong.org.models import Department, Person
-from xietong.org.permissions import require_member
 
 from . import actions
 from .models import Request
 from .permissions import get_request_for_user
-from .queries import BOXES, collaboration_map, request_list
-from .schemas import ActIn, DutyIn, DutyOut, MapOut, RequestDetailOut, RequestIn, RequestOut
+from .queries import collaboration_map, request_list
+from .schemas import DutyIn, DutyOut, MapOut, RequestActIn, RequestDetailOut, RequestIn, RequestOut
 
 router = Router(tags=["requests"])
 
 
-def _me(request: HttpRequest) -> Person:
-    person: Person = request.auth  # type: ignore[attr-defined]
-    require_member(person)
-    return person
+_me = api_member
+State = Literal["", "submitted", "accepted", "declined", "in_ruling", "completed", "confirmed", "withdrawn"]
 
 
 def _ref(obj: Any) -> dict[str, Any] | None:
@@ -67,10 +66,9 @@ def _department(pk: int | None) -> Department:
 
 
 @router.get("/requests", response=list[RequestOut], summary="Requests: box = incoming | outgoing | mine | all")
-@paginate(LimitOffsetPagination)
-def requests(request: HttpRequest, box: str = "incoming", state: str = "") -> Any:
-    if box not in BOXES:
-        raise Http404
+@paginate(Paged)
+def requests(request: HttpRequest, box: Literal["incoming", "outgoing", "mine", "all"] = "incoming",
+             state: State = "") -> Any:
     return [_summary(r) for r in request_list(_me(request), box, state=state).select_related("liaison")]
 
 
@@ -94,19 +92,21 @@ def submit(request: HttpRequest, body: RequestIn) -> Any:
 @router.get("/requests/map", response=MapOut, summary="The collaboration map for a period (REQ-5)")
 def collab_map(request: HttpRequest, start: date, end: date) -> Any:
     _me(request)
+    check_date(start, _("Start"))
+    check_date(end, _("End"))
     if end < start or (end - start).days > 731:
         raise DomainError(_("Choose a period of at most two years, ending after it starts."), code="bad_period")
     return collaboration_map(start, end).as_json(get_language() or "zh-hans")
 
 
 @router.get("/requests/{int:request_id}", response=RequestDetailOut, summary="A request with its history")
-def detail(request: HttpRequest, request_id: int) -> Any:
+def detail(request: HttpRequest, request_id: Id) -> Any:
     found, _access = get_request_for_user(_me(request), request_id)
     return _detail(found)
 
 
 @router.post("/requests/{int:request_id}/act", response=RequestDetailOut, summary="Act on a request (REQ-2..4)")
-def act(request: HttpRequest, request_id: int, body: ActIn) -> Any:
+def act(request: HttpRequest, request_id: Id, body: RequestActIn) -> Any:
     me = _me(request)
     r, _access = get_request_for_user(me, request_id)
     if body.action == "accept":
@@ -154,7 +154,7 @@ def _duty(item: DutyItem) -> dict[str, Any]:
 
 @router.get("/duties", response=list[DutyOut], tags=["duties"],
             summary="Duty list items; offered=true gives the service catalogue")
-def duty_list(request: HttpRequest, department: int | None = None, offered: bool | None = None) -> Any:
+def duty_list(request: HttpRequest, department: Id | None = None, offered: bool | None = None) -> Any:
     _me(request)
     qs = DutyItem.objects.filter(is_active=True).prefetch_related("partners").order_by("department__path",
                                                                                        "sort_order")
@@ -167,7 +167,7 @@ def duty_list(request: HttpRequest, department: int | None = None, offered: bool
 
 @router.post("/departments/{int:department_id}/duties", response={201: DutyOut}, tags=["duties"],
              summary="Add a duty to a department's list")
-def duty_create(request: HttpRequest, department_id: int, body: DutyIn) -> Any:
+def duty_create(request: HttpRequest, department_id: Id, body: DutyIn) -> Any:
     me = _me(request)
     department = _department(department_id)
     partners = list(Department.objects.filter(pk__in=body.partners, is_active=True))
@@ -176,7 +176,7 @@ def duty_create(request: HttpRequest, department_id: int, body: DutyIn) -> Any:
 
 
 @router.put("/duties/{int:duty_id}", response=DutyOut, tags=["duties"], summary="Change a duty")
-def duty_update(request: HttpRequest, duty_id: int, body: DutyIn) -> Any:
+def duty_update(request: HttpRequest, duty_id: Id, body: DutyIn) -> Any:
     me = _me(request)
     item = DutyItem.objects.select_related("department").filter(pk=duty_id).first()
     if item is None:
@@ -188,6 +188,6 @@ def duty_update(request: HttpRequest, duty_id: int, body: DutyIn) -> Any:
 
 @router.post("/departments/{int:department_id}/duties/review", tags=["duties"],
              summary="Mark the department's duty list as reviewed")
-def duty_review(request: HttpRequest, department_id: int) -> Any:
+def duty_review(request: HttpRequest, department_id: Id) -> Any:
     row = duties.duty_list_review(actor=_me(request), department=_department(department_id))
     return {"reviewed_at": row.reviewed_at, "next_review_at": row.next_review_at}

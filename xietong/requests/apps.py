@@ -19,6 +19,7 @@ class RequestsConfig(AppConfig):
         )
 
         from . import actions as a
+        from .models import Request
         from .permissions import can_view_request_id
 
         withdrawn = ("withdrawn", _("Withdrawn"))
@@ -40,7 +41,7 @@ class RequestsConfig(AppConfig):
                                          ("for_department", _("For the asked department")), withdrawn),
                                completed_by_module=True))
         register_subject(SubjectType(a.SUBJECT, _("collaboration request"), can_view=can_view_request_id,
-                                     url=lambda pk: f"/requests/{pk}/"))
+                                     url=lambda pk: f"/requests/{pk}/", model=Request))
         register_notification_kind(NotificationKind("request_update", _("News on a collaboration request"),
                                                      defaults=("inapp",)))
         register_sweep("request_auto_confirm", a.requests_auto_confirm_run)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.http import Http404
 
+from xietong.inputs import parse_id
 from xietong.org.models import Membership, Person, Role
 from xietong.org.queries import has_role, is_member
 from xietong.work.models import Task
@@ -39,7 +40,7 @@ def can_view_request(person: Person, request: Request) -> bool:
 
 def can_view_request_id(person: Person, pk: str) -> bool:
     request = Request.objects.select_related("from_department", "to_department").filter(
-        pk=int(pk) if pk.isdigit() else 0).first()
+        pk=parse_id(pk) or 0).first()
     return request is not None and can_view_request(person, request)
 
 

@@ -1,7 +1,12 @@
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from ninja import Schema
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from xietong.inputs import MAX_ID, Id, Line, Text
+
+Priority = Annotated[int, Field(ge=1, le=4)]
 
 
 class Ref(Schema):
@@ -65,26 +70,28 @@ class RequestDetailOut(RequestOut):
 
 
 class RequestIn(Schema):
-    to_department: int
-    title: str
-    reason: str = ""
-    expected_result: str = ""
+    model_config = ConfigDict(extra="forbid")
+    to_department: Id
+    title: Line
+    reason: Text = ""
+    expected_result: Text = ""
     requested_date: date | None = None
-    priority: int = 2
-    service: int | None = None
-    from_department: int | None = None
-    parent: int | None = None
+    priority: Priority = 2
+    service: Id | None = None
+    from_department: Id | None = None
+    parent: Id | None = None
 
 
-class ActIn(Schema):
+class RequestActIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     action: Literal["accept", "decline", "propose_date", "accept_date", "dispute_date", "update", "complete",
                     "confirm", "reopen", "withdraw", "escalate", "rule"]
-    owner: int | None = None  # accept
+    owner: Id | None = None  # accept
     new_date: date | None = None  # accept (counter-proposal), propose_date
-    reason: str = ""  # decline, propose_date, reopen, withdraw, escalate, accept with another date
-    note: str = ""  # accept_date / dispute_date, update (the progress text), complete (the result), rule
-    percent: int | None = None  # update
-    rating: int | None = None  # confirm
+    reason: Text = ""  # decline, propose_date, reopen, withdraw, escalate, accept with another date
+    note: Text = ""  # accept_date / dispute_date, update (the progress text), complete (the result), rule
+    percent: Annotated[int, Field(ge=0, le=100)] | None = None  # update
+    rating: Annotated[int, Field(ge=1, le=5)] | None = None  # confirm
     for_requester: bool | None = None  # rule
 
 
@@ -130,12 +137,13 @@ class DutyOut(Schema):
 
 
 class DutyIn(Schema):
-    title: str
-    content: str = ""
-    process: str = ""
-    standard: str = ""
-    responsibility: str = ""
-    partners: list[int] = []
+    model_config = ConfigDict(extra="forbid")
+    title: Line
+    content: Text = ""
+    process: Text = ""
+    standard: Text = ""
+    responsibility: Text = ""
+    partners: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field([], max_length=100)
     offered: bool = False
-    response_working_hours: int | None = None
-    delivery_working_days: int | None = None
+    response_working_hours: Annotated[int, Field(ge=1, le=2000)] | None = None
+    delivery_working_days: Annotated[int, Field(ge=1, le=250)] | None = None

@@ -9,6 +9,6 @@ urlpatterns = [
     path("catalogue/", views.catalogue, name="catalogue"),
     path("map/", views.collab_map, name="map"),
     path("map.xlsx", views.map_export, name="map_export"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/act/", views.act, name="act"),
+    path("<id:pk>/", views.detail, name="detail"),
+    path("<id:pk>/act/", views.act, name="act"),
 ]

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST
 
 from xietong.duties.models import DutyItem
 from xietong.errors import DomainError
+from xietong.inputs import parse_date, parse_id, parse_int
 from xietong.org.models import Department, Membership, Person
 from xietong.web.shortcuts import member_required, show_error
 from xietong.work import discussion
-from xietong.work.audit import history_for
+from xietong.work.history import history_shown
 from xietong.work.models import Priority
 
 from . import actions
@@ -34,16 +35,11 @@ def _me(request: HttpRequest) -> Person:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 def _date(value: str | None, label: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise DomainError(_("%(field)s is not a valid date.") % {"field": label}, code="bad_date") from None
+    return parse_date(value, label) if value and value.strip() else None
 
 
 @member_required
@@ -92,8 +88,8 @@ def new(request: HttpRequest) -> HttpResponse:
     context = _form_context(me, parent)
     values: dict[str, Any] = {"to": request.GET.get("to", ""), "service": request.GET.get("service", ""),
                               "priority": str(Priority.NORMAL)}
-    if values["service"].isdigit():
-        service = DutyItem.objects.filter(pk=int(values["service"]), offered=True, is_active=True).first()
+    if parse_id(values["service"]):
+        service = DutyItem.objects.filter(pk=parse_id(values["service"]), offered=True, is_active=True).first()
         if service is not None:
             values["to"] = str(service.department_id)
             values["title"] = service.title
@@ -145,7 +141,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": r.children.select_related("to_department", "owner"),
         "ruling": actions.pending_ruling(r),
         "tasks": actions.open_tasks(r).select_related("assignee"),
-        "history": history_for(r), "subject": (actions.SUBJECT, str(r.pk)),
+        "history": history_shown(me, r), "subject": (actions.SUBJECT, str(r.pk)),
         "comments": discussion.comments_for(r), "attachments": discussion.attachments_for(r),
     })
 
@@ -182,7 +178,8 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
         elif verb == "update":
             percent = post.get("percent", "").strip()
             actions.request_update(actor=me, request=r, body=post.get("body", ""),
-                                   percent=int(percent) if percent.isdigit() else None)
+                                   percent=parse_int(percent, _("Progress"), minimum=0, maximum=100)
+                                   if percent else None)
             messages.success(request, _("Progress recorded."))
         elif verb == "complete":
             actions.request_complete(actor=me, request=r, result=post.get("result", ""))

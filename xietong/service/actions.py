@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xietong.errors import Conflict, DomainError, PermissionDenied
+from xietong.inputs import clean_line, clean_text
 from xietong.org.models import Department, Person, Role
 from xietong.org.permissions import mask_email, mask_phone
 from xietong.org.queries import department_liaison, has_role, role_holders
@@ -119,10 +120,12 @@ def _clean(data: Mapping[str, Any], *, public: bool) -> dict[str, Any]:
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     for name, limit in LIMITS.items():
-        text = str(data.get(name, "") or "").strip()
-        if len(text) > limit:
-            errors[name] = str(_("Too long (at most %(n)s characters).") % {"n": limit})
-        values[name] = text
+        clean = clean_text if name == "description" else clean_line
+        try:
+            values[name] = clean(data.get(name, ""), _("This field"), limit=limit)
+        except DomainError as error:
+            errors[name] = str(error.message)
+            values[name] = ""
     for name in ("title", "description", "customer_name", "customer_phone"):
         if not values[name] and name not in errors:
             errors[name] = str(_("This field is required."))
@@ -203,16 +206,30 @@ def case_submit_public(*, data: Mapping[str, Any], source: str, now: datetime | 
     return case
 
 
+HOW = ("later", "solve", "pass")
+
+
 @transaction.atomic
-def case_record(*, actor: Person, data: Mapping[str, Any], answer: str = "",
+def case_record(*, actor: Person, data: Mapping[str, Any], how: str = "", answer: str = "",
                 departments: Sequence[Department] = (), instructions: str = "",
                 now: datetime | None = None) -> Case:
     """Customer service records a case from the hotline or on site: solved on
-    the spot (`answer`), passed to departments, or kept to handle later."""
+    the spot (`how="solve"` with the `answer`), passed to departments
+    (`how="pass"`), or kept to handle later. Everything is checked before
+    anything is saved: a refused form leaves no case behind (resubmitting it
+    must not file a second one). Without `how`, an answer means solved and
+    departments mean passed."""
     if not is_customer_service(actor):
         raise PermissionDenied()
     now = now or timezone.now()
+    how = how or ("solve" if str(answer or "").strip() else "pass" if departments else "later")
+    if how not in HOW:
+        raise DomainError(_("Choose how the case is handled."), code="bad_how")
     values = _clean(data, public=False)
+    answer = clean_text(answer, _("Answer given to the customer"), required=how == "solve")
+    instructions = clean_text(instructions, _("Instructions"))
+    if how == "pass" and not departments:
+        raise DomainError(_("Choose at least one department."), code="departments_required")
     complaint = bool(data.get("complaint")) or values["category"] == Category.COMPLAINT
     important = bool(data.get("important"))
     case = _create(values, state=CaseState.OPEN, recorded_by=actor, created_at=now, complaint=complaint,
@@ -220,9 +237,9 @@ def case_record(*, actor: Person, data: Mapping[str, Any], answer: str = "",
     event_record(actor=actor, verb="case.record", subject=case, at=now, first=True,
                  after={"channel": case.channel, "category": case.category, "title": case.title,
                         "complaint": complaint, "important": important})
-    if answer.strip():
+    if how == "solve":
         return _solve(case, actor=actor, answer=answer, now=now)
-    if departments:
+    if how == "pass":
         return _pass(case, actor=actor, departments=departments, instructions=instructions, now=now)
     task_create(kind=KIND_INTAKE, subject=case, actor=actor, assignee=actor,
                 title=str(_("Handle the case: %(title)s")) % {"title": case.title},
@@ -261,10 +278,7 @@ def case_solve(*, actor: Person, case: Case, answer: str, now: datetime | None =
 
 
 def _solve(case: Case, *, actor: Person, answer: str, now: datetime) -> Case:
-    answer = answer.strip()
-    if not answer or len(answer) > 4000:
-        raise DomainError(_("Write the answer given to the customer (at most 4000 characters)."),
-                          code="answer_required")
+    answer = clean_text(answer, _("Answer given to the customer"), required=True)
     _close_intake(case, actor=actor, outcome="solved", now=now)
     before = case.state
     case.state, case.resolution, case.closed_at = CaseState.CLOSED, answer, now
@@ -298,8 +312,9 @@ def _assign(case: Case, *, actor: Person, department: Department, instructions: 
     if Assignment.objects.filter(case=case, round=case.round, department=department).exists():
         raise DomainError(_("%(department)s already has this case.") % {"department": department.name},
                           code="already_assigned")
+    instructions = clean_text(instructions, _("Instructions"))
     assignment = Assignment.objects.create(case=case, department=department, round=case.round,
-                                           instructions=instructions.strip()[:4000], asked_by=actor, created_at=now)
+                                           instructions=instructions, asked_by=actor, created_at=now)
     assignment.task = task_create(
         kind=KIND_HANDLE, subject=case, actor=actor, assignee=handler,
         title=str(_("Customer case: %(title)s")) % {"title": case.title}, url=f"/service/{case.pk}/",

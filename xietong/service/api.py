@@ -2,16 +2,18 @@
 reveal endpoint returns them in full to those allowed, and logs it."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import ConfigDict, StringConstraints
 
+from xietong.apikit import Paged, api_member
 from xietong.errors import DomainError
-from xietong.org.models import Department, Person
-from xietong.org.permissions import require_member
+from xietong.inputs import MAX_ID, Id, Line, ShortText, Text
+from xietong.org.models import Department
 
 from . import actions
 from .models import Case, CaseState
@@ -20,21 +22,25 @@ from .permissions import get_case_for_user, sees_all_cases
 router = Router(tags=["customer service"])
 
 
+Ids = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(max_length=20)]
+
+
 class CaseIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     channel: Literal["hotline", "website", "onsite"]
-    category: str = "other"
-    title: str
-    description: str
-    customer_name: str
-    customer_phone: str
-    customer_address: str = ""
-    plate_number: str = ""
-    customer_email: str = ""
+    category: Annotated[str, StringConstraints(max_length=32)] = "other"
+    title: Line
+    description: Text
+    customer_name: Annotated[str, StringConstraints(max_length=100)]
+    customer_phone: Annotated[str, StringConstraints(max_length=32)]
+    customer_address: Annotated[str, StringConstraints(max_length=300)] = ""
+    plate_number: Annotated[str, StringConstraints(max_length=16)] = ""
+    customer_email: Annotated[str, StringConstraints(max_length=254)] = ""
     complaint: bool = False
     important: bool = False
-    answer: str = ""  # solved on the spot
-    departments: list[int] = []  # passed to these departments
-    instructions: str = ""
+    answer: Text = ""  # solved on the spot
+    departments: Ids = []  # passed to these departments
+    instructions: Text = ""
 
 
 class AssignmentOut(Schema):
@@ -67,21 +73,20 @@ class CaseOut(Schema):
 
 
 class CaseActIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     action: Literal["solve", "pass", "forward", "return", "satisfied", "unsatisfied"]
-    text: str = ""  # the answer, instructions, note, result or the customer's words
-    departments: list[int] = []  # pass; unsatisfied (optional: other departments)
-    department: int | None = None  # forward: the department asked; return: which of mine
-    satisfaction: int | None = None
+    text: Text = ""  # the answer, instructions, note, result or the customer's words
+    departments: Ids = []  # pass; unsatisfied (optional: other departments)
+    department: Id | None = None  # forward: the department asked; return: which of mine
+    satisfaction: Annotated[int, Field(ge=1, le=5)] | None = None
 
 
 class RevealIn(Schema):
-    reason: str = ""
+    model_config = ConfigDict(extra="forbid")
+    reason: ShortText = ""
 
 
-def _me(request: HttpRequest) -> Person:
-    person: Person = request.auth  # type: ignore[attr-defined]
-    require_member(person)
-    return person
+_me = api_member
 
 
 def _out(case: Case) -> dict[str, Any]:
@@ -102,8 +107,8 @@ def _departments(ids: list[int]) -> list[Department]:
 
 
 @router.get("/cases", response=list[CaseOut], summary="Customer cases (customer service, leadership, supervision)")
-@paginate(LimitOffsetPagination)
-def cases(request: HttpRequest, state: str = "") -> Any:
+@paginate(Paged)
+def cases(request: HttpRequest, state: Literal["", "new", "open", "with_departments", "confirming", "closed"] = "") -> Any:
     me = _me(request)
     if not sees_all_cases(me):
         return []
@@ -123,19 +128,19 @@ def record(request: HttpRequest, body: CaseIn) -> Any:
 
 
 @router.get("/cases/{int:case_id}", response=CaseOut, summary="A case, customer details masked")
-def case_detail(request: HttpRequest, case_id: int) -> Any:
+def case_detail(request: HttpRequest, case_id: Id) -> Any:
     return _out(get_case_for_user(_me(request), case_id))
 
 
 @router.post("/cases/{int:case_id}/reveal", response=dict[str, str],
              summary="The customer's details in full (customer service and current handlers; logged)")
-def reveal(request: HttpRequest, case_id: int, body: RevealIn) -> Any:
+def reveal(request: HttpRequest, case_id: Id, body: RevealIn) -> Any:
     me = _me(request)
     return actions.case_reveal(actor=me, case=get_case_for_user(me, case_id), reason=body.reason)
 
 
 @router.post("/cases/{int:case_id}/act", response=CaseOut, summary="Solve, pass, forward, return or confirm")
-def act(request: HttpRequest, case_id: int, body: CaseActIn) -> Any:
+def act(request: HttpRequest, case_id: Id, body: CaseActIn) -> Any:
     me = _me(request)
     case = get_case_for_user(me, case_id)
     if body.action == "solve":

@@ -18,6 +18,7 @@ class ServiceConfig(AppConfig):
         )
 
         from . import actions as a
+        from .models import Case, WeeklySummary
         from .permissions import can_view_case_id, can_view_summaries
 
         register_module("service", _("Customer service"))
@@ -32,8 +33,8 @@ class ServiceConfig(AppConfig):
         register_kind(TaskKind(a.KIND_SUMMARY, _("Read the customer feedback summary"), module="service", bulk=True,
                                outcomes=(("read", _("Read")),)))
         register_subject(SubjectType(a.SUBJECT, _("customer case"), can_view=can_view_case_id,
-                                     url=lambda pk: f"/service/{pk}/"))
+                                     url=lambda pk: f"/service/{pk}/", model=Case))
         register_subject(SubjectType("service.weeklysummary", _("customer feedback summary"),
                                      can_view=lambda person, pk: can_view_summaries(person),
-                                     url=lambda pk: f"/service/summaries/{pk}/"))
+                                     url=lambda pk: f"/service/summaries/{pk}/", model=WeeklySummary))
         register_sweep("case_weekly_summary", a.weekly_summary_run)

@@ -4,6 +4,7 @@ personal data stays masked unless revealed (actions.case_reveal)."""
 from django.db.models import Q
 from django.http import Http404
 
+from xietong.inputs import parse_id
 from xietong.org.models import Membership, Person, Role
 from xietong.org.queries import has_role, is_member
 from xietong.work.models import Task
@@ -43,7 +44,7 @@ def can_view_case(person: Person, case: Case) -> bool:
 
 
 def can_view_case_id(person: Person, pk: str) -> bool:
-    case = Case.objects.filter(pk=int(pk) if pk.isdigit() else 0).first()
+    case = Case.objects.filter(pk=parse_id(pk) or 0).first()
     return case is not None and can_view_case(person, case)
 
 

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xietong.errors import DomainError
+from xietong.inputs import parse_id
 from xietong.org.models import Department, Membership, Person
 from xietong.web.shortcuts import forbidden, member_required, show_error
 from xietong.work import discussion
-from xietong.work.audit import history_for
+from xietong.work.history import history_shown
 from xietong.work.models import Task
 
 from . import actions
@@ -39,7 +40,7 @@ def _me(request: HttpRequest) -> Person:
 
 
 def _departments(request: HttpRequest, name: str = "departments") -> list[Department]:
-    ids = [int(x) for x in request.POST.getlist(name) if x.isdigit()]
+    ids = [pk for pk in (parse_id(x) for x in request.POST.getlist(name)) if pk is not None]
     return list(Department.objects.filter(pk__in=ids, is_active=True))
 
 
@@ -60,7 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
         paths = list(Membership.objects.filter(person=me).values_list("department__path", flat=True))
         mine = Task.objects.filter(subject_type=actions.SUBJECT).filter(
             Q(assignee=me) | Q(delegated_from=me)).values_list("subject_id", flat=True)
-        q = Q(pk__in=[int(pk) for pk in mine if pk.isdigit()])
+        q = Q(pk__in=[pk for pk in map(parse_id, mine) if pk])
         # Cases passed to my departments or to the departments my groups belong to.
         ancestors = {int(segment) for path in paths for segment in path.strip("/").split("/") if segment}
         q |= Q(assignments__department__in=Department.objects.filter(pk__in=ancestors).exclude(kind="company"))
@@ -96,13 +97,9 @@ def new(request: HttpRequest) -> HttpResponse:
             case = actions.case_record(
                 actor=me, data={**request.POST.dict(), "complaint": request.POST.get("complaint") == "on",
                                 "important": request.POST.get("important") == "on"},
-                answer=request.POST.get("answer", "") if how == "solve" else "",
+                how=how, answer=request.POST.get("answer", "") if how == "solve" else "",
                 departments=departments if how == "pass" else [],
-                instructions=request.POST.get("instructions", ""))
-            if how == "solve" and case.state != CaseState.CLOSED:
-                raise DomainError(_("Write the answer given to the customer."), code="answer_required")
-            if how == "pass" and not departments:
-                raise DomainError(_("Choose at least one department."), code="departments_required")
+                instructions=request.POST.get("instructions", "") if how == "pass" else "")
         except actions.CaseInvalid as error:
             context["errors"] = error.errors
             show_error(request, error)
@@ -128,7 +125,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "mine": mine, "departments": _case_departments(),
         "can_take": is_cs and case.state in (CaseState.NEW, CaseState.OPEN),
         "can_confirm": is_cs and case.state == CaseState.CONFIRMING,
-        "history": history_for(case), "subject": (actions.SUBJECT, str(case.pk)),
+        "history": history_shown(me, case), "subject": (actions.SUBJECT, str(case.pk)),
         "comments": discussion.comments_for(case), "attachments": discussion.attachments_for(case),
         "customer_rows": _customer_rows(actions.masked(case)),
     }
@@ -172,7 +169,7 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(me, pk)
     verb = request.POST.get("action", "")
     post = request.POST
-    department = int(post["department"]) if post.get("department", "").isdigit() else None
+    department = parse_id(post.get("department"))
     try:
         if verb == "solve":
             actions.case_solve(actor=me, case=case, answer=post.get("answer", ""))
@@ -185,8 +182,7 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
             actions.case_return(actor=me, case=case, result=post.get("result", ""), department=department)
             messages.success(request, _("Result returned to customer service."))
         elif verb == "forward":
-            target = Department.objects.filter(pk=int(post.get("to", "0") or 0) if post.get("to", "").isdigit()
-                                               else 0, is_active=True).first()
+            target = Department.objects.filter(pk=parse_id(post.get("to")) or 0, is_active=True).first()
             if target is None:
                 raise DomainError(_("Choose the department to ask."), code="department_required")
             actions.case_forward(actor=me, case=case, department=target, note=post.get("note", ""),

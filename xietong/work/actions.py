@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xietong.errors import Conflict, DomainError, PermissionDenied
+from xietong.inputs import clean_line, clean_text, one_line
 from xietong.org.models import Department, Person, Role
 from xietong.org.queries import acting_for, department_head, has_role, manager_of, role_holders
 from xietong.policy.calendar import WorkingCalendar
@@ -28,6 +29,7 @@ from .registry import KINDS, SUPERVISE, kind_for, subject_url
 
 LADDER_KEYS = ("work.escalate_head_after_hours", "work.escalate_office_after_hours",
                "work.escalate_leadership_after_hours")
+BULK_MAX = 200
 KERNEL_KEYS = (*LADDER_KEYS, "work.reminder_lead_hours", "calendar.work_periods", "calendar.timezone")
 
 
@@ -120,7 +122,8 @@ def task_create(
         raise ValueError("a task goes to a person or to a role, not both or neither")
     if role and role not in Role.values:
         raise ValueError(f"unknown role {role!r}")
-    if not title.strip():
+    title = one_line(title)
+    if not title:
         raise DomainError(_("A task needs a title."), code="title_required")
     # Every parameter this needs, in one query.
     values = params(*KERNEL_KEYS, *([due_param] if due_param else []), at=now)
@@ -132,7 +135,7 @@ def task_create(
     holder, delegated_from = _holder_of(assignee, at=now, requester=requester) if assignee else (None, None)
     subject_type, subject_id = subject_key(subject)
     task = Task.objects.create(
-        kind=kind, module=spec.module, title=title.strip()[:200], subject_type=subject_type, subject_id=subject_id,
+        kind=kind, module=spec.module, title=title, subject_type=subject_type, subject_id=subject_id,
         url=url or subject_url(subject_type, subject_id), assignee=holder, delegated_from=delegated_from,
         assignee_role=role, assignee_department=department, requester=requester, created_by=actor,
         parent=parent, priority=priority, created_at=now, **times,
@@ -191,6 +194,11 @@ def may_act_on(person: Person, task: Task) -> tuple[bool, Person | None]:
 
 
 def may_urge(person: Person, task: Task) -> bool:
+    """催办: the requester, a supervisor, the assignee's head, the
+    coordination office or leadership — never whoever holds the task (one
+    does not urge oneself, nor the person one acts for)."""
+    if may_act_on(person, task)[0]:
+        return False
     if person.pk in (task.requester_id, task.created_by_id):
         return True
     if task.children.filter(kind=SUPERVISE, assignee=person).exists():
@@ -262,6 +270,7 @@ def task_complete(*, actor: Person, task: Task, outcome: str = "", note: str = "
     outcome = outcome or spec.outcomes[0][0]
     if outcome not in {value for value, _label in spec.outcomes}:
         raise DomainError(_("This outcome is not allowed for this task."), code="bad_outcome")
+    note = clean_text(note, _("Note"), limit=2000)
     task = _reload_open(task)
     allowed, on_behalf_of = may_act_on(actor, task)
     if not allowed:
@@ -308,12 +317,33 @@ def _mark_done(task: Task, *, outcome: str, actor: Person | None, note: str, on_
     return task
 
 
+def cancellable_by_hand(task: Task) -> bool:
+    """Only the kernel's own tasks (a to-do, an acknowledgement) may be
+    cancelled from the task page. A module's task (an approval's, a
+    request's) is the record waiting for someone: cancelling it by hand
+    would leave the record running with nobody to move it on. It closes
+    when the module's own action says so (withdraw the record instead)."""
+    spec = KINDS.get(task.kind)
+    return spec is not None and spec.module == "work" and task.kind != SUPERVISE and not spec.completed_by_module
+
+
+def may_cancel(person: Person, task: Task) -> bool:
+    return task.state == TaskState.OPEN and cancellable_by_hand(task) and (
+        person.pk in (task.created_by_id, task.requester_id) or has_role(person, Role.ADMIN))
+
+
 @transaction.atomic
 def task_cancel(*, actor: Person | None, task: Task, reason: str, system: bool = False) -> Task:
-    """Withdraw a task that is no longer needed (its record was withdrawn)."""
+    """Withdraw a task that is no longer needed. `system=True`: the module
+    that owns it does (its record was withdrawn or moved on); otherwise a
+    person from the task page, within `may_cancel`."""
+    if not system:
+        if actor is None or not cancellable_by_hand(task):
+            raise DomainError(_("This task belongs to its record and closes with it: withdraw or change the "
+                                "record instead."), code="owned_by_module")
+        reason = clean_line(reason, _("Reason for cancelling"), limit=500, required=True)
     task = _reload_open(task)
-    if not system and actor is not None and actor.pk not in (task.created_by_id, task.requester_id) \
-            and not has_role(actor, Role.ADMIN):
+    if not system and actor is not None and not may_cancel(actor, task):
         raise PermissionDenied()
     now = timezone.now()
     Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(
@@ -375,6 +405,7 @@ def urge_wait(task: Task, *, now: datetime) -> timedelta:
 def task_urge(*, actor: Person, task: Task, note: str = "") -> Task:
     """催办 (KER-3): the requester, a supervisor or the assignee's head presses
     the assignee. At most once per `work.urge_min_interval_hours`."""
+    note = clean_text(note, _("Note"), limit=500)
     task = _reload_open(task)
     if not may_urge(actor, task):
         raise PermissionDenied()
@@ -401,9 +432,17 @@ def task_urge(*, actor: Person, task: Task, note: str = "") -> Task:
 
 def tasks_complete_bulk(*, actor: Person, ids: Sequence[int], outcome: str = "") -> tuple[int, list[str]]:
     """Complete many tasks from the inbox where the kind allows it (KER-2).
-    Each is its own transaction; returns how many closed and why others did not."""
+    Each is its own transaction; returns how many closed and why others did
+    not. A task the actor may not act on is reported by its number only, the
+    same way as one that does not exist: its title is not theirs to read."""
+    wanted = list(dict.fromkeys(ids))[:BULK_MAX]
+    found = {t.pk: t for t in Task.objects.filter(pk__in=wanted).select_related("assignee")}
     done, problems = 0, []
-    for task in Task.objects.filter(pk__in=list(ids)[:200]).order_by("pk"):
+    for pk in wanted:
+        task = found.get(pk)
+        if task is None or not may_act_on(actor, task)[0]:
+            problems.append(str(_("Task #%(id)s: no such task of yours.") % {"id": pk}))
+            continue
         spec = KINDS.get(task.kind)
         if spec is None or not spec.bulk:
             problems.append(str(_("“%(title)s” must be handled one by one.") % {"title": task.title}))
@@ -470,19 +509,35 @@ def _move(*, task: Task, to: Person, principal: Person, now: datetime) -> int:
 
 def escalation_target_people(*, task: Task, target: str, heads: dict[int, Person | None],
                              roles: dict[str, list[Person]]) -> list[Person]:
-    """Who supervises at a step (KER-3): the assignee's department head (their
-    manager when they are the head), the coordination office, leadership."""
+    """Who supervises at a step (KER-3): the department head of the task's
+    owner — the assignee, or the person they act for when the task is held
+    by a delegate — (the owner's manager when the owner is the head), the
+    coordination office, leadership."""
     if target == "head":
-        department = task.assignee.primary_department if task.assignee else task.assignee_department
+        owner = task.delegated_from if task.delegated_from_id else task.assignee
+        department = owner.primary_department if owner else task.assignee_department
         if department is None:
             return []
         if department.pk not in heads:
             heads[department.pk] = department_head(department)
         head = heads[department.pk]
-        if head is not None and task.assignee_id == head.pk:
+        if head is not None and owner is not None and owner.pk == head.pk:
             head = manager_of(head)
         return [head] if head is not None else []
     role = {"coordination_office": Role.COORDINATION_OFFICE, "leadership": Role.LEADERSHIP}[target]
     if role not in roles:
         roles[role] = list(role_holders(role))
     return roles[role]
+
+
+def task_holders(task: Task, roles: dict[str, list[Person]]) -> set[int]:
+    """Who holds the task itself: its assignee, whom they act for, and — for
+    a role task — every holder of that role. A supervisor is never one of
+    them (nobody supervises their own task)."""
+    held = {pk for pk in (task.assignee_id, task.delegated_from_id) if pk is not None}
+    if task.assignee_role:
+        key = f"{task.assignee_role}@{task.assignee_department_id or ''}"
+        if key not in roles:
+            roles[key] = list(role_holders(task.assignee_role, department=task.assignee_department))
+        held |= {p.pk for p in roles[key]}
+    return held

@@ -1,22 +1,25 @@
 """The kernel's REST endpoints: the inbox and task actions, notifications,
 comments and history of any record (KER-2, 4, 5, 6)."""
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
+from pydantic import StringConstraints
 
-from xietong.org.models import Person, Role
-from xietong.org.permissions import require_member
-from xietong.org.queries import has_role
+from xietong.apikit import Paged, api_member
+from xietong.errors import DomainError
+from xietong.inputs import Id
+from xietong.org.models import Person
 
 from . import actions, discussion
-from .audit import history_for
+from .history import history_shown, may_read_history
 from .models import Notification
 from .notify import notifications_mark_read
 from .permissions import get_task_for_user
-from .queries import BOXES, InboxFilter, counts, inbox
+from .queries import InboxFilter, counts, inbox
 from .registry import subject_visible
 from .schemas import (
     BulkIn,
@@ -26,8 +29,11 @@ from .schemas import (
     CompleteIn,
     CountsOut,
     EventOut,
+    KindKey,
+    ModuleKey,
     NotificationOut,
     ReadIn,
+    ReadOut,
     TaskOut,
     UrgeIn,
 )
@@ -35,19 +41,15 @@ from .schemas import (
 router = Router(tags=["work"])
 
 
-def _me(request: HttpRequest) -> Person:
-    person: Person = request.auth  # type: ignore[attr-defined]
-    require_member(person)
-    return person
+_me = api_member
+Box = Literal["todo", "done", "started", "cc"]
 
 
 @router.get("/tasks", response=list[TaskOut], summary="Inbox: box = todo | done | started | cc")
-@paginate(LimitOffsetPagination)
-def tasks(request: HttpRequest, box: str = "todo", module: str = "", kind: str = "",
+@paginate(Paged)
+def tasks(request: HttpRequest, box: Box = "todo", module: ModuleKey = "", kind: KindKey = "",
           overdue: bool = False) -> Any:
     me = _me(request)
-    if box not in BOXES:
-        raise Http404
     return inbox(me, InboxFilter(box=box, module=module, kind=kind, overdue=overdue))
 
 
@@ -57,30 +59,30 @@ def task_counts(request: HttpRequest) -> Any:
 
 
 @router.get("/tasks/{int:task_id}", response=TaskOut)
-def task(request: HttpRequest, task_id: int) -> Any:
+def task(request: HttpRequest, task_id: Id) -> Any:
     item, _access = get_task_for_user(_me(request), task_id)
     return item
 
 
 @router.post("/tasks/{int:task_id}/claim", response=TaskOut)
-def claim(request: HttpRequest, task_id: int) -> Any:
+def claim(request: HttpRequest, task_id: Id) -> Any:
     me = _me(request)
     item, _access = get_task_for_user(me, task_id)
     return actions.task_claim(actor=me, task=item)
 
 
 @router.post("/tasks/{int:task_id}/complete", response=TaskOut)
-def complete(request: HttpRequest, task_id: int, body: CompleteIn) -> Any:
+def complete(request: HttpRequest, task_id: Id, body: CompleteIn) -> Any:
     me = _me(request)
     item, _access = get_task_for_user(me, task_id)
-    return actions.task_complete(actor=me, task=item, outcome=body.outcome, note=body.note[:2000])
+    return actions.task_complete(actor=me, task=item, outcome=body.outcome, note=body.note)
 
 
 @router.post("/tasks/{int:task_id}/urge", response=TaskOut)
-def urge(request: HttpRequest, task_id: int, body: UrgeIn) -> Any:
+def urge(request: HttpRequest, task_id: Id, body: UrgeIn) -> Any:
     me = _me(request)
     item, _access = get_task_for_user(me, task_id)
-    return actions.task_urge(actor=me, task=item, note=body.note[:500])
+    return actions.task_urge(actor=me, task=item, note=body.note)
 
 
 @router.post("/tasks/bulk-complete", response=BulkOut)
@@ -90,15 +92,24 @@ def bulk_complete(request: HttpRequest, body: BulkIn) -> Any:
 
 
 @router.get("/notifications", response=list[NotificationOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def notifications(request: HttpRequest, unread: bool = False) -> Any:
     qs = Notification.objects.filter(recipient=_me(request)).order_by("-created_at", "-pk")
     return qs.filter(read_at__isnull=True) if unread else qs
 
 
-@router.post("/notifications/read", summary="Mark some (ids) or all notifications read")
+@router.post("/notifications/read", response=ReadOut,
+             summary="Mark notifications read: {\"ids\": [1, 2]} or {\"all\": true}")
 def notifications_read(request: HttpRequest, body: ReadIn) -> dict[str, int]:
-    return {"marked": notifications_mark_read(person=_me(request), ids=body.ids)}
+    me = _me(request)
+    if body.all == (body.ids is not None):
+        # Marking everything read must be asked for, never the fallback of a body that did not parse.
+        raise DomainError(_("Send either the ids to mark read, or \"all\": true."), code="ids_or_all")
+    return {"marked": notifications_mark_read(person=me, ids=None if body.all else body.ids)}
+
+
+SubjectType = Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z_]+\.[a-z_]+$")]
+SubjectId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 def _visible(me: Person, subject_type: str, subject_id: str) -> None:
@@ -107,25 +118,25 @@ def _visible(me: Person, subject_type: str, subject_id: str) -> None:
 
 
 @router.get("/records/{subject_type}/{subject_id}/comments", response=list[CommentOut])
-def comments(request: HttpRequest, subject_type: str, subject_id: str) -> Any:
+def comments(request: HttpRequest, subject_type: SubjectType, subject_id: SubjectId) -> Any:
     me = _me(request)
     _visible(me, subject_type, subject_id)
     return list(discussion.comments_for((subject_type, subject_id)))
 
 
 @router.post("/records/{subject_type}/{subject_id}/comments", response={201: CommentOut})
-def comment_add(request: HttpRequest, subject_type: str, subject_id: str, body: CommentIn) -> Any:
+def comment_add(request: HttpRequest, subject_type: SubjectType, subject_id: SubjectId, body: CommentIn) -> Any:
     me = _me(request)
     _visible(me, subject_type, subject_id)
     return Status(201, discussion.comment_add(actor=me, subject=(subject_type, subject_id), body=body.body))
 
 
 @router.get("/records/{subject_type}/{subject_id}/history", response=list[EventOut])
-def history(request: HttpRequest, subject_type: str, subject_id: str) -> Any:
+def history(request: HttpRequest, subject_type: SubjectType, subject_id: SubjectId) -> Any:
     me = _me(request)
-    if not (subject_visible(me, subject_type, subject_id) or has_role(me, Role.AUDITOR)):
+    if not may_read_history(me, subject_type, subject_id):
         raise Http404
-    return list(history_for((subject_type, subject_id)))
+    return history_shown(me, (subject_type, subject_id))
 
 
 __all__ = ["router"]

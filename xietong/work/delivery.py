@@ -27,6 +27,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from xietong.inputs import one_line
+
 from .models import Channel, Delivery, DeliveryState
 
 logger = logging.getLogger(__name__)
@@ -112,7 +114,9 @@ def send(delivery: Delivery) -> None:
     payload = delivery.payload
     text = _text(payload)
     if delivery.channel == Channel.EMAIL:
-        message = EmailMessage(subject=payload["title"], body=text, to=[delivery.address],
+        # One line whatever the row holds (rows written before titles were normalised):
+        # a line break in a subject is refused by the mailer, on every retry.
+        message = EmailMessage(subject=one_line(payload["title"], 300), body=text, to=[delivery.address],
                                headers={"Message-ID": f"<{delivery.key.replace(':', '.')}@xietong>"})
         try:
             message.send()

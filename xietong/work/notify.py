@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from xietong.inputs import one_line
 from xietong.org.models import Department, Person
 
 from .fastsql import insert_rows
@@ -135,14 +136,15 @@ def notify_many(messages: Iterable[Message], *, now: datetime | None = None) -> 
     rendered: dict[str, list[tuple[str, str]]] = {}
     for language in languages:
         with translation.override(language):
-            rendered[language] = [(m.title() if callable(m.title) else str(m.title),
+            # A title becomes an e-mail subject: one line, whatever a record's title held.
+            rendered[language] = [(one_line(m.title() if callable(m.title) else str(m.title)),
                                    m.body() if callable(m.body) else str(m.body)) for m in messages]
     for n, m in enumerate(messages):
         for person in people_of[n]:
             wanted = set(PERSONAL_CHANNELS) if m.urgent else wanted_by_kind[m.kind][person.pk]
             title, body = rendered[person.language or "zh-hans"][n]
             if INAPP in wanted:
-                inapp.append((f"{m.key}:{person.pk}", person.pk, m.kind, title[:200], body, m.url, m.urgent, now))
+                inapp.append((f"{m.key}:{person.pk}", person.pk, m.kind, title, body, m.url, m.urgent, now))
             payload = {"kind": m.kind, "title": title, "body": body, "url": m.url, "urgent": m.urgent}
             if Channel.EMAIL in wanted and person.email:
                 deliver(f"{m.key}:email:{person.pk}", Channel.EMAIL, person.email, payload, recipient=person.pk)

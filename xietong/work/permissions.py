@@ -9,7 +9,7 @@ from xietong.org.models import Person, Role
 from xietong.org.queries import department_head, has_role
 from xietong.org.queries import is_member as org_is_member
 
-from .actions import holds_role_for, may_act_on, may_urge
+from .actions import holds_role_for, may_act_on, may_cancel, may_urge
 from .models import Task, TaskCc, TaskState
 from .registry import KINDS, SUPERVISE, SubjectType, register_subject
 
@@ -56,8 +56,7 @@ def get_task_for_user(viewer: Person, pk: int) -> tuple[Task, TaskAccess]:
         can_act=can_act,
         can_claim=is_open and task.assignee_id is None and holds_role_for(viewer, task),
         can_urge=is_open and task.kind != SUPERVISE and may_urge(viewer, task) and task.assignee_id != viewer.pk,
-        can_cancel=is_open and task.kind != SUPERVISE and (
-            viewer.pk in (task.created_by_id, task.requester_id) or has_role(viewer, Role.ADMIN)),
+        can_cancel=may_cancel(viewer, task),
     )
 
 
@@ -75,4 +74,4 @@ def _task_url(subject_id: str) -> str:
     return reverse("work:task", args=[subject_id])
 
 
-register_subject(SubjectType("work.task", _("task"), can_view=can_view_task, url=_task_url))
+register_subject(SubjectType("work.task", _("task"), can_view=can_view_task, url=_task_url, model=Task))

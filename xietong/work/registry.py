@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from xietong.inputs import parse_id
+
 if TYPE_CHECKING:
     from xietong.org.models import Person
 
@@ -47,9 +49,20 @@ class SubjectType:
     label: str  # "<app_label>.<model>"
     name: Label
     # can_view(person, subject_id) -> bool; the kernel asks before showing
-    # comments, attachments or history of a record.
+    # comments, attachments or history of a record. It is only asked about
+    # a record that exists.
     can_view: Callable[["Person", str], bool]
     url: Callable[[str], str] = field(default=lambda subject_id: "")
+    # The record's model (ids are its primary keys), or `exists` for subjects
+    # that are not rows. Nothing is attached to, commented on or shown for a
+    # record that does not exist.
+    model: Any = None
+    exists: Callable[[str], bool] | None = None
+    # Fields of its events that hold personal data (seed 000 §6), shown in
+    # full only to whom sees_personal(person, subject_id) allows; masked for
+    # everyone else who may read the history (work.history).
+    personal_fields: tuple[str, ...] = ()
+    sees_personal: Callable[["Person", str], bool] | None = None
 
 
 MODULES: dict[str, Label] = {"work": _("General")}
@@ -86,10 +99,24 @@ def kind_for(key: str) -> TaskKind:
         raise ValueError(f"unknown task kind {key!r}") from None
 
 
-def subject_visible(person: "Person", subject_type: str, subject_id: str) -> bool:
-    """May this person see this record? Unknown record types: no."""
+def subject_exists(subject_type: str, subject_id: str) -> bool:
+    """Is there such a record? Unknown record types and malformed ids: no."""
     subject = SUBJECTS.get(subject_type)
-    return subject is not None and subject.can_view(person, subject_id)
+    if subject is None or len(subject_id) > 64:
+        return False
+    if subject.exists is not None:
+        return subject.exists(subject_id)
+    if subject.model is None:
+        return False
+    pk = parse_id(subject_id)
+    return pk is not None and str(pk) == subject_id and subject.model._default_manager.filter(pk=pk).exists()
+
+
+def subject_visible(person: "Person", subject_type: str, subject_id: str) -> bool:
+    """May this person see this record? Unknown record types, records that
+    do not exist: no."""
+    subject = SUBJECTS.get(subject_type)
+    return subject is not None and subject_exists(subject_type, subject_id) and subject.can_view(person, subject_id)
 
 
 def subject_url(subject_type: str, subject_id: str) -> str:

@@ -1,13 +1,15 @@
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.utils import timezone
-from ninja import Schema
+from ninja import Field, Schema
+from pydantic import ConfigDict, StringConstraints
 
+from xietong.inputs import MAX_ID, ShortText, Text
+from xietong.org.schemas import PersonRef
 
-class PersonRef(Schema):
-    id: int
-    name: str
+ModuleKey = Annotated[str, StringConstraints(max_length=24)]
+KindKey = Annotated[str, StringConstraints(max_length=48)]
 
 
 class TaskOut(Schema):
@@ -50,17 +52,20 @@ class CountsOut(Schema):
 
 
 class CompleteIn(Schema):
-    outcome: str = ""
-    note: str = ""
+    model_config = ConfigDict(extra="forbid")
+    outcome: Annotated[str, StringConstraints(max_length=32)] = ""
+    note: Text = ""
 
 
 class UrgeIn(Schema):
-    note: str = ""
+    model_config = ConfigDict(extra="forbid")
+    note: ShortText = ""
 
 
 class BulkIn(Schema):
-    ids: list[int]
-    outcome: str = ""
+    model_config = ConfigDict(extra="forbid")
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(..., min_length=1, max_length=200)
+    outcome: Annotated[str, StringConstraints(max_length=32)] = ""
 
 
 class BulkOut(Schema):
@@ -80,11 +85,19 @@ class NotificationOut(Schema):
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = None
+    """Either the ids to mark read, or all: true — never both, never neither."""
+    model_config = ConfigDict(extra="forbid")
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(None, max_length=1000)
+    all: bool = False
+
+
+class ReadOut(Schema):
+    marked: int
 
 
 class CommentIn(Schema):
-    body: str
+    model_config = ConfigDict(extra="forbid")
+    body: Annotated[str, StringConstraints(max_length=5000)]
 
 
 class CommentOut(Schema):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.models import Delegation, Department, Person
-from xietong.org.queries import MAX_DELEGATION_HOPS
+from xietong.org.queries import MAX_DELEGATION_HOPS, manager_of
 from xietong.policy.calendar import WorkingCalendar
 from xietong.policy.queries import params
 
@@ -27,6 +27,7 @@ from .actions import (
     delegations_apply,
     escalation_target_people,
     ladder,
+    task_holders,
     task_recipients,
 )
 from .audit import NewEvent, audit_seal, events_record_many
@@ -44,7 +45,10 @@ ESCALATION_FIELDS = ["id", "title", "url", "priority", "due_at", "escalation_lev
                      "assignee_role", "assignee_department", "assignee__id", "assignee__name", "assignee__email",
                      "assignee__phone", "assignee__language", "assignee__is_active", "assignee__manager",
                      "assignee__primary_department__id", "assignee__primary_department__path",
-                     "assignee__primary_department__head", "assignee__primary_department__parent"]
+                     "assignee__primary_department__head", "assignee__primary_department__parent",
+                     "delegated_from__id", "delegated_from__is_active", "delegated_from__manager",
+                     "delegated_from__primary_department__id", "delegated_from__primary_department__path",
+                     "delegated_from__primary_department__head", "delegated_from__primary_department__parent"]
 SUPERVISION_COLUMNS = ["kind", "module", "title", "subject_type", "subject_id", "url", "assignee", "assignee_role",
                        "parent", "priority", "state", "outcome", "outcome_note", "created_at", "due_at",
                        "escalation_level", "urge_count"]
@@ -96,7 +100,8 @@ def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
     while True:
         with transaction.atomic():
             tasks = _claim(Task.objects.filter(state=TaskState.OPEN, next_escalation_at__lte=now)
-                           .select_related("assignee__primary_department", "assignee_department")
+                           .select_related("assignee__primary_department", "assignee_department",
+                                           "delegated_from__primary_department")
                            .only(*ESCALATION_FIELDS).order_by("next_escalation_at"), batch)
             if not tasks:
                 return total
@@ -111,9 +116,18 @@ def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
                     continue
                 _level, target, _hours = steps[level - 1]
                 people: list[Person] = []
+                held = task_holders(task, roles)
                 for person in escalation_target_people(task=task, target=target, heads=heads, roles=roles):
                     holder = _acting(person, live)
-                    if holder.pk != task.assignee_id and holder.pk not in {p.pk for p in people}:
+                    # The head acts through the task's own holder (the head is away and their
+                    # delegate holds it): the step goes one level up, never to nobody.
+                    climbed = 0
+                    while target == "head" and holder.pk in held and climbed < MAX_DELEGATION_HOPS:
+                        boss = manager_of(person)
+                        if boss is None:
+                            break
+                        person, holder, climbed = boss, _acting(boss, live), climbed + 1
+                    if holder.pk not in held and holder.pk not in {p.pk for p in people}:
                         people.append(holder)
                 task.escalation_level = level
                 task.next_escalation_at = (calendar.add_working_hours(task.due_at, steps[level][2])
@@ -162,7 +176,8 @@ def _acting(person: Person, live: dict[int, Person]) -> Person:
 def _load_heads(tasks: list[Task], heads: dict[int, Person | None]) -> None:
     """The heads of the batch's departments, in one query; a vacant head is
     left for department_head() to resolve up the tree."""
-    wanted = {t.assignee.primary_department_id if t.assignee else t.assignee_department_id for t in tasks}
+    wanted = {(t.delegated_from or t.assignee).primary_department_id if (t.delegated_from_id or t.assignee)
+              else t.assignee_department_id for t in tasks}
     missing = {pk for pk in wanted if pk is not None} - heads.keys()
     for department in Department.objects.filter(pk__in=missing, head__isnull=False, head__is_active=True
                                                 ).select_related("head"):

@@ -415,23 +415,3 @@ def test_outsider_cannot_submit(builtins):
         purchase(builtins.outsider, 100)
 
 
-def test_pol2_a_parameter_changes_only_when_its_change_is_approved(builtins):
-    from xietong.policy.queries import param
-
-    c = builtins
-    today = timezone.localdate().isoformat()
-    with pytest.raises(DomainError):  # the new value is checked at submit
-        submit(c.employee, "policy_change", parameter="meeting.minutes_due_hours", value="soon",
-               effective_from=today, major="no", reason="提速")
-    minor = submit(c.employee, "policy_change", parameter="meeting.minutes_due_hours", value="12",
-                   effective_from=today, major="no", reason="提速")
-    assert [n["key"] for n in minor.plan] == ["head"]
-    assert param("meeting.minutes_due_hours") == 24
-    approve(c.sales_head, minor)
-    assert param("meeting.minutes_due_hours") == 12
-    major = submit(c.employee, "policy_change", parameter="approval.ceo_threshold_yuan", value="300000",
-                   effective_from=today, major="yes", reason="业务扩大")
-    approve(c.sales_head, major)
-    assert param("approval.ceo_threshold_yuan") == 200000  # the CEO has not approved yet
-    approve(c.ceo, major)
-    assert param("approval.ceo_threshold_yuan") == 300000

@@ -89,7 +89,7 @@ def test_errors_in_chinese(as_, builtins):
     client.cookies["django_language"] = "zh-hans"
     response = client.post(reverse("approvals:apply", args=["purchase"]), {**FORM, "f_amount": "八万"},
                            HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert "“金额（元）”必须是数字。" in response.content.decode()
+    assert "“金额（元）”须为以元计的金额，如 1200 或 1,200.50。" in response.content.decode()
 
 
 def test_preview_shows_who_would_approve(as_, builtins):
@@ -167,12 +167,14 @@ def test_an_administrator_builds_previews_and_publishes_through_approval(as_, bu
     client.post(reverse("approvals:template_publish", args=["gift", 1]), {"reason": "新增礼品申请"})
     version = FlowVersion.objects.get(template__key="gift", number=1)
     assert version.state == VersionState.IN_REVIEW
-    # The admin's department head (王建国 heads the office's parent) reviews it.
+    # The admin's department head (王建国 heads the office's parent) reviews it, then the CEO
+    # (王建国 again: a route is authority, always a major change).
     review = Approval.objects.get(template__key="template_publish")
-    assert review.data["template"] == "gift"
-    for a in review.approvers.filter(state="pending"):
-        from xietong.approvals.actions import approval_approve
+    assert review.data["template"] == "gift" and [n["key"] for n in review.plan] == ["head", "ceo"]
+    from xietong.approvals.actions import approval_approve
 
+    for _node in review.plan:
+        a = review.approvers.get(state="pending")
         approval_approve(actor=a.task.assignee, approval=review, approver_id=a.pk)
     version.refresh_from_db()
     assert version.state == VersionState.PUBLISHED
@@ -214,7 +216,7 @@ def test_a_refused_publication_leaves_the_version_unpublished_and_says_so(builti
     c = builtins
     version = template_create(actor=c.admin, key="gift2", name="礼品", definition={
         "nodes": [{"type": "approve", "key": "a", "name": "a", "approvers": [{"rule": "role", "role": "ceo"}]}]})
-    review = version_request_publish(actor=c.admin, version=version, major=False, reason="试行")
+    review = version_request_publish(actor=c.admin, version=version, reason="试行")
     a = review.approvers.get(state="pending")
     approval_reject(actor=a.task.assignee, approval=review, approver_id=a.pk, comment="暂不需要")
     version.refresh_from_db()

@@ -48,7 +48,7 @@ def test_bad_form_input_shows_an_error_and_saves_nothing(collab, as_):
     response = as_(collab.employee).post("/requests/new/", {"to": collab.tech.pk, "title": "",
                                                             "requested_date": "2020-13-45"})
     assert response.status_code == 200 and not Request.objects.exists()
-    assert "not a valid date" in response.content.decode()
+    assert "must be a date (YYYY-MM-DD)" in response.content.decode()
 
 
 def test_wrong_person_acting_gets_a_message_and_nothing_changes(collab, as_):
@@ -102,7 +102,7 @@ def test_api_request_journey(collab, as_):
                               content_type="application/json")
     bad = as_(collab.employee).post(f"/api/v1/requests/{pk}/act", {"action": "confirm", "rating": 9},
                                     content_type="application/json")
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_rating"
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "validation"
     done = as_(collab.employee).post(f"/api/v1/requests/{pk}/act", {"action": "confirm", "rating": 5},
                                      content_type="application/json")
     assert done.json()["state"] == "confirmed" and done.json()["rating"] == 5

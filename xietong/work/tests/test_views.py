@@ -332,7 +332,12 @@ def test_api_notifications_list_and_mark_read(make_task, company, api):
     assert api(company.employee, path="/notifications?unread=true").json()["count"] == 1
     # Someone else's ids mark nothing.
     assert api(company.engineer, "post", "/notifications/read", data={"ids": [first]}).json() == {"marked": 0}
-    assert api(company.employee, "post", "/notifications/read", data={}).json() == {"marked": 1}
+    # A body that says neither which nor "all" marks nothing (it used to mark everything).
+    refused = api(company.employee, "post", "/notifications/read", data={})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "ids_or_all"
+    assert api(company.employee, "post", "/notifications/read", data={"id": [first]}).status_code == 400
+    assert api(company.employee, path="/notifications?unread=true").json()["count"] == 1
+    assert api(company.employee, "post", "/notifications/read", data={"all": True}).json() == {"marked": 1}
 
 
 def test_saving_preferences_writes_only_changes_and_one_event(company, as_):
