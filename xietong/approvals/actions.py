@@ -20,9 +20,9 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from xietong.errors import Conflict, DomainError, PermissionDenied
-from xietong.inputs import parse_id
+from xietong.inputs import clean_line, clean_text, one_line, parse_id
 from xietong.org.models import Department, Person, Role
-from xietong.org.queries import acting_for, has_role, is_member
+from xietong.org.queries import acting_for, has_role, is_member, manager_chain, role_holders
 from xietong.policy.queries import param
 from xietong.work.actions import may_act_on, task_cancel, task_complete, task_create, task_urge
 from xietong.work.audit import event_record
@@ -108,10 +108,21 @@ class Emergency:
 
 
 def is_director(person: Person) -> bool:
-    """Who may lead an emergency decision group: leadership, the CEO, or the
-    head of a department (总监, seed 000 §4)."""
+    """A director (总监, seed 000 §4): leadership, the CEO, or the head of a
+    department."""
     return has_role(person, Role.LEADERSHIP, Role.CEO) or Department.objects.filter(
         head=person, is_active=True, kind__in=["company", "department"]).exists()
+
+
+def may_lead_emergency(leader: Person, applicant: Person) -> bool:
+    """APR-5: the emergency decision group is led by leadership, or by a
+    director in the applicant's own management chain — never by the head of
+    an unrelated department."""
+    if not leader.is_active or leader.pk == applicant.pk:
+        return False
+    if has_role(leader, Role.LEADERSHIP, Role.CEO):
+        return True
+    return is_director(leader) and any(p.pk == leader.pk for p in manager_chain(applicant, levels=10))
 
 
 def _check_chosen(plan: list[dict[str, Any]], chosen: dict[str, list[int]], applicant: Person) -> dict[str, list[int]]:
@@ -163,7 +174,7 @@ def approval_submit(
         handler.validate(actor, values, None)
     amount = amount_of(definition.form, values)
     department = actor.primary_department
-    title = (title or "").strip()[:200] or _default_title(template, definition, values, actor)
+    title = clean_line(title, _("Title")) or _default_title(template, definition, values, actor)
     group: dict[str, Any] = {}
     if emergency is not None:
         if not definition.settings.allow_emergency:
@@ -172,16 +183,16 @@ def approval_submit(
             raise DomainError(_("Say why this cannot wait for the normal flow."), code="reason_required")
         if emergency.leader.pk == actor.pk:
             raise DomainError(_("You cannot lead the decision on your own application."), code="self_approval")
-        if not is_director(emergency.leader):
-            raise DomainError(_("An emergency decision group is led by a director (a department head or "
-                                "leadership)."), code="not_director")
+        if not may_lead_emergency(emergency.leader, actor):
+            raise DomainError(_("An emergency decision group is led by leadership or by a director in your own "
+                                "line of management."), code="not_director")
         plan = [{"type": "approve", "key": EMERGENCY_NODE, "name": "紧急决策", "name_en": "Emergency decision",
                  "mode": "any", "approvers": [{"rule": "chosen"}], "cc": [], "timeout_hours": None,
                  "timeout_action": "escalate", "batch": False}]
         chosen = {EMERGENCY_NODE: [emergency.leader.pk]}
         members = [m for m in emergency.members if m.pk not in (actor.pk, emergency.leader.pk)]
         group = {"leader": emergency.leader.pk, "members": [m.pk for m in members],
-                 "reason": emergency.reason.strip()[:500]}
+                 "reason": clean_text(emergency.reason, _("Why urgent"), limit=500)}
     else:
         plan = route(definition, data=values, amount=amount, department=department,
                      major=bool(handler and handler.major and handler.major(values)))
@@ -208,7 +219,7 @@ def approval_submit(
 def _default_title(template: FlowTemplate, definition: Definition, values: dict[str, Any], actor: Person) -> str:
     """"采购申请：充电桩样机 — 刘洋": the form's first text, when it has one."""
     first = next((values[f.key] for f in definition.form if f.type == "text" and values.get(f.key)), "")
-    return (f"{template.label}：{first} — {actor.name}" if first else f"{template.label} — {actor.name}")[:200]
+    return one_line(f"{template.label}：{first} — {actor.name}" if first else f"{template.label} — {actor.name}")
 
 
 def _attach(*, actor: Person, approval: Approval, files: dict[str, list[UploadedFile]],
@@ -355,20 +366,38 @@ def _activate(approval: Approval, step: Step, *, now: datetime) -> None:
             break
 
 
+def is_major(approval: Approval, *, now: datetime | None = None) -> bool:
+    """A decision above the policy thresholds (ORG-5: not delegated unless the
+    principal says so): an amount above the finance threshold, a change the
+    template's handler calls major, an emergency decision."""
+    if approval.emergency:
+        return True
+    if approval.amount is not None and approval.amount > param("approval.finance_threshold_yuan", at=now):
+        return True
+    handler = HANDLERS.get(approval.template.handler)
+    return bool(handler and handler.major and handler.major(approval.data))
+
+
 def _make_pending(approval: Approval, step: Step, a: StepApprover, *, now: datetime, hours: int) -> None:
+    major = is_major(approval, now=now)
     task = task_create(
         kind=KIND_APPROVE_BATCH if a.batch else KIND_APPROVE, title=approval.title, subject=approval,
         actor=None, assignee=a.person, requester=approval.applicant, url=approval.get_absolute_url(),
         due_working_hours=hours, escalates=a.timeout_action == TimeoutAction.ESCALATE,
-        priority=Priority.URGENT if approval.emergency else Priority.NORMAL, now=now)
+        priority=Priority.URGENT if approval.emergency else Priority.NORMAL, major=major,
+        remind_at_due=a.timeout_action == TimeoutAction.REMIND, now=now)
     a.state, a.task, a.due_at = ApproverState.PENDING, task, task.due_at
     a.save(update_fields=["state", "task", "due_at"])
     if task.delegated_from_id:
         step.explanation.append({"code": "delegated", "principal": a.person.name,
                                  "delegate": task.assignee.name if task.assignee else ""})
         step.save(update_fields=["explanation"])
-    elif acting_for(a.person, at=now).pk == approval.applicant_id:
+    elif acting_for(a.person, at=now, major=major).pk == approval.applicant_id:
         step.explanation.append({"code": "not_delegated", "principal": a.person.name})
+        step.save(update_fields=["explanation"])
+    elif major and acting_for(a.person, at=now).pk != a.person.pk:
+        # Away, but the delegation does not cover decisions above the thresholds.
+        step.explanation.append({"code": "major_not_delegated", "principal": a.person.name})
         step.save(update_fields=["explanation"])
 
 
@@ -444,9 +473,80 @@ def _finish(approval: Approval, *, state: str, actor: Person | None, now: dateti
            key=f"approval:{approval.pk}:{state}", url=approval.get_absolute_url(), now=now,
            title=lambda: str(titles[state]) % {"title": approval.title}, body=note)
     if approval.emergency and state in (ApprovalState.APPROVED, ApprovalState.REJECTED):
-        # APR-5: an emergency decision is reviewed by leadership afterwards.
-        task_create(kind=KIND_REVIEW, title=approval.title, subject=approval, actor=None, role=Role.LEADERSHIP,
-                    requester=approval.applicant, url=approval.get_absolute_url(), due_working_days=5, now=now)
+        _reviews_open(approval, now=now)
+
+
+def post_hoc_reviewers(approval: Approval) -> list[Person]:
+    """APR-5: who reviews an emergency decision — everyone the thresholds
+    would have asked (the template's normal route for this form and amount:
+    the head, finance, the CEO …), leadership when that names nobody. Never
+    the applicant, nor the leader who decided."""
+    definition = version_definition(approval.version)
+    handler = HANDLERS.get(approval.template.handler)
+    plan = route(definition, data=approval.data, amount=approval.amount, department=approval.department,
+                 major=bool(handler and handler.major and handler.major(approval.data)))
+    context = _context(approval)
+    people: dict[int, Person] = {}
+    for node in plan:
+        if node["type"] == "approve" and not any(r["rule"] == "chosen" for r in node.get("approvers", [])):
+            for person in node_people(node, context, applicant_approver="manager").people:
+                people.setdefault(person.pk, person)
+    if not people:
+        people = {p.pk: p for p in role_holders(Role.LEADERSHIP)}
+    leader = approval.emergency_group.get("leader")
+    return [p for p in people.values() if p.pk not in (approval.applicant_id, leader)]
+
+
+def _reviews_open(approval: Approval, *, now: datetime) -> None:
+    reviewers = post_hoc_reviewers(approval)
+    for person in reviewers:
+        task_create(kind=KIND_REVIEW, subject=approval, actor=None, assignee=person, requester=approval.applicant,
+                    title=str(_("Review an emergency decision: %(title)s")) % {"title": approval.title},
+                    url=approval.get_absolute_url(), due_param="approval.step_timeout_working_hours",
+                    priority=Priority.HIGH, now=now)
+    approval.emergency_group = {**approval.emergency_group, "reviewers": [p.pk for p in reviewers]}
+    approval.save(update_fields=["emergency_group"])
+    event_record(actor=None, verb="approval.review_open", subject=approval, at=now,
+                 after={"reviewers": [p.pk for p in reviewers]})
+
+
+def open_review_task(approval: Approval, person: Person) -> Task | None:
+    """The post-hoc review `person` may give on `approval` now, if any."""
+    for task in Task.objects.filter(subject_type="approvals.approval", subject_id=str(approval.pk), kind=KIND_REVIEW,
+                                    state=TaskState.OPEN).select_related("assignee"):
+        if may_act_on(person, task)[0]:
+            return task
+    return None
+
+
+@transaction.atomic
+def approval_review(*, actor: Person, approval: Approval | int, confirm: bool, comment: str = "") -> Approval:
+    """APR-5: a reviewer confirms the emergency decision or objects to it.
+    An objection needs a reason and goes to the applicant, the leader and
+    leadership. When the last review is in, the decision is reviewed."""
+    approval = _lock(approval)
+    comment = clean_text(comment, _("Comment"), limit=2000, required=not confirm)
+    task = open_review_task(approval, actor)
+    if task is None:
+        raise Conflict(_("There is no review of this decision waiting for you."), code="no_review")
+    now = timezone.now()
+    _allowed, on_behalf_of = may_act_on(actor, task)
+    task_complete(actor=actor, task=task, outcome="confirmed" if confirm else "objection", note=comment,
+                  by_module=True, notify_requester=False)
+    event_record(actor=actor, verb="approval.review_confirm" if confirm else "approval.review_object",
+                 subject=approval, at=now, on_behalf_of=on_behalf_of, note=comment)
+    if not confirm:
+        leader = Person.objects.filter(pk=approval.emergency_group.get("leader") or 0).first()
+        notify(recipients=[approval.applicant, *([leader] if leader else []), *role_holders(Role.LEADERSHIP)],
+               kind="approval_result", key=f"approval:{approval.pk}:objection:{task.pk}",
+               url=approval.get_absolute_url(), body=comment, urgent=True,
+               title=lambda: str(_("Objection to an emergency decision: %(title)s")) % {"title": approval.title})
+    if not Task.objects.filter(subject_type="approvals.approval", subject_id=str(approval.pk), kind=KIND_REVIEW,
+                               state=TaskState.OPEN).exists():
+        approval.reviewed_at = now
+        approval.save(update_fields=["reviewed_at"])
+        event_record(actor=None, verb="approval.reviewed", subject=approval, at=now)
+    return approval
 
 
 # --- an approver acts ------------------------------------------------------
@@ -481,7 +581,7 @@ def approval_approve(*, actor: Person, approval: Approval | int, approver_id: in
     approval = _lock(approval)
     a, on_behalf_of = _acting(actor, approval, approver_id)
     now = timezone.now()
-    comment = comment.strip()[:2000]
+    comment = clean_text(comment, _("Comment"), limit=2000)
     _record(a, state=ApproverState.APPROVED, actor=actor, on_behalf_of=on_behalf_of, comment=comment, now=now)
     _close_task(a, actor=actor, outcome="approved", note=comment)
     event_record(actor=actor, verb="approval.approve", subject=approval, at=now, on_behalf_of=on_behalf_of,
@@ -493,7 +593,7 @@ def approval_approve(*, actor: Person, approval: Approval | int, approver_id: in
 
 
 def _need_comment(comment: str, message: str) -> str:
-    comment = comment.strip()[:2000]
+    comment = clean_text(comment, _("Comment"), limit=2000)
     if not comment:
         raise DomainError(message, code="comment_required")
     return comment
@@ -606,7 +706,7 @@ def approval_resubmit(*, actor: Person, approval: Approval | int, data: dict[str
     if start == 0:
         Step.objects.filter(approval=approval).update(superseded=True)
     approval.data, approval.amount, approval.plan, approval.chosen = values, amount, plan, chosen
-    approval.title = (title or "").strip()[:200] or approval.title
+    approval.title = clean_line(title, _("Title")) or approval.title
     approval.state, approval.current, approval.resume_at = ApprovalState.RUNNING, start, ""
     approval.round += 1
     approval.save(update_fields=["data", "amount", "plan", "chosen", "title", "state", "current", "resume_at", "round"])
@@ -638,7 +738,7 @@ def approval_transfer(*, actor: Person, approval: Approval | int, approver_id: i
     a, on_behalf_of = _acting(actor, approval, approver_id)
     _new_signer_checks(approval, a.step, actor, to)
     now = timezone.now()
-    comment = comment.strip()[:2000]
+    comment = clean_text(comment, _("Comment"), limit=2000)
     _record(a, state=ApproverState.TRANSFERRED, actor=actor, on_behalf_of=on_behalf_of, comment=comment, now=now)
     _close_task(a, actor=actor, outcome="transferred", note=comment)
     successor = StepApprover.objects.create(
@@ -681,7 +781,7 @@ def approval_add_signer(*, actor: Person, approval: Approval | int, approver_id:
     else:
         signer = StepApprover.objects.create(position=a.position + 0.25, waits_for=None, **common)
     event_record(actor=actor, verb="approval.add_signer", subject=approval, at=now, on_behalf_of=on_behalf_of,
-                 after={"step": a.step.node_key, "person": person.pk, "where": where}, note=comment.strip()[:2000])
+                 after={"step": a.step.node_key, "person": person.pk, "where": where}, note=clean_text(comment, _("Comment"), limit=2000))
     _activate(approval, a.step, now=now)
     return approval
 
@@ -707,7 +807,8 @@ def approval_withdraw(*, actor: Person, approval: Approval | int, reason: str = 
     if not may_withdraw(approval, actor):
         raise Conflict(_("Someone has already approved it; this form cannot be withdrawn after the first "
                          "approval."), code="withdraw_too_late")
-    _finish(approval, state=ApprovalState.WITHDRAWN, actor=actor, now=timezone.now(), note=reason.strip()[:500])
+    _finish(approval, state=ApprovalState.WITHDRAWN, actor=actor, now=timezone.now(),
+            note=clean_text(reason, _("Reason"), limit=500))
     return approval
 
 
@@ -860,7 +961,8 @@ def template_create(*, actor: Person, key: str, name: str, name_en: str = "", ca
         raise DomainError(_("A template needs a name."), code="name_required")
     if FlowTemplate.objects.filter(key=key).exists():
         raise DomainError(_("A template with this key already exists."), code="duplicate_key")
-    template = FlowTemplate.objects.create(key=key, name=name.strip()[:100], name_en=name_en.strip()[:100],
+    name, name_en = clean_line(name, _("Name"), limit=100), clean_line(name_en, _("English name"), limit=100)
+    template = FlowTemplate.objects.create(key=key, name=name, name_en=name_en,
                                            category=category, description=description, admin=admin)
     event_record(actor=actor, verb="template.create", subject=template, first=True,
                  after={"key": key, "name": template.name, "category": category})
@@ -883,7 +985,8 @@ def version_save_draft(*, actor: Person, template: FlowTemplate, definition: Any
     FlowTemplate.objects.select_for_update().filter(pk=template.pk).first()
     number = (template.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     version = FlowVersion.objects.create(template=template, number=number, definition=parsed.model_dump(
-        mode="json", exclude_defaults=False), note=note.strip()[:300], created_by=actor, created_at=timezone.now())
+        mode="json", exclude_defaults=False), note=clean_line(note, _("Note"), limit=300), created_by=actor,
+        created_at=timezone.now())
     event_record(actor=actor, verb="template.draft", subject=template, after={"version": number}, note=version.note)
     return version
 

@@ -36,6 +36,7 @@ from .schemas import (
     PreviewIn,
     PublishIn,
     ResubmitIn,
+    ReviewIn,
     RouteNodeOut,
     SubmitIn,
     TemplateDetailOut,
@@ -177,6 +178,16 @@ def urge(request: HttpRequest, approval_id: Id, body: NoteIn) -> Any:
     if not access.can_urge:
         raise PermissionDenied()
     return {"urged": actions.approval_urge(actor=me, approval=found, note=body.note)}
+
+
+@router.post("/approvals/{int:approval_id}/review", response=ApprovalDetailOut,
+             summary="Post-hoc review of an emergency decision: confirm, or object with a comment (APR-5)")
+def review(request: HttpRequest, approval_id: Id, body: ReviewIn) -> Any:
+    me = _me(request)
+    found, _access = get_approval_for_user(me, approval_id)
+    actions.approval_review(actor=me, approval=found, confirm=body.confirm, comment=body.comment)
+    found.refresh_from_db()
+    return _detail(found)
 
 
 @router.post("/approvals/{int:approval_id}/cc", response=dict[str, int])

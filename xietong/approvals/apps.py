@@ -32,8 +32,10 @@ class ApprovalsConfig(AppConfig):
                                on_bulk=actions.approve_from_inbox))
         register_kind(TaskKind(actions.KIND_RESUBMIT, _("Edit and resubmit"), module="approvals", escalates=False,
                                outcomes=(("resubmitted", _("Resubmitted")),), completed_by_module=True))
+        # APR-5: given on the approval's page (a reason for an objection), escalating when late.
         register_kind(TaskKind(actions.KIND_REVIEW, _("Review an emergency decision"), module="approvals",
-                               outcomes=(("confirmed", _("Confirmed")), ("objection", _("Objection raised")))))
+                               outcomes=(("confirmed", _("Confirmed")), ("objection", _("Objection raised"))),
+                               completed_by_module=True))
         register_subject(SubjectType("approvals.approval", _("approval"), can_view=can_view_approval_id,
                                      url=lambda pk: f"/approvals/{pk}/", model=Approval))
         register_subject(SubjectType("approvals.flowtemplate", _("approval template"),

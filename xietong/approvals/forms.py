@@ -159,8 +159,9 @@ def person_find(raw: Any) -> Person | None:
     """An active person by id, username or unambiguous full name."""
     text = str(raw).strip()
     active = Person.objects.filter(is_active=True)
-    if parse_id(text):
-        found = active.filter(pk=parse_id(text)).first()
+    pk = parse_id(text)
+    if pk:
+        found = active.filter(pk=pk).first()
         if found:
             return found
     named = active.filter(username=text).first()

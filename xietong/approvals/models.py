@@ -115,9 +115,12 @@ class Approval(models.Model):
     data = models.JSONField(_("form"), default=dict)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, null=True, blank=True)
     state = models.CharField(_("state"), max_length=12, choices=ApprovalState.choices, default=ApprovalState.RUNNING)
-    # APR-5: decided by a temporary decision group; reviewed by leadership after.
+    # APR-5: decided by a temporary decision group; reviewed afterwards by the
+    # approvers the thresholds would have asked (a task each, escalating).
     emergency = models.BooleanField(_("emergency"), default=False)
     emergency_group = models.JSONField(default=dict, blank=True)
+    # When the last post-hoc review of an emergency decision was given.
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     # The route chosen at submit: the template's nodes after conditions.
     plan = models.JSONField(default=list)
     chosen = models.JSONField(default=dict, blank=True)  # node key -> [person ids] picked by the applicant

@@ -7,6 +7,7 @@ from django.http import Http404
 from xietong.inputs import parse_id
 from xietong.org.models import Person, Role
 from xietong.org.queries import has_role, is_member
+from xietong.work.models import Task
 
 from .models import Approval, ApprovalCc, ApproverState, StepApprover
 
@@ -30,7 +31,9 @@ def can_view_approval(person: Person, approval: Approval) -> bool:
         return True
     if ApprovalCc.objects.filter(approval=approval, person=person).exists():
         return True
-    if approval.emergency and has_role(person, Role.LEADERSHIP):
+    if approval.emergency and (has_role(person, Role.LEADERSHIP) or person.pk in approval.emergency_group.get(
+            "reviewers", []) or Task.objects.filter(subject_type="approvals.approval", subject_id=str(approval.pk),
+                                                    delegated_from=person).exists()):
         return True
     return _sees_everything(person)
 
@@ -49,6 +52,8 @@ class ApprovalAccess:
     can_urge: bool = False
     can_cc: bool = False
     can_resubmit: bool = False
+    # APR-5: the post-hoc review of an emergency decision this person may give.
+    can_review: bool = False
 
 
 def get_approval_for_user(viewer: Person, pk: int) -> tuple[Approval, ApprovalAccess]:
@@ -62,7 +67,7 @@ def get_approval_for_user(viewer: Person, pk: int) -> tuple[Approval, ApprovalAc
         raise Http404
     from xietong.work.actions import may_act_on
 
-    from .actions import involved, may_withdraw
+    from .actions import involved, may_withdraw, open_review_task
 
     mine = []
     if approval.state == "running" and viewer.pk != approval.applicant_id:
@@ -76,4 +81,6 @@ def get_approval_for_user(viewer: Person, pk: int) -> tuple[Approval, ApprovalAc
         can_urge=applicant and approval.state == "running",
         can_cc=approval.is_open and involved(approval, viewer),
         can_resubmit=applicant and approval.state == "returned",
+        can_review=approval.emergency and approval.reviewed_at is None and approval.state != "running"
+        and open_review_task(approval, viewer) is not None,
     )

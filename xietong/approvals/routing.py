@@ -129,6 +129,8 @@ def explain(entry: dict[str, Any]) -> str:
         "dedupe": _("%(person)s already approved an earlier node: approved automatically"),
         "delegated": _("%(principal)s is away: %(delegate)s acts for them"),
         "not_delegated": _("%(principal)s's delegate is the applicant: not delegated"),
+        "major_not_delegated": _("%(principal)s is away, but this decision is above the policy thresholds and their "
+                                 "delegation does not include such decisions: it stays with them"),
         "emergency": _("Emergency decision group led by %(person)s"),
         "cc": _("CC: %(people)s"),
     }

@@ -107,6 +107,12 @@ class ApprovalActIn(Schema):
     where: Literal["before", "after", "parallel"] = "before"
 
 
+class ReviewIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    confirm: bool
+    comment: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
 class NoteIn(Schema):
     model_config = ConfigDict(extra="forbid")
     note: ShortText = ""

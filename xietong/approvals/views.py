@@ -174,7 +174,7 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
     me = _me(request)
     approval, access = get_approval_for_user(me, pk)
     verb = request.POST.get("action", "")
-    comment = request.POST.get("comment", "")[:2000]
+    comment = request.POST.get("comment", "")
     approver = parse_id(request.POST.get("approver")) or 0
     try:
         if verb == "approve":
@@ -210,6 +210,9 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
         elif verb == "cc":
             fresh = actions.approval_cc(actor=me, approval=approval, people=people_from(request.POST.get("people", "")))
             messages.success(request, _("CC'd %(n)s person(s).") % {"n": len(fresh)})
+        elif verb in ("review_confirm", "review_object"):
+            actions.approval_review(actor=me, approval=approval, confirm=verb == "review_confirm", comment=comment)
+            messages.success(request, _("Your review is recorded."))
         else:
             raise DomainError(_("Unknown action."), code="unknown_action")
     except DomainError as error:

@@ -18,7 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xietong.errors import DomainError, PermissionDenied
+from xietong.inputs import check_instant, clean_line
 from xietong.work.audit import event_record
+from xietong.work.notify import notify
 
 from .models import (
     Delegation,
@@ -30,7 +32,14 @@ from .models import (
     Role,
     RoleAssignment,
 )
-from .permissions import can_manage_org, can_manage_people
+from .permissions import (
+    can_delegate_for,
+    can_manage_org,
+    can_manage_people,
+    can_manage_person,
+    is_administrator,
+    other_active_administrators,
+)
 from .queries import MAX_DELEGATION_HOPS, department_head, headcount_warning
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
@@ -205,7 +214,7 @@ def person_create(
 
 @transaction.atomic
 def person_update(*, actor: Person, person: Person, changes: Mapping[str, Any]) -> Person:
-    _require(can_manage_people(actor))
+    _require(can_manage_person(actor, person))
     person = Person.objects.select_for_update().get(pk=person.pk)
     allowed = {"username", "name", "employee_no", "email", "phone", "primary_department", "manager"}
     unknown = set(changes) - allowed
@@ -241,10 +250,14 @@ def person_update(*, actor: Person, person: Person, changes: Mapping[str, Any]) 
 
 @transaction.atomic
 def person_deactivate(*, actor: Person, person: Person, reason: str = "") -> Person:
-    """ORG-2: the person can no longer sign in; their history stays."""
-    _require(can_manage_people(actor))
+    """ORG-2: the person can no longer sign in; their history stays. An
+    administrator only by another administrator, and never the last one."""
+    _require(can_manage_person(actor, person))
     if person.pk == actor.pk:
         raise DomainError(_("You cannot deactivate your own account."), code="self_deactivate")
+    if is_administrator(person) and not other_active_administrators(person):
+        raise DomainError(_("%(name)s is the last administrator: name another one first.") % {"name": person.name},
+                          code="last_admin")
     updated = Person.objects.filter(pk=person.pk, is_active=True).update(
         is_active=False, deactivated_at=timezone.now()
     )
@@ -261,7 +274,7 @@ def person_deactivate(*, actor: Person, person: Person, reason: str = "") -> Per
 
 @transaction.atomic
 def person_reactivate(*, actor: Person, person: Person) -> Person:
-    _require(can_manage_people(actor))
+    _require(can_manage_person(actor, person))
     if Person.objects.filter(pk=person.pk, is_active=False).update(is_active=True, deactivated_at=None):
         event_record(actor=actor, verb="person.reactivate", subject=person,
                      before={"is_active": False}, after={"is_active": True})
@@ -276,7 +289,7 @@ def membership_set(
     """ORG-2: add a person to a department (or change their position there).
     Returns the membership and (headcount, cap) when the cap is now exceeded —
     a warning, not a refusal (seed 000 §2: 编制不超过X人 is watched, not blocked)."""
-    _require(can_manage_people(actor))
+    _require(can_manage_person(actor, person))
     if not department.is_active:
         raise DomainError(_("“%(name)s” is not active.") % {"name": department.name}, code="inactive_department")
     membership, created = Membership.objects.get_or_create(
@@ -297,7 +310,7 @@ def membership_set(
 
 @transaction.atomic
 def membership_remove(*, actor: Person, person: Person, department: Department) -> None:
-    _require(can_manage_people(actor))
+    _require(can_manage_person(actor, person))
     if person.primary_department_id == department.pk:
         raise DomainError(_("Change the primary department before leaving it."), code="primary_department")
     deleted, _rows = Membership.objects.filter(person=person, department=department).delete()
@@ -325,10 +338,10 @@ def role_grant(*, actor: Person, person: Person, role: str, department: Departme
 @transaction.atomic
 def role_revoke(*, actor: Person, assignment: RoleAssignment) -> None:
     _require(can_manage_org(actor))
-    if assignment.role == Role.ADMIN and assignment.person_id == actor.pk and not actor.is_superuser:
-        remaining = RoleAssignment.objects.filter(role=Role.ADMIN).exclude(pk=assignment.pk).exists()
-        if not remaining:
-            raise DomainError(_("You are the last administrator."), code="last_admin")
+    if assignment.role == Role.ADMIN and not assignment.person.is_superuser \
+            and not other_active_administrators(assignment.person):
+        raise DomainError(_("%(name)s is the last administrator: name another one first.")
+                          % {"name": assignment.person.name}, code="last_admin")
     deleted, _rows = RoleAssignment.objects.filter(pk=assignment.pk).delete()
     if deleted:
         event_record(actor=actor, verb="role.revoke", subject=assignment.person,
@@ -371,14 +384,6 @@ def liaison_clear(*, actor: Person, liaison: Liaison) -> None:
 # --- delegation ----------------------------------------------------------
 
 
-def can_delegate_for(actor: Person, principal: Person) -> bool:
-    """Oneself, HR/administrators, or the head of the principal's department."""
-    if actor.pk == principal.pk or can_manage_people(actor):
-        return True
-    department = principal.primary_department
-    return department is not None and department_head(department) == actor
-
-
 @transaction.atomic
 def delegation_create(
     *,
@@ -388,17 +393,29 @@ def delegation_create(
     starts_at: datetime,
     ends_at: datetime,
     reason: str = "",
+    include_major: bool = False,
 ) -> Delegation:
-    """ORG-5: while `principal` is away, `delegate` acts for them."""
+    """ORG-5: while `principal` is away, `delegate` acts for them. Nobody
+    names themselves another's delegate; only the principal may hand over
+    decisions above the policy thresholds (`include_major`)."""
     _require(can_delegate_for(actor, principal))
+    if delegate.pk == actor.pk and actor.pk != principal.pk:
+        raise PermissionDenied(_("You cannot make yourself someone else's delegate: the person away, their manager "
+                                 "or HR names someone."))
+    if include_major and actor.pk != principal.pk:
+        raise PermissionDenied(_("Only %(name)s can hand over decisions above the policy thresholds.")
+                               % {"name": principal.name})
     if delegate.pk == principal.pk:
         raise DomainError(_("A person cannot delegate to themselves."), code="self_delegation")
     if not delegate.is_active:
         raise DomainError(_("The delegate must be an active person."), code="inactive_person")
+    check_instant(starts_at, _("From"))
+    check_instant(ends_at, _("Until"))
     if ends_at <= starts_at:
         raise DomainError(_("The end must be after the start."), code="bad_period")
     if ends_at <= timezone.now():
         raise DomainError(_("This period is already over."), code="past_period")
+    reason = clean_line(reason, _("Reason"), limit=200)
     # Lock the principal so two overlapping delegations cannot both be created.
     Person.objects.select_for_update().filter(pk=principal.pk).first()
     overlapping = Delegation.objects.filter(
@@ -412,11 +429,18 @@ def delegation_create(
                           % {"delegate": delegate.name, "principal": principal.name}, code="delegation_cycle")
     delegation = Delegation.objects.create(
         principal=principal, delegate=delegate, starts_at=starts_at, ends_at=ends_at,
-        reason=reason.strip(), created_by=actor,
+        reason=reason, created_by=actor, include_major=include_major,
     )
     event_record(actor=actor, verb="delegation.create", subject=principal,
-                 after={"delegation": delegation.pk, "delegate": delegate.pk,
-                        "starts_at": starts_at, "ends_at": ends_at, "reason": delegation.reason})
+                 after={"delegation": delegation.pk, "delegate": delegate.pk, "starts_at": starts_at,
+                        "ends_at": ends_at, "reason": delegation.reason, "include_major": include_major})
+    if actor.pk != principal.pk:
+        # Told at once, with the way to revoke it (their own page).
+        notify(recipients=[principal], kind="delegation_set", key=f"delegation:{delegation.pk}:set",
+               url=f"/org/people/{principal.pk}/#delegations", urgent=False,
+               title=lambda: str(_("%(actor)s named %(delegate)s to act for you from %(start)s; you can revoke it "
+                                   "on your page")) % {"actor": actor.name, "delegate": delegate.name,
+                                                      "start": timezone.localtime(starts_at).strftime("%Y-%m-%d %H:%M")})
     return delegation
 
 

@@ -134,7 +134,7 @@ def load_demo() -> str:
     actions.role_grant(actor=admin, person=people["zhouting"], role=Role.COORDINATOR, department=depts["tech"])
     # The ops director is on leave this week; the dispatcher acts for him (ORG-5).
     now = timezone.now()
-    actions.delegation_create(actor=admin, principal=people["songtao"], delegate=people["tangliang"],
+    actions.delegation_create(actor=people["songtao"], principal=people["songtao"], delegate=people["tangliang"],
                               starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=6), reason="年假")
     Person.objects.create_user(OUTSIDER[0], DEMO_PASSWORD, name=OUTSIDER[1])
     return f"demo company loaded: {len(depts)} departments, {len(people) + 1} accounts"

@@ -59,6 +59,8 @@ class DelegationForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     ends_at = forms.DateTimeField(label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    include_major = forms.BooleanField(
+        label=_("Also decisions above the policy thresholds (only the person away may choose this)"), required=False)
 
 
 class ImportForm(forms.Form):

@@ -90,6 +90,8 @@ class Person(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("may use the Django admin"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True)
+    # Set when HR resets the password: the next sign-in must choose a new one.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     objects = PersonManager()
 
@@ -210,6 +212,9 @@ class Delegation(models.Model):
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # Decisions above the policy thresholds (approvals of large amounts, major
+    # changes) stay with the principal unless the principal says so here.
+    include_major = models.BooleanField(_("includes major decisions"), default=False)
     created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

@@ -6,12 +6,13 @@ raises 404 for records the person must not know exist.
 
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.http import Http404
 
 from xietong.errors import PermissionDenied
 
 from .models import Department, Person, Role
-from .queries import has_role, is_member
+from .queries import has_role, is_member, manager_of
 
 
 def require_member(person: Person) -> None:
@@ -27,6 +28,36 @@ def can_manage_org(person: Person) -> bool:
 def can_manage_people(person: Person) -> bool:
     """People and memberships: administrators and HR (ORG-2)."""
     return person.is_active and (person.is_superuser or has_role(person, Role.ADMIN, Role.HR))
+
+
+def can_delegate_for(actor: Person, principal: Person) -> bool:
+    """Who may name a delegate for `principal` (ORG-5): the principal; their
+    manager (or department head) and HR for someone who cannot — the
+    principal is told at once and may revoke it. Nobody names themselves
+    (org.actions.delegation_create)."""
+    if not actor.is_active:
+        return False
+    if actor.pk == principal.pk or has_role(actor, Role.HR):
+        return True
+    boss = manager_of(principal)
+    return boss is not None and boss.pk == actor.pk
+
+
+def is_administrator(person: Person) -> bool:
+    return person.is_superuser or has_role(person, Role.ADMIN)
+
+
+def can_manage_person(actor: Person, person: Person) -> bool:
+    """HR manages people, but not administrators: an administrator's account
+    is changed only by an administrator (nobody below takes over the keys)."""
+    if is_administrator(person):
+        return can_manage_org(actor)
+    return can_manage_people(actor)
+
+
+def other_active_administrators(person: Person) -> bool:
+    return Person.objects.filter(Q(is_superuser=True) | Q(role_assignments__role=Role.ADMIN), is_active=True
+                                 ).exclude(pk=person.pk).exists()
 
 
 def can_see_personal_data(viewer: Person, person: Person) -> bool:
@@ -63,11 +94,10 @@ def get_person_for_user(viewer: Person, pk: int) -> tuple[Person, PersonAccess]:
         person = Person.objects.select_related("primary_department", "manager").get(pk=pk)
     except Person.DoesNotExist:
         raise Http404 from None
-    manage = can_manage_people(viewer)
     return person, PersonAccess(
-        can_edit=manage,
+        can_edit=can_manage_person(viewer, person),
         can_see_personal_data=can_see_personal_data(viewer, person),
-        can_delegate=manage or viewer.pk == person.pk,
+        can_delegate=can_delegate_for(viewer, person),
     )
 
 

@@ -116,13 +116,17 @@ def live_delegation(person: Person, *, at: datetime | None = None) -> Delegation
     return Delegation.objects.select_related("delegate").get(pk=pk) if pk is not None else None
 
 
-def acting_for(person: Person, *, at: datetime | None = None) -> Person:
-    """Who acts for `person` now (ORG-5): follows delegations, stops at a loop."""
+def acting_for(person: Person, *, at: datetime | None = None, major: bool = False) -> Person:
+    """Who acts for `person` now (ORG-5): follows delegations, stops at a loop.
+    A major decision (`major`: above the policy thresholds) follows only
+    delegations whose principal included major decisions."""
     current = person
     seen = {person.pk}
     for _hop in range(MAX_DELEGATION_HOPS):
         delegation = live_delegation(current, at=at)
         if delegation is None or not delegation.delegate.is_active or delegation.delegate_id in seen:
+            break
+        if major and not delegation.include_major:
             break
         current = delegation.delegate
         seen.add(current.pk)

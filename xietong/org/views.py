@@ -126,8 +126,9 @@ def liaison_clear(request: HttpRequest, pk: int, liaison_pk: int) -> HttpRespons
 def people(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:50]
     dept = None
-    if parse_id(request.GET.get("department")):
-        dept = Department.objects.filter(pk=parse_id(request.GET.get("department"))).first()
+    department_id = parse_id(request.GET.get("department"))
+    if department_id:
+        dept = Department.objects.filter(pk=department_id).first()
     page = Paginator(people_search(query=query, department=dept), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "q": query, "dept": dept, "can_edit": can_manage_people(_me(request))}
     if getattr(request, "htmx", False):
@@ -145,7 +146,8 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         "phone": subject.phone if access.can_see_personal_data else mask_phone(subject.phone) if subject.phone else "",
         "memberships": subject.memberships.select_related("department"),
         "roles": subject.role_assignments.select_related("department"),
-        "delegations": Delegation.objects.filter(principal=subject).select_related("delegate").order_by("-starts_at")[:20],
+        "delegations": Delegation.objects.filter(principal=subject).select_related("delegate", "created_by").order_by(
+            "-starts_at")[:20],
         "membership_form": MembershipForm(), "role_form": RoleForm(), "delegation_form": DelegationForm(),
         "can_manage_org": can_manage_org(me),
         "history": history_shown(me, subject, limit=50) if access.can_edit else [],

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import check_date, clean_line, clean_text
-from xietong.org.models import Department, Membership, Person, Role
+from xietong.org.models import Department, DepartmentKind, Membership, Person, Role
 from xietong.org.queries import department_head, department_liaison, has_role
 from xietong.policy.calendar import WorkingCalendar
 from xietong.policy.queries import param
@@ -198,6 +198,10 @@ def request_submit(*, actor: Person, to_department: Department, title: str, reas
         raise PermissionDenied(_("You can only ask on behalf of a department you belong to."))
     if not to_department.is_active:
         raise DomainError(_("That department no longer exists."), code="inactive_department")
+    if DepartmentKind.COMPANY in (to_department.kind, from_department.kind):
+        # Every member belongs to the company: a request to or from it would be everyone's to read.
+        raise DomainError(_("A request goes between departments, not to or from the whole company."),
+                          code="company_root")
     if to_department.pk == from_department.pk or (parent is not None and to_department.pk == parent.from_department_id):
         raise DomainError(_("Ask another department: a sub-request goes to a third department.")
                           if parent is not None else _("A request goes to another department than your own."),

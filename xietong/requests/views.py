@@ -88,8 +88,9 @@ def new(request: HttpRequest) -> HttpResponse:
     context = _form_context(me, parent)
     values: dict[str, Any] = {"to": request.GET.get("to", ""), "service": request.GET.get("service", ""),
                               "priority": str(Priority.NORMAL)}
-    if parse_id(values["service"]):
-        service = DutyItem.objects.filter(pk=parse_id(values["service"]), offered=True, is_active=True).first()
+    service_id = parse_id(values["service"])
+    if service_id:
+        service = DutyItem.objects.filter(pk=service_id, offered=True, is_active=True).first()
         if service is not None:
             values["to"] = str(service.department_id)
             values["title"] = service.title

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import clean_line, clean_text
-from xietong.org.models import Department, Person, Role
+from xietong.org.models import Department, DepartmentKind, Person, Role
 from xietong.org.permissions import mask_email, mask_phone
 from xietong.org.queries import department_liaison, has_role, role_holders
 from xietong.policy.calendar import WorkingCalendar
@@ -305,6 +305,8 @@ def case_pass(*, actor: Person, case: Case, departments: Sequence[Department], i
 def _assign(case: Case, *, actor: Person, department: Department, instructions: str, now: datetime) -> Assignment:
     if not department.is_active:
         raise DomainError(_("That department no longer exists."), code="inactive_department")
+    if department.kind == DepartmentKind.COMPANY:
+        raise DomainError(_("Pass the case to a department, not to the whole company."), code="company_root")
     handler = department_liaison(department, partner=_cs_department())
     if handler is None:
         raise DomainError(_("%(department)s has neither a liaison nor a head to pass the case to.")

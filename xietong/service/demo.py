@@ -42,6 +42,7 @@ def load_demo_cases() -> str:
     cal = WorkingCalendar.load(lenient=True)
     now = timezone.now()
     made = 0
+    unsatisfied_shown = False
     for n in range(30):
         category, title, said, targets = rnd.choice(STORIES)
         created = cal.add_working_hours(now - timedelta(days=rnd.randint(1, 42)), rnd.choice([0.5, 2, 5]))
@@ -85,7 +86,9 @@ def load_demo_cases() -> str:
         confirm_at = cal.add_working_hours(at, rnd.choice([1, 2, 4]))
         if confirm_at >= now or rnd.random() < 0.15:
             continue
-        if rnd.random() < 0.18:
+        if not unsatisfied_shown or rnd.random() < 0.18:
+            # At least one customer is not satisfied: the case goes back for a second round (CS-3).
+            unsatisfied_shown = True
             a.case_confirm(actor=case.recorded_by or agent, case=case, satisfied=False, satisfaction=2,
                            words="客户表示问题仍未解决，要求再次上门", now=confirm_at)
         else:

@@ -51,7 +51,7 @@ def ladder(*, at: datetime | None = None, values: dict[str, Any] | None = None) 
 
 def _deadlines(*, now: datetime, due_at: datetime | None, due_working_hours: float | None,
                due_working_days: int | None, due_param: str | None, escalates: bool,
-               calendar: WorkingCalendar, values: dict[str, Any]) -> dict[str, Any]:
+               calendar: WorkingCalendar, values: dict[str, Any], remind_at_due: bool = False) -> dict[str, Any]:
     if due_param:
         unit = get_param(due_param).unit
         amount = values[due_param]
@@ -71,19 +71,25 @@ def _deadlines(*, now: datetime, due_at: datetime | None, due_working_hours: flo
         return {"due_at": None, "remind_at": None, "next_escalation_at": None}
     lead = values["work.reminder_lead_hours"]
     remind_at = calendar.subtract_working_hours(due_at, lead) if lead else None
+    if remind_at is not None and remind_at <= now:
+        remind_at = None
+    if remind_at is None and remind_at_due:
+        remind_at = due_at  # too short for a reminder before: one when it is due
     steps = ladder(values=values)
     return {
         "due_at": due_at,
-        "remind_at": remind_at if remind_at and remind_at > now else None,
+        "remind_at": remind_at,
         "next_escalation_at": calendar.add_working_hours(due_at, steps[0][2]) if escalates and steps else None,
     }
 
 
-def _holder_of(person: Person, *, at: datetime, requester: Person | None) -> tuple[Person, Person | None]:
+def _holder_of(person: Person, *, at: datetime, requester: Person | None,
+               major: bool = False) -> tuple[Person, Person | None]:
     """Who holds a task meant for `person` (ORG-5): their delegate while away,
     except when the delegate is the one who asked: nobody handles their own
-    request on someone else's behalf (no self-approval through delegation)."""
-    holder = acting_for(person, at=at)
+    request on someone else's behalf (no self-approval through delegation).
+    A major decision follows only a delegation that includes them."""
+    holder = acting_for(person, at=at, major=major)
     if requester is not None and holder.pk == requester.pk:
         return person, None
     return holder, (person if holder.pk != person.pk else None)
@@ -109,13 +115,19 @@ def task_create(
     parent: Task | None = None,
     cc: Iterable[Person] = (),
     escalates: bool | None = None,
+    major: bool = False,
+    remind_at_due: bool = False,
     now: datetime | None = None,
 ) -> Task:
     """Create one task (KER-1): for a person (their delegate while away), or for
     a role in a department that any holder may claim. The due time is computed
     on the working calendar; the reminder and first escalation follow (KER-3).
     `escalates` overrides the kind's setting for this one task (an approval
-    node whose timeout acts on its own instead of climbing the ladder)."""
+    node whose timeout acts on its own instead of climbing the ladder).
+    `major`: a decision above the policy thresholds, which stays with the
+    assignee unless their delegation includes major decisions (ORG-5).
+    `remind_at_due`: when the task is too short for the reminder before its
+    due time, remind when it is due (a task that does not escalate)."""
     spec = kind_for(kind)
     now = now or timezone.now()
     if (assignee is None) == (not role):
@@ -131,14 +143,15 @@ def task_create(
     times = _deadlines(now=now, due_at=due_at, due_working_hours=due_working_hours,
                        due_working_days=due_working_days, due_param=due_param,
                        escalates=spec.escalates if escalates is None else escalates,
-                       calendar=calendar, values=values)
-    holder, delegated_from = _holder_of(assignee, at=now, requester=requester) if assignee else (None, None)
+                       calendar=calendar, values=values, remind_at_due=remind_at_due)
+    holder, delegated_from = _holder_of(assignee, at=now, requester=requester, major=major) if assignee \
+        else (None, None)
     subject_type, subject_id = subject_key(subject)
     task = Task.objects.create(
         kind=kind, module=spec.module, title=title, subject_type=subject_type, subject_id=subject_id,
         url=url or subject_url(subject_type, subject_id), assignee=holder, delegated_from=delegated_from,
         assignee_role=role, assignee_department=department, requester=requester, created_by=actor,
-        parent=parent, priority=priority, created_at=now, **times,
+        parent=parent, priority=priority, major=major, created_at=now, **times,
     )
     people = list({p.pk: p for p in cc}.values())
     TaskCc.objects.bulk_create([TaskCc(task=task, person=p, created_at=now) for p in people])
@@ -188,7 +201,7 @@ def may_act_on(person: Person, task: Task) -> tuple[bool, Person | None]:
         return True, None
     if task.delegated_from_id == person.pk:
         return True, None  # back early: the principal may still do their own work
-    if task.assignee is not None and acting_for(task.assignee).pk == person.pk:
+    if task.assignee is not None and acting_for(task.assignee, major=task.major).pk == person.pk:
         return True, task.assignee
     return False, None
 
@@ -474,7 +487,7 @@ def delegations_apply(*, now: datetime | None = None) -> dict[str, int]:
         principal = task.delegated_from
         if principal is None:  # pragma: no cover — filtered above
             continue
-        holder, _principal = _holder_of(principal, at=now, requester=task.requester)
+        holder, _principal = _holder_of(principal, at=now, requester=task.requester, major=task.major)
         if holder.pk != task.assignee_id:
             moved["returned" if holder.pk == task.delegated_from_id else "delegated"] += _move(
                 task=task, to=holder, principal=principal, now=now)
@@ -486,7 +499,7 @@ def delegations_apply(*, now: datetime | None = None) -> dict[str, int]:
         assignee = task.assignee
         if assignee is None:  # pragma: no cover — filtered above
             continue
-        holder, _principal = _holder_of(assignee, at=now, requester=task.requester)
+        holder, _principal = _holder_of(assignee, at=now, requester=task.requester, major=task.major)
         if holder.pk != assignee.pk:
             moved["delegated"] += _move(task=task, to=holder, principal=assignee, now=now)
     return moved

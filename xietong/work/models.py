@@ -123,6 +123,9 @@ class Task(models.Model):
     # A supervision task (督办) watches this task.
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    # A decision above the policy thresholds: it follows a delegation only
+    # when the principal included major decisions (ORG-5).
+    major = models.BooleanField(_("major decision"), default=False, db_default=False)
     state = models.CharField(_("state"), max_length=12, choices=TaskState.choices, default=TaskState.OPEN)
     outcome = models.CharField(_("outcome"), max_length=32, blank=True)
     outcome_note = models.TextField(_("note"), blank=True)

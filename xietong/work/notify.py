@@ -55,6 +55,7 @@ for _kind in (
     NotificationKind("mention", _("Someone mentions me")),
     NotificationKind("comment", _("A comment on something I follow"), defaults=(INAPP,)),
     NotificationKind("digest", _("Daily digest of my open and overdue tasks"), defaults=(Channel.EMAIL.value,)),
+    NotificationKind("delegation_set", _("Someone names a delegate for me"), defaults=(INAPP, Channel.EMAIL.value)),
 ):
     register_notification_kind(_kind)
 

@@ -69,16 +69,20 @@ def reminders_send(*, now: datetime | None = None, batch: int = BATCH) -> int:
             if not tasks:
                 return total
             Task.objects.filter(pk__in=[t.pk for t in tasks]).update(reminded_at=now)
-            # Already overdue (the worker was down): the escalation speaks instead.
-            tasks = [t for t in tasks if t.due_at is None or t.due_at > now]
+            # Already overdue (the worker was down, or a reminder at due): for a task that
+            # escalates, the escalation speaks instead; one that does not is reminded still.
+            tasks = [t for t in tasks if t.due_at is None or t.due_at > now or (
+                t.next_escalation_at is None and t.escalation_level == 0)]
             events_record_many([NewEvent(verb="task.remind", subject=t, after={"due_at": t.due_at})
                                 for t in tasks], at=now)
             notify_many([Message(recipients=task_recipients(t), kind="task_reminder", key=f"task:{t.pk}:remind",
-                                 url=t.link, title=_due_soon_title(t)) for t in tasks], now=now)
+                                 url=t.link, title=_due_soon_title(t, now)) for t in tasks], now=now)
             total += len(tasks)
 
 
-def _due_soon_title(task: Task) -> Any:
+def _due_soon_title(task: Task, now: datetime | None = None) -> Any:
+    if now is not None and task.due_at is not None and task.due_at <= now:
+        return lambda: str(_("Due now: %(title)s")) % {"title": task.title}
     return lambda: str(_("Due soon: %(title)s")) % {"title": task.title}
 
 
@@ -176,8 +180,10 @@ def _acting(person: Person, live: dict[int, Person]) -> Person:
 def _load_heads(tasks: list[Task], heads: dict[int, Person | None]) -> None:
     """The heads of the batch's departments, in one query; a vacant head is
     left for department_head() to resolve up the tree."""
-    wanted = {(t.delegated_from or t.assignee).primary_department_id if (t.delegated_from_id or t.assignee)
-              else t.assignee_department_id for t in tasks}
+    wanted = set()
+    for t in tasks:
+        owner = t.delegated_from if t.delegated_from_id else t.assignee
+        wanted.add(owner.primary_department_id if owner is not None else t.assignee_department_id)
     missing = {pk for pk in wanted if pk is not None} - heads.keys()
     for department in Department.objects.filter(pk__in=missing, head__isnull=False, head__is_active=True
                                                 ).select_related("head"):

@@ -265,8 +265,9 @@ def robots(request: HttpRequest) -> HttpResponse:
         return forbidden(request)
     if request.method == "POST":
         department = None
-        if parse_id(request.POST.get("department")):
-            department = Department.objects.filter(pk=parse_id(request.POST.get("department"))).first()
+        department_id = parse_id(request.POST.get("department"))
+        if department_id:
+            department = Department.objects.filter(pk=department_id).first()
         try:
             notify.robot_create(actor=me, kind=request.POST.get("kind", ""), name=request.POST.get("name", ""),
                                 url=request.POST.get("url", "").strip(), secret=request.POST.get("secret", "").strip(),

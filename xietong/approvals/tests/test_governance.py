@@ -146,3 +146,113 @@ def test_publishing_a_template_version_always_goes_to_the_ceo(builtins):
     review = version_request_publish(actor=c.admin, version=version, reason="新增礼品申领")
     assert [n["key"] for n in review.plan] == ["head", "ceo"]
     assert FlowTemplate.objects.get(key="gift").current_version is None
+
+
+# --- delegation (ORG-5) ------------------------------------------------------
+
+def _window(days: int = 3) -> dict:
+    now = timezone.now()
+    return {"starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(days=days)}
+
+
+def test_hr_cannot_make_themselves_the_ceos_delegate(builtins):
+    """The finding: HR named themselves the CEO's delegate and approved ¥600,000 in his name."""
+    from xietong.org.actions import delegation_create
+
+    c = builtins
+    with pytest.raises(PermissionDenied):
+        delegation_create(actor=c.hr, principal=c.ceo, delegate=c.hr, **_window())
+    with pytest.raises(PermissionDenied):  # nor an unrelated head for someone else's person
+        delegation_create(actor=c.tech_head, principal=c.employee, delegate=c.tech_head, **_window())
+
+
+def test_hr_may_name_a_delegate_and_the_principal_is_told_and_may_revoke(builtins):
+    from xietong.org.actions import delegation_cancel, delegation_create
+    from xietong.work.models import Notification
+
+    c = builtins
+    delegation = delegation_create(actor=c.hr, principal=c.sales_head, delegate=c.finance, **_window())
+    told = Notification.objects.get(recipient=c.sales_head, kind="delegation_set")
+    assert "邓丽" in told.title and "董洁" in told.title
+    delegation_cancel(actor=c.sales_head, delegation=delegation)
+    delegation.refresh_from_db()
+    assert delegation.cancelled_at is not None
+
+
+def test_only_the_principal_hands_over_decisions_above_the_thresholds(builtins):
+    from xietong.org.actions import delegation_create
+
+    c = builtins
+    with pytest.raises(PermissionDenied):
+        delegation_create(actor=c.hr, principal=c.ceo, delegate=c.office, include_major=True, **_window())
+
+
+def test_a_large_purchase_stays_with_the_ceo_unless_he_delegated_major_decisions(builtins):
+    from xietong.approvals.actions import approval_approve
+    from xietong.org.actions import delegation_cancel, delegation_create
+
+    c = builtins
+    delegation = delegation_create(actor=c.ceo, principal=c.ceo, delegate=c.office, **_window())
+    big = submit(c.employee, "purchase", item="产线设备", category="production", amount="600000", reason="扩产")
+    approve(c.sales_head, big)
+    approve(c.finance, big)
+    (ceo_step,) = big.approvers.filter(state="pending")
+    assert ceo_step.task.assignee == c.ceo and ceo_step.task.major
+    assert any(e["code"] == "major_not_delegated" for e in ceo_step.step.explanation)
+    with pytest.raises(PermissionDenied):  # the delegate may not act on it either
+        approval_approve(actor=c.office, approval=big, approver_id=ceo_step.pk)
+    delegation_cancel(actor=c.ceo, delegation=delegation)
+    delegation_create(actor=c.ceo, principal=c.ceo, delegate=c.office, include_major=True,
+                      starts_at=timezone.now(), ends_at=timezone.now() + timedelta(days=3))
+    other = submit(c.employee, "purchase", item="产线设备二期", category="production", amount="600000", reason="扩产")
+    approve(c.sales_head, other)
+    approve(c.finance, other)
+    (step,) = other.approvers.filter(state="pending")
+    assert step.task.assignee == c.office and step.task.delegated_from == c.ceo
+
+
+# --- the emergency path (APR-5) --------------------------------------------------
+
+def test_an_unrelated_director_cannot_decide_an_emergency_alone(builtins):
+    """The finding: an employee's ¥900,000 purchase decided alone by the head of an unrelated department."""
+    from xietong.approvals.actions import Emergency
+
+    c = builtins
+    with pytest.raises(DomainError) as refused:
+        submit(c.employee, "purchase", item="抢修设备", category="production", amount="900000", reason="停产",
+               emergency=Emergency(leader=c.tech_head, members=[], reason="生产线停摆"))
+    assert refused.value.code == "not_director"
+    with pytest.raises(DomainError):  # nor a colleague who is no director
+        submit(c.employee, "purchase", item="抢修设备", category="production", amount="900000", reason="停产",
+               emergency=Emergency(leader=c.engineer, members=[], reason="生产线停摆"))
+
+
+def test_an_emergency_decision_is_reviewed_by_the_thresholds_approvers(builtins):
+    from xietong.approvals.actions import Emergency, approval_review
+    from xietong.work.models import Notification, Task, TaskState
+
+    c = builtins
+    decision = submit(c.employee, "purchase", item="抢修设备", category="production", amount="900000", reason="停产",
+                      emergency=Emergency(leader=c.sales_head, members=[c.finance], reason="生产线停摆，须立即采购"))
+    assert pending_names(decision) == [c.sales_head.username]
+    approve(c.sales_head, decision)
+    assert decision.state == ApprovalState.APPROVED and decision.reviewed_at is None
+    reviews = Task.objects.filter(subject_id=str(decision.pk), kind="approvals.review", state=TaskState.OPEN)
+    # The normal route of ¥900,000: head (陈静, who decided), finance, the CEO.
+    assert {t.assignee.username for t in reviews} == {c.finance.username, c.ceo.username}
+    assert all(t.next_escalation_at is not None for t in reviews)  # late reviews climb the ladder
+    with pytest.raises(DomainError):  # completed on the approval's page only
+        from xietong.work.actions import task_complete
+
+        task_complete(actor=c.ceo, task=reviews.get(assignee=c.ceo), outcome="confirmed")
+    with pytest.raises(DomainError):  # an objection needs a reason
+        approval_review(actor=c.finance, approval=decision, confirm=False)
+    approval_review(actor=c.finance, approval=decision, confirm=False, comment="未比价")
+    assert Notification.objects.filter(recipient=c.employee, title__contains="Objection").exists()
+    decision.refresh_from_db()
+    assert decision.reviewed_at is None
+    approval_review(actor=c.ceo, approval=decision, confirm=True)
+    decision.refresh_from_db()
+    assert decision.reviewed_at is not None
+    with pytest.raises(Conflict):
+        approval_review(actor=c.ceo, approval=decision, confirm=True)

@@ -14,7 +14,7 @@ from xietong.work.models import Event
 def setup(company):
     now = timezone.now()
     liaison = actions.liaison_set(actor=company.admin, department=company.tech, person=company.engineer)
-    delegation = actions.delegation_create(actor=company.admin, principal=company.tech_head,
+    delegation = actions.delegation_create(actor=company.tech_head, principal=company.tech_head,
                                            delegate=company.rd1_lead, starts_at=now, ends_at=now + timedelta(days=1))
     actions.membership_set(actor=company.admin, person=company.engineer, department=company.sales)
     role = company.finance.role_assignments.get()

@@ -115,11 +115,14 @@ def test_only_oneself_hr_or_the_head_may_delegate(company):
                                   **window)
 
 
-def test_revoking_the_last_admin_role_of_oneself_is_refused(company):
+def test_revoking_the_last_admin_role_is_refused(company):
     assignment = company.admin.role_assignments.get(role="admin")
+    # The set-up superuser is an administrator too: while it is active, sysadmin is not the last.
+    Person.objects.filter(username="root").update(is_active=False)
     with pytest.raises(DomainError) as info:
         actions.role_revoke(actor=company.admin, assignment=assignment)
     assert info.value.code == "last_admin"
+    assert company.admin.role_assignments.filter(role="admin").exists()
 
 
 def test_a_new_primary_department_membership_is_in_the_event(company):
@@ -127,3 +130,26 @@ def test_a_new_primary_department_membership_is_in_the_event(company):
     event = Event.objects.filter(verb="person.update", subject_id=str(company.employee.pk)).latest("seq")
     assert event.after["membership_added"] == company.tech.pk
     assert Membership.objects.filter(person=company.employee, department=company.tech).exists()
+
+
+def test_hr_cannot_edit_or_deactivate_an_administrator(company):
+    """The finding: HR edited and deactivated the administrator."""
+    with pytest.raises(PermissionDenied):
+        actions.person_update(actor=company.hr, person=company.admin, changes={"email": "hr@example.com"})
+    with pytest.raises(PermissionDenied):
+        actions.person_deactivate(actor=company.hr, person=company.admin)
+    company.admin.refresh_from_db()
+    assert company.admin.is_active and company.admin.email == "sysadmin@example.com"
+    actions.person_update(actor=company.hr, person=company.employee, changes={"phone": "13900000000"})  # others: yes
+
+
+def test_an_administrator_may_go_only_while_another_remains(company):
+    Person.objects.filter(username="root").update(is_active=False)  # the set-up superuser is not in play
+    second = actions.person_create(actor=company.admin, username="admin2", name="管理员二", primary_department=company.hq)
+    actions.role_grant(actor=company.admin, person=second, role="admin")
+    actions.person_deactivate(actor=second, person=company.admin)  # two of them: one may go
+    company.admin.refresh_from_db()
+    assert not company.admin.is_active
+    with pytest.raises(DomainError) as refused:  # now the last one cannot drop the role either
+        actions.role_revoke(actor=second, assignment=second.role_assignments.get(role="admin"))
+    assert refused.value.code == "last_admin"

@@ -72,12 +72,12 @@ def test_acting_for_follows_a_live_delegation(company):
 def test_acting_for_follows_a_chain_and_stops_at_a_loop(company):
     now = timezone.now()
     window = {"starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(days=1)}
-    actions.delegation_create(actor=company.admin, principal=company.tech_head, delegate=company.rd1_lead, **window)
-    actions.delegation_create(actor=company.admin, principal=company.rd1_lead, delegate=company.engineer, **window)
+    actions.delegation_create(actor=company.hr, principal=company.tech_head, delegate=company.rd1_lead, **window)
+    actions.delegation_create(actor=company.hr, principal=company.rd1_lead, delegate=company.engineer, **window)
     assert acting_for(company.tech_head) == company.engineer
     # Closing the loop is refused (ORG-5)…
     with pytest.raises(DomainError, match="cycle"):
-        actions.delegation_create(actor=company.admin, principal=company.engineer, delegate=company.tech_head,
+        actions.delegation_create(actor=company.hr, principal=company.engineer, delegate=company.tech_head,
                                   **window)
     # …and a loop that got into the data some other way is still cut by the reader.
     Delegation.objects.create(principal=company.engineer, delegate=company.tech_head, created_by=company.admin,

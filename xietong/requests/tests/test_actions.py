@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from xietong.policy.calendar import WorkingCalendar
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.requests import actions as a
 from xietong.requests.models import ProposalState, Request, RequestState
@@ -38,9 +39,11 @@ def test_submit_routes_to_the_liaison_with_a_response_deadline(collab):
     (task,) = tasks(r, a.KIND_RESPOND)
     assert task.assignee == collab.rd1_lead and task.requester == collab.employee
     # 8 working hours (request.response_working_hours) on the calendar, not 8 clock hours.
-    assert _(task.due_at) > r.created_at + timedelta(hours=8) or task.due_at.hour <= 18
-    assert task.next_escalation_at is not None
-    assert r.due_at.date() == workday(5) or r.due_at.astimezone().date() == workday(5)
+    calendar = WorkingCalendar.load(lenient=True)
+    assert task.due_at == calendar.add_working_hours(r.created_at, 8)
+    assert task.next_escalation_at == task.due_at  # the head's step comes at due (0 working hours)
+    # The requested date: the end of that working day.
+    assert timezone.localtime(r.due_at) == calendar.end_of_day(workday(5))
     assert [e.verb for e in history_for(r)] == ["request.submit"]
 
 
@@ -302,7 +305,8 @@ def test_every_waiting_step_escalates_through_the_kernel(collab):
     respond.refresh_from_db()
     assert respond.escalation_level == 1
     supervise = Task.objects.get(parent=respond)
-    assert supervise.assignee == collab.rd1_lead.primary_department.head or supervise.assignee == collab.tech_head
+    # 吴昊 leads 研发一组 himself: the head of its parent, 技术部's 张伟, supervises.
+    assert supervise.assignee == collab.tech_head
     # Accepting closes the supervision with it.
     a.request_accept(actor=collab.rd1_lead, request=r, owner=collab.engineer)
     supervise.refresh_from_db()
@@ -335,3 +339,14 @@ def test_every_waiting_step_has_its_policy_deadline(collab):
     (confirm,) = tasks(r, a.KIND_CONFIRM)
     assert confirm.due_at == cal.add_working_days(confirm.created_at, param("request.auto_confirm_working_days"))
     assert confirm.next_escalation_at is None, "an unanswered confirmation is confirmed, not escalated"
+
+
+def test_no_request_goes_to_or_from_the_whole_company(collab):
+    """The finding: a request to the company root could be read by every member."""
+    with pytest.raises(DomainError) as refused:
+        a.request_submit(actor=collab.employee, to_department=collab.hq, title="全员通知")
+    assert refused.value.code == "company_root"
+    with pytest.raises(DomainError) as refused:
+        a.request_submit(actor=collab.ceo, to_department=collab.tech, title="总部请求", from_department=collab.hq)
+    assert refused.value.code == "company_root"
+    assert not Request.objects.exists()
