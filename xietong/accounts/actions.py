@@ -1,6 +1,7 @@
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -8,9 +9,10 @@ from django.utils.translation import gettext as _
 
 from xietong.errors import DomainError, PermissionDenied
 from xietong.org.models import Person
+from xietong.org.permissions import is_administrator
 from xietong.work.audit import event_record
 
-from .models import ApiToken
+from .models import ApiToken, OidcIdentity
 
 TOKEN_PREFIX = "xt_"  # noqa: S105 — a public prefix, not a secret
 LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -62,3 +64,55 @@ def token_authenticate(raw: str) -> Person | None:
         # Coarse on purpose: one write per token per few minutes, not per call.
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.person
+
+
+@transaction.atomic
+def sso_sign_in(*, issuer: str, subject: str, claims: dict[str, Any], create: bool = False) -> Person | None:
+    """The person an OpenID identity signs in (INT-3; see accounts.oidc): the
+    one it is bound to, or — at first sign-in — the one active,
+    non-administrator person with the e-mail the provider has verified,
+    bound from then on. None when there is nobody to sign in."""
+    identity = OidcIdentity.objects.select_related("person").filter(issuer=issuer, subject=subject).first()
+    if identity is not None:
+        if not identity.person.is_active:
+            return None
+        OidcIdentity.objects.filter(pk=identity.pk).update(last_used_at=timezone.now())
+        return identity.person
+    email = str(claims.get("email") or "").strip()
+    refused = None
+    if claims.get("email_verified") is not True or not email:
+        refused = "email_not_verified"
+    else:
+        people = list(Person.objects.filter(email__iexact=email, is_active=True)[:2])
+        if len(people) > 1:
+            refused = "email_ambiguous"
+        elif people and is_administrator(people[0]):
+            refused = "administrator"
+        elif people and OidcIdentity.objects.filter(issuer=issuer, person=people[0]).exists():
+            refused = "already_linked"  # another subject of this provider holds the account
+        elif people:
+            person = people[0]
+        elif create:
+            username = _free_username(str(claims.get("preferred_username") or email.split("@")[0]))
+            person = Person.objects.create_user(username=username, name=str(claims.get("name") or username)[:100],
+                                                email=email)
+            event_record(actor=None, verb="person.create", subject=person, first=True,
+                         after={"username": username, "email": email, "by": "sso"})
+        else:
+            refused = "no_person"
+    if refused:
+        event_record(actor=None, verb="account.sso_refused", subject=("accounts.sso", f"{issuer}|{subject}"[:64]),
+                     after={"why": refused})
+        return None
+    OidcIdentity.objects.create(issuer=issuer, subject=subject, person=person, last_used_at=timezone.now())
+    event_record(actor=person, verb="account.sso_link", subject=person, after={"issuer": issuer, "subject": subject})
+    return person
+
+
+def _free_username(wanted: str) -> str:
+    base = "".join(c for c in wanted if c.isalnum() or c in "._-")[:50] or "sso"
+    candidate, n = base, 1
+    while Person.objects.filter(username__iexact=candidate).exists():
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate

@@ -26,3 +26,27 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class OidcIdentity(models.Model):
+    """A sign-in identity at an OpenID provider (INT-3), bound to one person
+    at first link by (issuer, subject) — never by a username or an e-mail
+    the provider lets its users choose."""
+
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_identities")
+    linked_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SSO identity")
+        verbose_name_plural = _("SSO identities")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_identity_uniq"),
+            # One identity per person and provider: a second subject cannot take over an account.
+            models.UniqueConstraint(fields=["issuer", "person"], name="oidc_identity_person_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.subject}"

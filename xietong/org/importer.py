@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from xietong.errors import DomainError, PermissionDenied
+from xietong.sheets import append_row, new_sheet
 
 from . import actions
 from .models import Department, DepartmentKind, Person, Role
@@ -279,14 +280,13 @@ def template_workbook() -> bytes:
     import openpyxl
 
     workbook = openpyxl.Workbook()
-    sheet = workbook.create_sheet("部门", 0)
-    workbook.remove(workbook["Sheet"])
-    sheet.append(list(COLUMNS["departments"].values()))
-    sheet.append(["tech", "技术部", "Technology", "部门", "hq", "zhangsan", 30])
-    people = workbook.create_sheet("人员")
-    people.append(list(COLUMNS["people"].values()))
-    people.append(["zhangsan", "张三", "E001", "zhangsan@example.com", "13800000000", "tech", "总监", "",
-                   "ops:顾问", ""])
+    sheet = new_sheet(workbook, "部门", first=True)
+    append_row(sheet, list(COLUMNS["departments"].values()))
+    append_row(sheet, ["tech", "技术部", "Technology", "部门", "hq", "zhangsan", 30])
+    people = new_sheet(workbook, "人员")
+    append_row(people, list(COLUMNS["people"].values()))
+    append_row(people, ["zhangsan", "张三", "E001", "zhangsan@example.com", "13800000000", "tech", "总监", "",
+                        "ops:顾问", ""])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,8 +1,15 @@
-"""OIDC sign-on (off by default) matches claims to existing people only."""
+"""OIDC sign-on (off by default): an account is bound to (issuer, subject),
+linked only by a verified e-mail, never for an administrator."""
 
 import pytest
+from django.core.exceptions import SuspiciousOperation
 
+from xietong.accounts.actions import sso_sign_in
+from xietong.accounts.models import OidcIdentity
 from xietong.org.actions import person_deactivate
+from xietong.work.models import Event
+
+ISSUER = "https://sso.example.com"
 
 
 @pytest.fixture
@@ -18,6 +25,13 @@ def backend(settings):
     return XietongOIDCBackend()
 
 
+def sign_in(backend, monkeypatch, *, sub: str, userinfo: dict, iss: str = ISSUER):
+    """The backend's own path from a verified ID token: only the provider's
+    user-info call (an HTTP request to the provider) is answered here."""
+    monkeypatch.setattr(backend, "get_userinfo", lambda access_token, id_token, payload: userinfo)
+    return backend.get_or_create_user("access", "id", {"iss": iss, "sub": sub})
+
+
 def test_sso_is_off_by_default():
     from xietong import settings as product
 
@@ -25,15 +39,47 @@ def test_sso_is_off_by_default():
     assert "xietong.accounts.oidc.XietongOIDCBackend" not in product.AUTHENTICATION_BACKENDS
 
 
-def test_claims_match_by_username_or_email(company, backend):
-    assert list(backend.filter_users_by_claims({"preferred_username": "LiuYang"})) == [company.employee]
-    assert list(backend.filter_users_by_claims({"email": "zhengkai@example.com"})) == [company.engineer]
-    assert list(backend.filter_users_by_claims({"sub": "x"})) == []
+def test_a_chosen_username_signs_nobody_in(company, backend, monkeypatch):
+    """The finding: {"preferred_username": "Admin"} signed in as the superuser."""
+    for claims in ({"sub": "a1", "preferred_username": "Admin"}, {"sub": "a1", "preferred_username": "root"},
+                   {"sub": "a1", "preferred_username": "liuyang"}):
+        assert sign_in(backend, monkeypatch, sub="a1", userinfo=claims) is None
+    assert not OidcIdentity.objects.exists()
 
 
-def test_a_deactivated_person_cannot_sign_in_by_sso(company, backend):
+def test_an_unverified_email_signs_nobody_in(company, backend, monkeypatch):
+    claims = {"sub": "u1", "email": "liuyang@example.com"}
+    assert sign_in(backend, monkeypatch, sub="u1", userinfo=claims) is None
+    assert sign_in(backend, monkeypatch, sub="u1", userinfo={**claims, "email_verified": "true"}) is None
+    assert Event.objects.filter(verb="account.sso_refused").count() == 2
+
+
+def test_a_verified_email_links_once_then_the_subject_signs_in(company, backend, monkeypatch):
+    claims = {"sub": "u1", "email": "LiuYang@example.com", "email_verified": True}
+    assert sign_in(backend, monkeypatch, sub="u1", userinfo=claims) == company.employee
+    assert OidcIdentity.objects.get().person == company.employee
+    # The binding, not the e-mail, signs in from now on …
+    assert sign_in(backend, monkeypatch, sub="u1", userinfo={"sub": "u1"}) == company.employee
+    # … and another subject of the provider claiming the same e-mail takes nothing over.
+    assert sign_in(backend, monkeypatch, sub="u2", userinfo={**claims, "sub": "u2"}) is None
+
+
+def test_an_administrator_is_never_linked_automatically(company, backend, monkeypatch):
+    claims = {"sub": "x9", "email": "sysadmin@example.com", "email_verified": True}
+    assert sign_in(backend, monkeypatch, sub="x9", userinfo=claims) is None
+    assert not OidcIdentity.objects.exists()
+
+
+def test_the_user_info_must_name_the_id_tokens_subject(company, backend, monkeypatch):
+    with pytest.raises(SuspiciousOperation):
+        sign_in(backend, monkeypatch, sub="u1", userinfo={"sub": "someone-else", "email_verified": True,
+                                                          "email": "liuyang@example.com"})
+
+
+def test_a_deactivated_person_cannot_sign_in_by_sso(company):
+    sso_sign_in(issuer=ISSUER, subject="u1", claims={"email": "liuyang@example.com", "email_verified": True})
     person_deactivate(actor=company.hr, person=company.employee)
-    assert list(backend.filter_users_by_claims({"preferred_username": "liuyang"})) == []
+    assert sso_sign_in(issuer=ISSUER, subject="u1", claims={}) is None
 
 
 def test_the_login_page_offers_sso_only_when_enabled(db, client, settings):

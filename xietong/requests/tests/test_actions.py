@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from xietong.policy.calendar import WorkingCalendar
 from xietong.errors import Conflict, DomainError, PermissionDenied
+from xietong.policy.calendar import WorkingCalendar
 from xietong.requests import actions as a
 from xietong.requests.models import ProposalState, Request, RequestState
 from xietong.work.audit import history_for

@@ -168,3 +168,24 @@ def test_strangers_cannot_change_a_duty_list_by_page_or_api(collab, as_):
     assert item.title == "设备维护" and [e.verb for e in history_for(item)] == ["duty.create"]
     assert as_(collab.outsider).get("/requests/map.xlsx").status_code == 403
     assert as_(collab.outsider).get("/api/v1/duties").status_code == 403
+
+
+def test_the_excel_export_writes_a_formula_like_name_as_text(collab, as_):
+    """The finding: a department name starting with = became a live HYPERLINK in the export."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    from xietong.org.actions import department_update
+
+    evil = '=HYPERLINK("http://evil.example/","点击查看")'
+    department_update(actor=collab.admin, department=collab.sales, changes={"name": evil, "name_en": evil})
+    ask(collab)
+    body = as_(collab.finance).get("/requests/map.xlsx").content
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == evil]
+    assert cells and all(c.data_type == "s" for c in cells)
+    xml = zipfile.ZipFile(io.BytesIO(body)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml  # no formula anywhere…
+    assert 't="inlineStr"><is><t>=HYPERLINK' in xml  # …the name is a string cell

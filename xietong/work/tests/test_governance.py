@@ -114,3 +114,19 @@ def test_the_bulk_endpoints_do_not_name_what_the_caller_may_not_act_on(make_task
     assert "董事会薪酬方案" not in page.content.decode()
     secret.refresh_from_db()
     assert secret.state == "open"
+
+
+def test_the_auditor_reads_a_persons_history_with_personal_data_masked(company, as_):
+    """The finding: the auditor saw every employee's phone and e-mail through record history."""
+    from xietong.org.actions import person_update
+
+    person_update(actor=company.hr, person=company.employee, changes={"phone": "13912345678"})
+    url = f"/work/records/org.person/{company.employee.pk}/history/"
+    api = f"/api/v1/records/org.person/{company.employee.pk}/history"
+    for reader in (as_(company.auditor).get(url).content.decode(),
+                   as_(company.auditor).get(api).content.decode()):
+        assert "13912345678" not in reader and "liuyang@example.com" not in reader
+        assert "139****5678" in reader and "l***@example.com" in reader
+    # HR and the person themselves see it in full.
+    assert "13912345678" in as_(company.hr).get(api).content.decode()
+    assert "13912345678" in as_(company.employee).get(api).content.decode()

@@ -10,17 +10,21 @@
   var maxCount = Math.max.apply(null, [1].concat(data.links.map(function (l) { return l.count; })));
   function pct(x) { return x === null ? "—" : Math.round(x * 100) + "%"; }
   function dash(x) { return x === null ? "—" : x; }
+  // ECharts renders a formatter's string as HTML: every value from the data
+  // (a department's name is anyone's to type) is escaped before it goes in.
+  var esc = echarts.format.encodeHTML;
   var chart = echarts.init(el, null, { renderer: "svg" });
   chart.setOption({
     tooltip: {
       formatter: function (p) {
         if (p.dataType === "edge") {
           var l = p.data.raw;
-          return l.source_name + " → " + l.target_name + "<br>" + d.labelCount + ": " + l.count +
-            "<br>" + d.labelMedian + ": " + dash(l.median_response_hours) +
-            "<br>" + d.labelOntime + ": " + pct(l.on_time_rate) + "<br>" + d.labelRating + ": " + dash(l.rating);
+          return esc(l.source_name) + " → " + esc(l.target_name) + "<br>" + esc(d.labelCount) + ": " +
+            esc(l.count) + "<br>" + esc(d.labelMedian) + ": " + esc(dash(l.median_response_hours)) +
+            "<br>" + esc(d.labelOntime) + ": " + esc(pct(l.on_time_rate)) + "<br>" + esc(d.labelRating) + ": " +
+            esc(dash(l.rating));
         }
-        return p.data.name + ": " + p.data.value;
+        return esc(p.data.name) + ": " + esc(p.data.value);
       }
     },
     series: [{
