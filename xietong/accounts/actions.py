@@ -1,15 +1,20 @@
 import hashlib
 import secrets
+import string
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xietong.errors import DomainError, PermissionDenied
 from xietong.org.models import Person
-from xietong.org.permissions import is_administrator
+from xietong.org.permissions import can_manage_person, is_administrator
+from xietong.web.client import client_ip
 from xietong.work.audit import event_record
 
 from .models import ApiToken, OidcIdentity
@@ -116,3 +121,69 @@ def _free_username(wanted: str) -> str:
         n += 1
         candidate = f"{base}{n}"
     return candidate
+
+
+# --- sign-in and passwords (INT-3): each an audit event (KER-4) -------------------
+
+def _where(request: HttpRequest | None) -> dict[str, str]:
+    if request is None:
+        return {}
+    return {"ip": client_ip(request), "agent": request.headers.get("User-Agent", "")[:120]}
+
+
+def _signin_subject(username: str) -> Any:
+    person = Person.objects.filter(username__iexact=username).first() if username else None
+    return person if person is not None else ("accounts.signin", (username or "?")[:64])
+
+
+@transaction.atomic
+def signin_record(*, verb: str, request: HttpRequest | None, person: Person | None = None,
+                  username: str = "") -> None:
+    """account.sign_in / sign_out / sign_in_failed / locked_out, on the
+    person's record (or, for a username nobody has, on its own)."""
+    subject = person if person is not None else _signin_subject(username)
+    after = {**_where(request), **({"username": username[:64]} if person is None else {})}
+    event_record(actor=person, verb=verb, subject=subject, after=after)
+
+
+@transaction.atomic
+def password_change(*, actor: Person, current: str, new: str) -> None:
+    """A person changes their own password: the current one, then a new one
+    the validators accept (length, not common, not like the username)."""
+    if not actor.has_usable_password() or not actor.check_password(current):
+        raise DomainError(_("The current password is not right."), code="wrong_password")
+    if new == current:
+        raise DomainError(_("Choose a password different from the current one."), code="same_password")
+    try:
+        validate_password(new, actor)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), code="weak_password") from None
+    actor.set_password(new)
+    actor.must_change_password = False
+    actor.save(update_fields=["password", "must_change_password"])
+    event_record(actor=actor, verb="account.password_change", subject=actor)
+
+
+TEMPORARY_ALPHABET = string.ascii_letters + string.digits
+
+
+@transaction.atomic
+def password_reset(*, actor: Person, person: Person) -> str:
+    """HR (or an administrator) resets someone's password: a temporary one,
+    shown once to the one who reset it, that must be changed at the next
+    sign-in. An administrator's only by an administrator; never one's own."""
+    if not can_manage_person(actor, person):
+        raise PermissionDenied()
+    if actor.pk == person.pk:
+        raise DomainError(_("Change your own password on your password page."), code="own_password")
+    if not person.is_active:
+        raise DomainError(_("%(name)s's account is not active.") % {"name": person.name}, code="inactive_person")
+    temporary = "".join(secrets.choice(TEMPORARY_ALPHABET) for _i in range(14))
+    person.set_password(temporary)
+    person.must_change_password = True
+    person.save(update_fields=["password", "must_change_password"])
+    # Signed-in sessions and API tokens keep working only as long as the
+    # account does; a reset is often because someone else knows the password.
+    ApiToken.objects.filter(person=person, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    event_record(actor=actor, verb="account.password_reset", subject=person, after={"tokens_revoked": True})
+    return temporary

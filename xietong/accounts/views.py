@@ -3,6 +3,7 @@ from datetime import datetime, time
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 from xietong.errors import DomainError
 from xietong.org.models import Person
 
-from .actions import token_create, token_revoke
+from .actions import password_change, password_reset, token_create, token_revoke
 from .models import ApiToken
 
 
@@ -67,3 +68,48 @@ def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def locked_out(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/locked_out.html", status=429)
+
+
+class PasswordForm(forms.Form):
+    current = forms.CharField(label=gettext_lazy("Current password"), max_length=200,
+                              widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new = forms.CharField(label=gettext_lazy("New password"), max_length=200,
+                          widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    again = forms.CharField(label=gettext_lazy("New password again"), max_length=200,
+                            widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+
+@login_required
+def password(request: HttpRequest) -> HttpResponse:
+    """Change one's own password (INT-3); the only page open after HR reset it."""
+    person: Person = request.user  # type: ignore[assignment]
+    form = PasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["new"] != data["again"]:
+                raise DomainError(_("The two new passwords differ."), code="mismatch")
+            password_change(actor=person, current=data["current"], new=data["new"])
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            update_session_auth_hash(request, person)  # stay signed in here, signed out elsewhere
+            messages.success(request, _("Your password is changed."))
+            return redirect("web:home")
+    return render(request, "accounts/password.html", {"form": form, "forced": person.must_change_password})
+
+
+@login_required
+@require_POST
+def password_reset_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """HR resets someone's password: the temporary one is shown here, once."""
+    actor: Person = request.user  # type: ignore[assignment]
+    person = get_object_or_404(Person, pk=pk)
+    try:
+        temporary = password_reset(actor=actor, person=person)
+    except DomainError as exc:
+        if exc.status == 403:
+            return render(request, "web/forbidden.html", status=403)
+        messages.error(request, str(exc.message))
+        return redirect("org:person", person.pk)
+    return render(request, "accounts/password_reset.html", {"person": person, "temporary": temporary})

@@ -167,7 +167,8 @@ def builtin_install() -> list[str]:
     changed = []
     for key, name, name_en, category, handler, system, build in BUILTINS:
         definition = definition_parse(build()).model_dump(mode="json")
-        template = FlowTemplate.objects.select_for_update().filter(key=key).select_related("current_version").first()
+        template = FlowTemplate.objects.select_for_update(of=("self",)).filter(key=key).select_related(
+            "current_version").first()
         if template is None:
             template = FlowTemplate.objects.create(key=key, name=name, name_en=name_en, category=category,
                                                    handler=handler, builtin=True, system=system)

@@ -24,6 +24,6 @@ class WorkConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the kernel's task kinds and the task as a record type.
-        from . import permissions, registry  # noqa: F401
+        from . import checks, permissions, registry  # noqa: F401
 
         post_migrate.connect(sqlite_wal, sender=self, dispatch_uid="xietong.work.sqlite_wal")

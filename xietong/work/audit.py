@@ -4,17 +4,27 @@
 
 Call it inside the transaction of the change it records. Sweeps that write
 many events at once use `events_record_many`. `audit_seal()` seals what has
-been appended since the last seal; `audit_verify()` recomputes every chain and
-every seal and reports each break with the record it concerns.
+been appended since the last seal; `audit_verify()` recomputes every chain,
+every seal and every anchor, and reports each break with what it concerns.
+
+Every hash is an HMAC-SHA256 with XIETONG_AUDIT_KEY, which is not in the
+database: without it nobody can compute a hash the trail will accept, so a
+forged, edited or re-linked event is caught even by someone who can write
+every row. Seals and witnesses are also anchored outside the database
+(`anchors`). What each kind of attacker can and cannot do undetected is in
+docs/kernel.md, "What the audit trail proves".
 """
 
+import functools
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
@@ -22,13 +32,17 @@ from django.utils.translation import gettext_lazy as _
 
 from xietong.errors import Conflict
 
+from . import anchors
+from .fastsql import update_rows
 from .models import Event, Seal
 
 Subject = models.Model | tuple[str, str]
 
 # Events are sealed once they are this old, so that a transaction still open
-# when the seal is computed cannot commit an event below the seal's last id.
-SEAL_MARGIN = timedelta(minutes=10)
+# when the seal is computed cannot commit an event below the seal's last id
+# (on PostgreSQL the cut-off also stays before the oldest open transaction).
+# Until then a committed event is protected by its witness line.
+SEAL_MARGIN = timedelta(minutes=2)
 SEAL_MAX_EVENTS = 10_000
 
 
@@ -63,8 +77,26 @@ def _utc(at: datetime) -> str:
     return (at if at.utcoffset() == timedelta(0) else at.astimezone(UTC)).isoformat()
 
 
-def _digest(prev_hash: str, at: datetime, actor: int | None, on_behalf_of: int | None, verb: str,
-            subject_type: str, subject_id: str, seq: int, before_json: str, after_json: str, note: str) -> str:
+_MACS: dict[str, Any] = {}
+
+
+def _mac() -> Any:
+    """The keyed hash to copy for each digest, or None without a key."""
+    key = getattr(settings, "XIETONG_AUDIT_KEY", "") or ""
+    if not key:
+        return None
+    mac = _MACS.get(key)
+    if mac is None:
+        mac = _MACS[key] = hmac.new(key.encode(), digestmod=hashlib.sha256)
+    return mac
+
+
+def keyed() -> bool:
+    return _mac() is not None
+
+
+def _payload(prev_hash: str, at: datetime, actor: int | None, on_behalf_of: int | None, verb: str,
+             subject_type: str, subject_id: str, seq: int, before_json: str, after_json: str, note: str) -> bytes:
     # The same bytes as json.dumps({...}, sort_keys=True, separators=(",", ":"))
     # of the event's fields, built by hand because this runs once per event
     # when verifying millions.
@@ -74,7 +106,25 @@ def _digest(prev_hash: str, at: datetime, actor: int | None, on_behalf_of: int |
         f'"on_behalf_of":{"null" if on_behalf_of is None else on_behalf_of},"seq":{seq},'
         f'"subject":[{_str(subject_type)},{_str(subject_id)}],"verb":{_str(verb)}}}'
     )
-    return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
+    return f"{prev_hash}\n{payload}".encode()
+
+
+def _digest(prev_hash: str, at: datetime, actor: int | None, on_behalf_of: int | None, verb: str,
+            subject_type: str, subject_id: str, seq: int, before_json: str, after_json: str, note: str) -> str:
+    data = _payload(prev_hash, at, actor, on_behalf_of, verb, subject_type, subject_id, seq, before_json,
+                    after_json, note)
+    mac = _mac()
+    if mac is None:
+        return hashlib.sha256(data).hexdigest()
+    h = mac.copy()
+    h.update(data)
+    return h.hexdigest()
+
+
+def _plain_digest(*fields: Any) -> str:
+    """The unkeyed hash: what a trail written before the key was set has,
+    and what someone without the key can compute."""
+    return hashlib.sha256(_payload(*fields)).hexdigest()
 
 
 def _seal(event: Event) -> None:
@@ -130,6 +180,7 @@ def event_record(
     except IntegrityError as exc:
         # Another transaction appended to this subject's chain first.
         raise Conflict(_("This record was changed at the same time by someone else. Reload and try again.")) from exc
+    anchors.witness([(event.pk, subject_type, subject_id, event.seq, event.hash)])
     return event
 
 
@@ -177,17 +228,28 @@ def events_record_many(entries: Iterable[NewEvent], *, at: datetime | None = Non
         out.append((at, actor, behalf, e.verb, key[0], key[1], seq + 1, before, after, e.note, prev, digest))
     try:
         with transaction.atomic():
-            insert_rows(Event, ["at", "actor", "on_behalf_of", "verb", "subject_type", "subject_id", "seq",
-                                "before_json", "after_json", "note", "prev_hash", "hash"], out)
+            new_ids = insert_rows(Event, ["at", "actor", "on_behalf_of", "verb", "subject_type", "subject_id",
+                                          "seq", "before_json", "after_json", "note", "prev_hash", "hash"], out,
+                                  returning="id" if anchors.anchor_root() is not None else None)
     except IntegrityError as exc:
         raise Conflict(_("This record was changed at the same time by someone else. Reload and try again.")) from exc
+    if new_ids:
+        witnessed: list[tuple[int | None, str, str, int, str]] = [
+            (int(pk), str(row[4]), str(row[5]), int(row[6]), str(row[11]))
+            for pk, row in zip(new_ids, out, strict=True)]
+        anchors.witness(witnessed)
     return len(out)
 
 
 # --- seals ---------------------------------------------------------------
 
 def _seal_digest(prev_digest: str, rows: Iterable[tuple[int, str]]) -> tuple[str, int]:
-    h = hashlib.sha256(prev_digest.encode())
+    mac = _mac()
+    if mac is None:
+        h = hashlib.sha256(prev_digest.encode())
+    else:
+        h = mac.copy()
+        h.update(b"seal\n" + prev_digest.encode())
     count = 0
     for pk, hash_ in rows:
         h.update(f"\n{pk}:{hash_}".encode())
@@ -195,11 +257,29 @@ def _seal_digest(prev_digest: str, rows: Iterable[tuple[int, str]]) -> tuple[str
     return h.hexdigest(), count
 
 
+def _oldest_open_transaction() -> datetime | None:
+    """When the oldest other open transaction on this PostgreSQL database
+    began: an event it commits later must not fall inside a seal."""
+    if connection.vendor != "postgresql":
+        return None  # SQLite: one writer at a time, whose ids come after every committed one
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND state <> 'idle'")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def audit_seal(*, now: datetime | None = None, max_events: int = SEAL_MAX_EVENTS) -> int:
     """Seal the events appended since the last seal that are older than
-    SEAL_MARGIN. Safe with several workers: the unique seal number lets one
-    win; the loser stops. Returns how many seals were written."""
+    SEAL_MARGIN (and than the oldest transaction still open). Safe with
+    several workers: the unique seal number lets one win; the loser stops.
+    Each seal is anchored outside the database once committed; then the
+    witness files it makes redundant are folded away. Returns how many
+    seals were written."""
     cutoff = (now or timezone.now()) - SEAL_MARGIN
+    oldest = _oldest_open_transaction() if now is None else None
+    if oldest is not None and oldest - timedelta(seconds=1) < cutoff:
+        cutoff = oldest - timedelta(seconds=1)
     written = 0
     while True:
         last = Seal.objects.order_by("-seq").first()
@@ -207,17 +287,67 @@ def audit_seal(*, now: datetime | None = None, max_events: int = SEAL_MAX_EVENTS
         ids = list(Event.objects.filter(id__gt=after_id, at__lte=cutoff).order_by("id")
                    .values_list("id", flat=True)[:max_events])
         if not ids:
+            witness_compact(now=now)
             return written
         rows = Event.objects.filter(id__gt=after_id, id__lte=ids[-1]).order_by("id").values_list("id", "hash")
         prev_digest = last.digest if last else ""
         digest, count = _seal_digest(prev_digest, rows.iterator(chunk_size=5000))
+        seq = (last.seq + 1) if last else 1
         try:
             with transaction.atomic():
-                Seal.objects.create(seq=(last.seq + 1) if last else 1, first_id=ids[0], last_id=ids[-1],
-                                    count=count, digest=digest, prev_digest=prev_digest, at=timezone.now())
+                Seal.objects.create(seq=seq, first_id=ids[0], last_id=ids[-1], count=count, digest=digest,
+                                    prev_digest=prev_digest, at=timezone.now())
+                transaction.on_commit(functools.partial(
+                    anchors.seal_anchor, seq=seq, first_id=ids[0], last_id=ids[-1], count=count, digest=digest,
+                    prev_digest=prev_digest))
         except IntegrityError:
             return written  # another worker sealed this range first
         written += 1
+
+
+def witness_compact(*, now: datetime | None = None) -> int:
+    """Fold away witness files no process writes any more whose events are
+    all sealed: each line is checked against the database first, and any
+    event missing or changed is recorded in the anchors' breaks.log, where
+    verification reports it for ever. Returns the files folded."""
+    now = now or timezone.now()
+    last = Seal.objects.order_by("-seq").values_list("last_id", flat=True).first() or 0
+    current = {now.astimezone(UTC).strftime("%Y%m%d%H"),
+               (now - anchors.WITNESS_ROTATE).astimezone(UTC).strftime("%Y%m%d%H")}
+    folded = 0
+    for path in anchors.witness_files():
+        if path.stem.rsplit("-", 1)[-1] in current:
+            continue  # still written to, or only just closed
+        lines = [line for line in anchors.read_lines(path) if "id" in line]
+        breaks = _witness_breaks(lines)
+        broken = {b["event"] for b in breaks}
+        if any(int(line["id"] or 0) > last and line["id"] not in broken for line in lines):
+            continue  # some of its events are not sealed yet
+        if breaks:
+            anchors.record_breaks({**b, "file": path.name, "found_at": now.isoformat()} for b in breaks)
+        try:
+            path.unlink()
+            folded += 1
+        except FileNotFoundError:
+            pass  # another worker folded it first
+    return folded
+
+
+def _witness_breaks(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Witness lines whose event is not in the database as witnessed."""
+    out = []
+    for start in range(0, len(lines), 1000):
+        chunk = lines[start:start + 1000]
+        found = {pk: (t, s, q, h) for pk, t, s, q, h in Event.objects.filter(
+            pk__in=[int(line["id"]) for line in chunk]).values_list("id", "subject_type", "subject_id", "seq",
+                                                                     "hash")}
+        for line in chunk:
+            row = found.get(int(line["id"]))
+            expected = (line["type"], line["sid"], line["seq"], line["hash"])
+            if row != expected:
+                out.append({"event": line["id"], "subject": f"{line['type']}#{line['sid']}", "seq": line["seq"],
+                            "reason": "deleted" if row is None else "rewritten"})
+    return out
 
 
 # --- verification ----------------------------------------------------------
@@ -253,6 +383,7 @@ def verify_chains(*, batch_size: int = 10_000, part: tuple[int, int] | None = No
     # per-row work would cost as much as the hashing.
     sql = f"SELECT {', '.join(_CHAIN_COLUMNS)} FROM work_event {where} ORDER BY subject_type, subject_id, seq"  # noqa: S608
     digest = _digest
+    keyed_check = keyed()
     with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(batch_size):
@@ -270,6 +401,11 @@ def verify_chains(*, batch_size: int = 10_000, part: tuple[int, int] | None = No
                 elif stored_hash != digest(stored_prev, _aware(at), actor, behalf, verb, subject_type, subject_id, seq,
                                            before, after, note):
                     reason = "content was edited"
+                    if keyed_check and stored_hash == _plain_digest(stored_prev, _aware(at), actor, behalf, verb,
+                                                                   subject_type, subject_id, seq, before, after,
+                                                                   note):
+                        reason = ("hashed without the audit key: forged by someone without the key, or written "
+                                  "before the key was set (then run `xietong audit rekey`)")
                 else:
                     expected_seq, prev_hash = seq + 1, stored_hash
                     continue
@@ -277,8 +413,9 @@ def verify_chains(*, batch_size: int = 10_000, part: tuple[int, int] | None = No
                 yield ChainBreak(subject_type, subject_id, seq, reason)
 
 
-def verify_parallel(*, jobs: int) -> "list[ChainBreak | SealBreak]":
-    """Chains and seals, split over `jobs` processes on PostgreSQL."""
+def verify_parallel(*, jobs: int) -> "list[ChainBreak | SealBreak | AnchorBreak]":
+    """Chains and seals, split over `jobs` processes on PostgreSQL; the
+    anchors in this one."""
     # Inside a transaction, other processes could not see its rows: stay here.
     if jobs <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
         return list(audit_verify())
@@ -294,7 +431,7 @@ def verify_parallel(*, jobs: int) -> "list[ChainBreak | SealBreak]":
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
                              initializer=verify_worker.init, initargs=(connection.settings_dict["NAME"],)) as pool:
         parts = list(pool.map(verify_worker.verify_part, work))
-    return [b for part in parts for b in part]
+    return [b for part in parts for b in part] + list(verify_anchors())
 
 
 def _aware(at: Any) -> datetime:
@@ -342,12 +479,105 @@ def verify_seals(*, part: tuple[int, int] | None = None) -> Iterator[SealBreak]:
             yield SealBreak(seal.seq, seal.first_id, seal.last_id, reason)
 
 
-def audit_verify() -> Iterator[ChainBreak | SealBreak]:
+@dataclass(frozen=True)
+class AnchorBreak:
+    what: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.reason}"
+
+
+def verify_anchors() -> Iterator[AnchorBreak]:
+    """The database against what was anchored outside it: every anchored
+    seal still there and the same, every seal anchored, every witnessed
+    event still there as witnessed, and every break found earlier."""
+    if anchors.anchor_root() is None:
+        return
+    anchored = anchors.anchored_seals()
+    stored = {s.seq: s for s in Seal.objects.all()}
+    for seq, line in sorted(anchored.items()):
+        seal = stored.get(seq)
+        if seal is None:
+            yield AnchorBreak(f"seal {seq}", "anchored outside the database but gone from it")
+        elif (seal.digest, seal.first_id, seal.last_id, seal.count) != (
+                line.get("digest"), line.get("first_id"), line.get("last_id"), line.get("count")):
+            yield AnchorBreak(f"seal {seq}", "differs from its anchor: rewritten in the database")
+    for seq in sorted(set(stored) - set(anchored)):
+        yield AnchorBreak(f"seal {seq}", "not anchored outside the database (inserted, or its anchor was lost)")
+    for path in anchors.witness_files():
+        lines = [line for line in anchors.read_lines(path) if "id" in line]
+        for b in _witness_breaks(lines):
+            yield AnchorBreak(f"event {b['subject']} #{b['seq']}", f"{b['reason']} after it was committed "
+                              f"(witness {path.name})")
+    seen = set()
+    for b in anchors.recorded_breaks():
+        key = (b.get("event"), b.get("reason"))
+        if key not in seen:
+            seen.add(key)
+            yield AnchorBreak(f"event {b.get('subject')} #{b.get('seq')}",
+                              f"{b.get('reason')} before it was sealed (found {b.get('found_at', '')[:19]})")
+
+
+def audit_verify() -> Iterator[ChainBreak | SealBreak | AnchorBreak]:
     yield from verify_chains()
     yield from verify_seals()
+    yield from verify_anchors()
 
 
 def history_for(subject: Subject) -> models.QuerySet[Event]:
     subject_type, subject_id = subject_key(subject)
     return Event.objects.filter(subject_type=subject_type, subject_id=subject_id).select_related(
         "actor", "on_behalf_of").order_by("seq")
+
+
+# --- the key, set on an existing trail ---------------------------------------------
+
+def _fields(event: Event) -> tuple:
+    return (event.at, event.actor_id, event.on_behalf_of_id, event.verb, event.subject_type, event.subject_id,
+            event.seq, event.before_json, event.after_json, event.note)
+
+
+def audit_needs_rekey() -> bool:
+    """A key is set but the trail was hashed without one (a deployment that
+    had no XIETONG_AUDIT_KEY before): its newest event tells."""
+    if not keyed():
+        return False
+    newest = Event.objects.order_by("-id").first()
+    if newest is None:
+        return False
+    return newest.hash == _plain_digest(newest.prev_hash, *_fields(newest)) and newest.hash != _digest(
+        newest.prev_hash, *_fields(newest))
+
+
+@transaction.atomic
+def audit_rekey() -> int:
+    """Hash the whole trail again with the audit key, once, when the key is
+    first set. The trail is verified as it stands (unkeyed) first and
+    nothing changes if a single event is out of place; then every chain and
+    every seal is recomputed with the key and the seals anchored anew (the
+    superseded anchors are kept beside, renamed). Returns the events
+    re-hashed."""
+    if not keyed():
+        raise Conflict(_("Set XIETONG_AUDIT_KEY first."), code="no_key")
+    rows: list[tuple[int, str, str]] = []
+    current: tuple[str, str] | None = None
+    plain_prev = keyed_prev = ""
+    expected = 1
+    for event in Event.objects.order_by("subject_type", "subject_id", "seq").iterator(chunk_size=5000):
+        if (event.subject_type, event.subject_id) != current:
+            current, plain_prev, keyed_prev, expected = (event.subject_type, event.subject_id), "", "", 1
+        if event.seq != expected or event.prev_hash != plain_prev or event.hash != _plain_digest(
+                plain_prev, *_fields(event)):
+            raise Conflict(_("The trail is broken at %(subject)s event %(seq)s: run `xietong audit verify`; nothing "
+                             "was re-keyed.") % {"subject": f"{event.subject_type}#{event.subject_id}",
+                                                 "seq": event.seq}, code="trail_broken")
+        keyed_hash = _digest(keyed_prev, *_fields(event))
+        rows.append((event.pk, keyed_prev, keyed_hash))
+        plain_prev, keyed_prev, expected = event.hash, keyed_hash, expected + 1
+    for start in range(0, len(rows), 5000):
+        update_rows(Event, "id", ["prev_hash", "hash"], rows[start:start + 5000])
+    Seal.objects.all().delete()
+    anchors.supersede()
+    transaction.on_commit(lambda: audit_seal())
+    return len(rows)

@@ -56,14 +56,15 @@ def test_two_events_cannot_hold_the_same_position_in_a_chain(company):
 # --- seals: what a per-subject chain alone cannot see -------------------------
 
 @pytest.fixture
-def sealed(chain):
+def sealed(chain, django_capture_on_commit_callbacks):
     from datetime import timedelta
 
     from django.utils import timezone
 
     from xietong.work.audit import audit_seal
 
-    assert audit_seal(now=timezone.now() + timedelta(hours=1)) >= 1
+    with django_capture_on_commit_callbacks(execute=True):  # a seal is anchored once it commits
+        assert audit_seal(now=timezone.now() + timedelta(hours=1)) >= 1
     assert list(audit_verify()) == []
     return chain
 
@@ -85,7 +86,7 @@ def test_a_whole_chain_deleted_is_caught_by_the_seal(sealed):
     assert breaks and f"{len(ids)} event(s) deleted" in breaks[0].reason
 
 
-def test_an_inserted_event_is_caught(chain):
+def test_an_inserted_event_is_caught(chain, django_capture_on_commit_callbacks):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -97,7 +98,8 @@ def test_an_inserted_event_is_caught(chain):
     event_record(actor=None, verb="x.after", subject=("test.after", "1"))
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM work_event WHERE id = %s", [hole.pk])
-    audit_seal(now=timezone.now() + timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_seal(now=timezone.now() + timedelta(hours=1))
     assert list(audit_verify()) == []
     # A forged event, with a self-consistent chain of its own, put into the hole.
     forged = event_record(actor=None, verb="x.forged", subject=("test.forged", "1"))
@@ -121,7 +123,10 @@ def test_a_seal_edited_is_caught(sealed):
     from xietong.work.models import Seal
 
     Seal.objects.filter(seq=1).update(digest="0" * 64)
-    assert any("seal" in str(b) for b in audit_verify())
+    seal = Seal.objects.get(seq=1)
+    assert sorted(str(b) for b in audit_verify()) == [
+        f"seal 1 (events {seal.first_id}..{seal.last_id}): an event in this range was replaced or rewritten",
+        "seal 1: differs from its anchor: rewritten in the database"]
 
 
 def test_two_sealers_at_once_write_one_seal(chain):

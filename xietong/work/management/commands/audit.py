@@ -1,4 +1,4 @@
-"""`xietong audit verify` / `xietong audit seal` (KER-4)."""
+"""`xietong audit verify | seal | rekey` (KER-4)."""
 
 import os
 import time
@@ -6,15 +6,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from xietong.work.audit import audit_seal, verify_parallel
+from xietong.errors import DomainError
+from xietong.work import anchors
+from xietong.work.audit import audit_rekey, audit_seal, keyed, verify_parallel
 from xietong.work.models import Event
 
 
 class Command(BaseCommand):
-    help = "Verify the audit trail (hash chains and seals), or seal what is new."
+    help = ("Verify the audit trail (hash chains, seals and the anchors outside the database), seal what is "
+            "new, or re-hash it with the audit key once that is first set.")
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("action", choices=["verify", "seal"])
+        parser.add_argument("action", choices=["verify", "seal", "rekey"])
         parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                             help="processes that share the chain check on PostgreSQL (default: the core count)")
 
@@ -22,12 +25,25 @@ class Command(BaseCommand):
         if options["action"] == "seal":
             self.stdout.write(f"{audit_seal()} seal(s) written")
             return
+        if options["action"] == "rekey":
+            try:
+                n = audit_rekey()
+            except DomainError as error:
+                raise CommandError(str(error.message)) from None
+            self.stdout.write(f"{n} events re-hashed with the audit key; seals anchored anew")
+            return
         started = time.perf_counter()
         breaks = verify_parallel(jobs=options["jobs"])
         elapsed = time.perf_counter() - started
         for b in breaks:
             self.stdout.write(f"BROKEN {b}")
         count = Event.objects.count()
+        if not keyed():
+            self.stdout.write("WARNING: XIETONG_AUDIT_KEY is not set: the hashes prove nothing against someone "
+                              "who can write the database")
+        if anchors.anchor_root() is None:
+            self.stdout.write("WARNING: XIETONG_AUDIT_ANCHOR_DIR is not set: nothing outside the database to "
+                              "check it against")
         if breaks:
             raise CommandError(f"{len(breaks)} break(s) in the audit trail")
         self.stdout.write(f"audit trail intact: {count} events verified in {elapsed:.1f}s")
