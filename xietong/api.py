@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -27,6 +28,7 @@ from xietong.org.api import router as org_router
 from xietong.policy.api import calendar_router, policy_router
 from xietong.requests.api import router as requests_router
 from xietong.service.api import router as service_router
+from xietong.web.errors import database_unavailable, is_unavailable
 from xietong.work.api import router as work_router
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
@@ -131,6 +133,15 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(DatabaseError)
+def on_database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+    """A database that is down, read-only or locked too long: 503 with
+    Retry-After, whatever DEBUG says; any other database error is a bug."""
+    if is_unavailable(exc):
+        return database_unavailable(request, exc)
+    raise exc
 
 
 @api.exception_handler(HttpError)

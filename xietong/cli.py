@@ -4,8 +4,9 @@
     xietong demo               load the demo company (XIETONG_DEMO=1 only)
     xietong import-org FILE    import departments and people (.xlsx or .csv)
     xietong calendar ...       inspect / seed the working calendar
-    xietong audit verify       check the audit trail (hash chains and seals)
+    xietong audit verify       check the audit trail (hash chains, seals, anchors)
     xietong worker             run a background worker (jobs, outbox, sweeps)
+    xietong health             is the database up and a worker running? (exit 1 if not)
     xietong sweep              run the periodic sweeps once, now
     xietong <django command>   any manage.py command (runserver, createsuperuser …)
 """

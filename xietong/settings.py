@@ -170,6 +170,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SUP-5: read-only mode (a failure being handled, a migration of the data):
+# everything can be read, nothing written; every write answers 503 with a page
+# that says so, and every page shows a banner.
+XIETONG_READ_ONLY = env_bool("XIETONG_READ_ONLY", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -187,15 +191,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # kill-mid-delivery test) sees the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-xietong.sqlite3")}
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _sqlite_file = str(DATABASES["default"]["NAME"])
     # The database holds everyone's personal data: readable by its owner only.
     # SQLite creates its -wal and -shm files with the same permissions.
-    for _db_file in (Path(DATABASES["default"]["NAME"]), Path(DATABASES["default"]["TEST"]["NAME"])):
+    for _db_file in (Path(_sqlite_file), Path(DATABASES["default"]["TEST"]["NAME"])):
         try:
             os.close(os.open(_db_file, os.O_WRONLY | os.O_CREAT, 0o600))
             if _db_file.stat().st_mode & 0o077:
                 _db_file.chmod(0o600)
         except OSError:
             pass  # a read-only data folder: the server still starts and answers 503 to writes
+    if XIETONG_READ_ONLY:
+        # SQLite opens the file read-only (Django passes uri=True).
+        DATABASES["default"]["NAME"] = f"file:{_sqlite_file}?mode=ro"
+elif XIETONG_READ_ONLY:
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c default_transaction_read_only=on"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -342,5 +352,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("XIETONG_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # django-tasks-db says "Starting worker" at every poll of `xietong worker`.
+    "loggers": {"axes": {"level": "WARNING"}, "django_tasks_db": {"level": "WARNING"}},
 }

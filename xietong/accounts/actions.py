@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,8 +66,14 @@ def token_authenticate(raw: str) -> Person | None:
     if token is None or not token.person.is_active or (token.expires_at and token.expires_at <= now):
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        # Coarse on purpose: one write per token per few minutes, not per call.
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # Coarse on purpose: one write per token per few minutes, not per call;
+        # and only a note, so a database that cannot be written (read-only
+        # mode) still lets a token read.
+        try:
+            with transaction.atomic():
+                ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        except DatabaseError:
+            pass
     return token.person
 
 

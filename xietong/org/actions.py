@@ -61,7 +61,11 @@ def _require(allowed: bool) -> None:
 # --- departments ---------------------------------------------------------
 
 
-def _validate_department(department: Department) -> None:
+def validate_department(department: Department) -> None:
+    """Every rule a department must keep (ORG-1), on an instance that need
+    not be saved: the screens, the API and the import's dry run share it."""
+    department.name = clean_line(department.name, _("Name"), limit=100)
+    department.name_en = clean_line(department.name_en, _("English name"), limit=100)
     if not CODE_RE.match(department.code or ""):
         raise DomainError(_("The code may use letters, digits, '-' and '_' (at most 40)."), code="bad_code")
     if not (department.name or "").strip():
@@ -83,8 +87,10 @@ def _validate_department(department: Department) -> None:
         raise DomainError(_("A department cannot be placed under itself."), code="cycle")
     if department.head is not None and not department.head.is_active:
         raise DomainError(_("The head must be an active person."), code="inactive_head")
-    if department.headcount_cap is not None and department.headcount_cap < 1:
-        raise DomainError(_("The headcount cap must be at least 1."), code="bad_cap")
+    if department.headcount_cap is not None and not 1 <= department.headcount_cap <= 1_000_000:
+        raise DomainError(_("The headcount cap must be between 1 and 1000000."), code="bad_cap")
+    if not -1_000_000 <= (department.sort_order or 0) <= 1_000_000:
+        raise DomainError(_("The order must be between -1000000 and 1000000."), code="bad_order")
 
 
 def _set_path(department: Department) -> None:
@@ -110,7 +116,7 @@ def department_create(
         code=code.strip(), name=name.strip(), name_en=name_en.strip(), kind=kind, parent=parent,
         head=head, headcount_cap=headcount_cap, sort_order=sort_order, path="",
     )
-    _validate_department(department)
+    validate_department(department)
     department.save()
     _set_path(department)
     department.save(update_fields=["path"])
@@ -131,7 +137,7 @@ def department_update(*, actor: Person, department: Department, changes: Mapping
         raise DomainError(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     for field, value in changes.items():
         setattr(department, field, value.strip() if isinstance(value, str) else value)
-    _validate_department(department)
+    validate_department(department)
     deactivating = not department.is_active and before["is_active"]
     if deactivating and Department.objects.filter(parent=department, is_active=True).exists():
         raise DomainError(_("Deactivate or move its sub-departments first."), code="has_children")
@@ -154,7 +160,12 @@ def department_update(*, actor: Person, department: Department, changes: Mapping
 # --- people --------------------------------------------------------------
 
 
-def _validate_person(person: Person) -> None:
+def validate_person(person: Person) -> None:
+    """Every rule a person's record keeps (ORG-2), on an instance that need
+    not be saved (shared with the import's dry run)."""
+    person.name = clean_line(person.name, _("Name"), limit=100)
+    person.employee_no = clean_line(person.employee_no, _("Employee number"), limit=32)
+    person.email = clean_line(person.email, _("E-mail"), limit=254)
     if not USERNAME_RE.match(person.username or ""):
         raise DomainError(_("The username may use letters, digits and . _ @ - (at most 64)."), code="bad_username")
     if not (person.name or "").strip():
@@ -195,7 +206,7 @@ def person_create(
         username=username.strip(), name=name.strip(), email=email.strip(), phone=phone.strip(),
         employee_no=employee_no.strip(), primary_department=primary_department, manager=manager,
     )
-    _validate_person(person)
+    validate_person(person)
     if password:
         try:
             validate_password(password, person)
@@ -206,7 +217,8 @@ def person_create(
         person.set_unusable_password()
     person.save()
     if primary_department is not None:
-        Membership.objects.create(person=person, department=primary_department, position=position.strip())
+        Membership.objects.create(person=person, department=primary_department,
+                                  position=clean_line(position, _("Position"), limit=64))
     event_record(actor=actor, verb="person.create", subject=person,
                  after={**_snapshot(person, PERSON_FIELDS), "position": position})
     return person
@@ -223,7 +235,7 @@ def person_update(*, actor: Person, person: Person, changes: Mapping[str, Any]) 
     before = _snapshot(person, PERSON_FIELDS)
     for field, value in changes.items():
         setattr(person, field, value.strip() if isinstance(value, str) else value)
-    _validate_person(person)
+    validate_person(person)
     if person.manager_id is not None:
         # Refuse a reporting loop (A → B → A), walking the chain as stored.
         seen: set[int] = {person.pk}
@@ -292,8 +304,9 @@ def membership_set(
     _require(can_manage_person(actor, person))
     if not department.is_active:
         raise DomainError(_("“%(name)s” is not active.") % {"name": department.name}, code="inactive_department")
+    position = clean_line(position, _("Position"), limit=64)
     membership, created = Membership.objects.get_or_create(
-        person=person, department=department, defaults={"position": position.strip()}
+        person=person, department=department, defaults={"position": position}
     )
     if not created and membership.position != position.strip():
         before = membership.position

@@ -236,3 +236,39 @@ class Delegation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.principal} → {self.delegate}"
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", _("Waiting for a worker")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Stopped with problems")
+
+
+class ImportJob(models.Model):
+    """An import of departments and people (ORG-2, INT-4), run in the
+    background in chunks so that nobody else's writes wait for it."""
+
+    created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField()
+    state = models.CharField(max_length=12, choices=ImportState.choices, default=ImportState.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    departments = models.PositiveIntegerField(default=0)
+    people = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [{"sheet", "row", "message"}]
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"import {self.pk} {self.filename} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (100 if self.state == ImportState.DONE else 0)

@@ -23,4 +23,5 @@ urlpatterns = [
     path("people/<id:pk>/delegations/<id:delegation_pk>/cancel/", views.delegation_cancel, name="delegation_cancel"),
     path("import/", views.import_view, name="import"),
     path("import/template.xlsx", views.import_template, name="import_template"),
+    path("import/<id:pk>/", views.import_job, name="import_job"),
 ]

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,8 +20,8 @@ from .forms import (
     PersonForm,
     RoleForm,
 )
-from .importer import import_org, template_workbook
-from .models import Delegation, Department, Liaison, Person, RoleAssignment
+from .importer import import_job_start, template_workbook
+from .models import Delegation, Department, ImportJob, Liaison, Person, RoleAssignment
 from .permissions import (
     can_manage_org,
     can_manage_people,
@@ -295,15 +295,29 @@ def import_view(request: HttpRequest) -> HttpResponse:
     if not can_manage_people(me):
         return forbidden(request)
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        report = import_org(actor=me, filename=upload.name, content=upload.read())
-        if report.ok:
-            messages.success(request, _("Imported %(d)s departments and %(p)s people.") % {
-                "d": report.departments, "p": report.people})
-            return redirect("org:departments")
-    return render(request, "org/import.html", {"form": form, "report": report})
+        try:
+            job = import_job_start(actor=me, filename=upload.name or "", content=upload.read())
+        except DomainError as error:
+            show_error(request, error)
+        else:
+            return redirect("org:import_job", job.pk)
+    recent = ImportJob.objects.select_related("created_by").order_by("-created_at")
+    if not can_manage_org(me):
+        recent = recent.filter(created_by=me)
+    return render(request, "org/import.html", {"form": form, "recent": recent.defer("content")[:10]})
+
+
+@member_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """An import's progress (polled while it runs) and its report."""
+    me = _me(request)
+    job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
+    if not can_manage_people(me) or (job.created_by_id != me.pk and not can_manage_org(me)):
+        raise Http404
+    template = "org/import_job.html#job" if request.htmx else "org/import_job.html"  # type: ignore[attr-defined]
+    return render(request, template, {"job": job})
 
 
 @member_required

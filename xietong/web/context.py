@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from xietong.org.models import Role
@@ -9,7 +10,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     """Navigation flags for the base layout (cheap: four small queries, cached per request)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
+        return {"read_only": settings.XIETONG_READ_ONLY}
     if not hasattr(request, "_xt_shell"):
         from xietong.work.queries import role_rows
 
@@ -23,5 +24,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             "nav_can_sweep": admin or Role.COORDINATION_OFFICE in roles,
             # The inbox badges (KER-2): two queries.
             "nav_counts": counts(user),
+            "read_only": settings.XIETONG_READ_ONLY,
         }
     return request._xt_shell  # type: ignore[attr-defined]

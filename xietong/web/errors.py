@@ -14,6 +14,7 @@ import logging
 import sys
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -24,6 +25,9 @@ logger = logging.getLogger("xietong.errors")
 RETRY_AFTER_SECONDS = 10
 API_PREFIX = "/api/"
 _UNAVAILABLE = (OperationalError, InterfaceError)
+# PostgreSQL's states of "cannot now", whatever Django's error class for them:
+# a read-only transaction, a server shutting down or starting, too many connections.
+_UNAVAILABLE_STATES = {"25006", "57P01", "57P02", "57P03", "53300", "08000", "08001", "08003", "08006"}
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -41,17 +45,23 @@ def database_unavailable(request: HttpRequest, exc: BaseException | None = None)
     if exc is not None:
         logger.error("database unavailable on %s %s: %s", request.method, request.path, exc)
     if _is_api(request):
-        response: HttpResponse = _json(503, "unavailable", _(
+        response: HttpResponse = _json(503, "read_only" if getattr(settings, "XIETONG_READ_ONLY", False)
+                                       else "unavailable", _(
+            "The system is in read-only mode: nothing can be changed for now.")
+            if getattr(settings, "XIETONG_READ_ONLY", False) else _(
             "The database is not available at the moment. Nothing was changed; try again in a few seconds."))
     else:
-        response = HttpResponse(render_to_string("web/unavailable.html", {"retry": RETRY_AFTER_SECONDS}),
-                                status=503)
+        response = HttpResponse(render_to_string("web/unavailable.html", {
+            "retry": RETRY_AFTER_SECONDS, "read_only": getattr(settings, "XIETONG_READ_ONLY", False)}), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
 def is_unavailable(exc: BaseException) -> bool:
-    return isinstance(exc, _UNAVAILABLE)
+    if isinstance(exc, _UNAVAILABLE):
+        return True
+    cause = exc.__cause__
+    return isinstance(exc, DatabaseError) and getattr(cause, "sqlstate", None) in _UNAVAILABLE_STATES
 
 
 class ResilienceMiddleware:

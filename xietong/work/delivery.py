@@ -1,12 +1,16 @@
 """Sending the outbox (KER-5): e-mail, WeCom / DingTalk / Feishu robots, a
 generic signed webhook, and a pluggable SMS/voice sender.
 
-A worker claims due rows (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL; the
-single writer lock on SQLite), marks them `sending` with a lease, commits,
-then sends. Success marks them `sent`; failure schedules a retry with
-exponential backoff until `MAX_ATTEMPTS`. A worker killed mid-send leaves its
-rows `sending`; when the lease runs out another worker sends them again with
-the same idempotency key, so the receiver can drop the duplicate.
+A worker lists what is due, then claims each message on its own just
+before sending it: one conditional UPDATE (`pending`, or `sending` with an
+expired lease → `sending`, leased to this worker for LEASE). Of several
+workers, exactly one gets each message; a slow receiver delays only the
+message being sent, never the lease of the messages after it (a lease that
+covered a whole batch ran out mid-batch, and a second worker sent those
+messages again). Success or failure is written only by the worker holding
+the claim. A worker killed mid-send leaves that one message `sending`; when
+its lease runs out another worker sends it again with the same idempotency
+key, so the receiver can drop the duplicate.
 """
 
 import base64
@@ -17,13 +21,13 @@ import logging
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -33,9 +37,10 @@ from .models import Channel, Delivery, DeliveryState
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=getattr(settings, "XIETONG_DELIVERY_LEASE_SECONDS", 120))
-MAX_ATTEMPTS = getattr(settings, "XIETONG_DELIVERY_MAX_ATTEMPTS", 8)
 TIMEOUT_SECONDS = 10
+# A lease always outlasts one send (TIMEOUT_SECONDS), with room to record its result.
+LEASE = timedelta(seconds=max(getattr(settings, "XIETONG_DELIVERY_LEASE_SECONDS", 120), TIMEOUT_SECONDS + 5))
+MAX_ATTEMPTS = getattr(settings, "XIETONG_DELIVERY_MAX_ATTEMPTS", 8)
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=2)
 
@@ -168,38 +173,48 @@ def send(delivery: Delivery) -> None:
         raise DeliveryFailed(f"unknown channel {delivery.channel}")
 
 
-def deliveries_claim(*, limit: int, now: datetime) -> list[Delivery]:
-    """Claim up to `limit` due rows for this worker (see the module docstring)."""
-    with transaction.atomic():
-        due = (Delivery.objects.select_for_update(skip_locked=True)
-               .filter(state__in=[DeliveryState.PENDING, DeliveryState.SENDING], next_attempt_at__lte=now)
-               .order_by("next_attempt_at")
-               .values_list("pk", flat=True)[:limit])
-        ids = list(due)
-        if not ids:
-            return []
-        until = now + LEASE
-        Delivery.objects.filter(pk__in=ids).update(state=DeliveryState.SENDING, claimed_until=until,
-                                                   next_attempt_at=until, attempts=F("attempts") + 1)
-    return list(Delivery.objects.filter(pk__in=ids).select_related("robot").order_by("pk"))
+def _due(now: datetime) -> Q:
+    # A message being sent has next_attempt_at = claimed_until: one condition
+    # (and the partial index delivery_due_idx) covers both.
+    return Q(state__in=[DeliveryState.PENDING, DeliveryState.SENDING], next_attempt_at__lte=now)
 
 
-def deliveries_send_due(*, limit: int = 100, now: datetime | None = None) -> dict[str, int]:
-    """Send what is due; return counts by outcome."""
-    now = now or timezone.now()
+def delivery_claim(pk: int, *, worker: str, now: datetime) -> Delivery | None:
+    """Claim one due message for `worker`; None when another worker has it
+    (or it is no longer due)."""
+    until = now + LEASE
+    if Delivery.objects.filter(_due(now), pk=pk).update(
+            state=DeliveryState.SENDING, claimed_until=until, claimed_by=worker, next_attempt_at=until,
+            attempts=F("attempts") + 1) != 1:
+        return None
+    return Delivery.objects.select_related("robot").get(pk=pk)
+
+
+def deliveries_send_due(*, limit: int = 100, now: datetime | None = None,
+                        worker: str | None = None) -> dict[str, int]:
+    """Send what is due, one claim per message; return counts by outcome.
+    `now` stands in for the clock (tests); each claim otherwise reads it
+    afresh, so that a slow send never shortens the next message's lease."""
+    worker = worker or uuid.uuid4().hex
     counts = {"sent": 0, "retry": 0, "dead": 0}
-    for delivery in deliveries_claim(limit=limit, now=now):
+    due = list(Delivery.objects.filter(_due(now or timezone.now())).order_by("next_attempt_at", "pk")
+               .values_list("pk", flat=True)[:limit])
+    for pk in due:
+        delivery = delivery_claim(pk, worker=worker, now=now or timezone.now())
+        if delivery is None:
+            continue  # another worker took it first
+        mine = Delivery.objects.filter(pk=pk, state=DeliveryState.SENDING, claimed_by=worker)
         try:
             send(delivery)
         except DeliveryFailed as exc:
             dead = delivery.attempts >= MAX_ATTEMPTS
-            Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING).update(
-                state=DeliveryState.DEAD if dead else DeliveryState.PENDING, claimed_until=None,
-                next_attempt_at=timezone.now() + backoff(delivery.attempts), last_error=str(exc)[:2000])
+            mine.update(state=DeliveryState.DEAD if dead else DeliveryState.PENDING, claimed_until=None,
+                        claimed_by="", next_attempt_at=timezone.now() + backoff(delivery.attempts),
+                        last_error=str(exc)[:2000])
             counts["dead" if dead else "retry"] += 1
             logger.warning("delivery %s failed (attempt %s): %s", delivery.key, delivery.attempts, exc)
             continue
-        Delivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.SENT, sent_at=timezone.now(),
-                                                       claimed_until=None, last_error="")
+        mine.update(state=DeliveryState.SENT, sent_at=timezone.now(), claimed_until=None, claimed_by="",
+                    last_error="")
         counts["sent"] += 1
     return counts

@@ -261,9 +261,10 @@ class DeliveryState(models.TextChoices):
 
 class Delivery(models.Model):
     """The outbox (KER-5): one message for one channel, written in the
-    transaction of the change, delivered by workers with retries. A worker that
-    dies mid-send leaves the row claimed until `claimed_until`; another worker
-    then sends it again with the same idempotency key."""
+    transaction of the change, delivered by workers with retries. Each
+    message is claimed on its own just before it is sent; a worker that dies
+    mid-send leaves that one row claimed until `claimed_until`, and another
+    worker then sends it again with the same idempotency key."""
 
     id = models.BigAutoField(primary_key=True)
     key = models.CharField(max_length=80, unique=True)  # the idempotency key
@@ -277,6 +278,8 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # The worker sending it now: only that worker may mark it sent or failed.
+    claimed_by = models.CharField(max_length=64, blank=True, default="", db_default="")
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -362,3 +365,27 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkerHeartbeat(models.Model):
+    """What each background worker last did (KER-3, KER-5): written every
+    loop, so that an administrator — and `xietong health`, which a process
+    supervisor can call — sees a worker that stopped or keeps failing."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=100)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    last_loop_at = models.DateTimeField()
+    loops = models.PositiveBigIntegerField(default=0)
+    errors = models.PositiveBigIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+
+    def __str__(self) -> str:
+        return self.worker_id

@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -250,20 +250,56 @@ def jobs_prune(*, now: datetime | None = None) -> int:
     return deleted
 
 
-def sweep_run(*, now: datetime | None = None) -> dict[str, int]:
-    """Everything periodic, in order. Each part is safe to run concurrently."""
+def sweep_run(*, now: datetime | None = None, errors: dict[str, str] | None = None) -> dict[str, int]:
+    """Everything periodic, in order. Each part is safe to run concurrently,
+    and each runs on its own: one that fails (a module's sweep meeting data
+    it cannot handle, a database error) is logged and reported in `errors`
+    (name → message; raised again when no `errors` is given), and the others
+    still run — the outbox above all."""
     now = now or timezone.now()
-    delegated = delegations_apply(now=now)
-    result = {
-        "delegated": delegated["delegated"],
-        "returned": delegated["returned"],
-        "reminders": reminders_send(now=now),
-        "escalations": escalations_run(now=now),
-        "digests": digest_send(now=now),
-        "seals": audit_seal(now=now),
-        "jobs_pruned": jobs_prune(now=now),
-    }
+    failed: dict[str, str] = {}
+    result: dict[str, int] = {}
+
+    def part(name: str, run: Any) -> None:
+        try:
+            outcome = run()  # each part commits in its own batches
+        except Exception as exc:
+            if isinstance(exc, DatabaseError):
+                if errors is None:
+                    raise
+                logger.warning("sweep %s: database unavailable: %s", name, exc)  # one line, not a trace
+            else:
+                logger.exception("sweep %s failed", name)
+            failed[name] = f"{type(exc).__name__}: {exc}"[:1000]
+            return
+        if isinstance(outcome, dict):
+            result.update(outcome)
+        else:
+            result[name] = outcome
+
+    def delegation() -> dict[str, int]:
+        moved = delegations_apply(now=now)
+        return {"delegated": moved["delegated"], "returned": moved["returned"]}
+
+    part("delegation", delegation)
+    part("reminders", lambda: reminders_send(now=now))
+    part("escalations", lambda: escalations_run(now=now))
+    part("digests", lambda: digest_send(now=now))
+    part("seals", lambda: audit_seal(now=now))
+    part("jobs_pruned", lambda: jobs_prune(now=now))
     for name, run in SWEEPS.items():
-        result[name] = run(now=now)
-    result.update({f"deliveries_{k}": v for k, v in deliveries_send_due(limit=500).items()})
+        part(name, lambda run=run: run(now=now))
+    part("deliveries", lambda: {f"deliveries_{k}": v for k, v in deliveries_send_due(limit=500).items()})
+    if failed:
+        if errors is None:
+            raise SweepFailed(failed)
+        errors.update(failed)
     return result
+
+
+class SweepFailed(Exception):
+    """Parts of a sweep failed (the others ran): name → message."""
+
+    def __init__(self, failed: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in failed.items()))
+        self.failed = failed

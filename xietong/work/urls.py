@@ -23,4 +23,5 @@ urlpatterns = [
     path("robots/", views.robots, name="robots"),
     path("robots/<id:pk>/toggle/", views.robot_toggle, name="robot_toggle"),
     path("sweep/", views.sweep_now, name="sweep"),
+    path("workers/", views.workers, name="workers"),
 ]

@@ -20,6 +20,7 @@ from xietong.org.queries import has_role
 from xietong.web.shortcuts import forbidden, member_required, show_error
 
 from . import actions, discussion, notify
+from .heartbeat import STALE_AFTER, worker_states
 from .history import history_shown, may_read_history
 from .models import Attachment, Channel, Notification, RobotChannel
 from .permissions import get_task_for_user
@@ -310,3 +311,15 @@ def sweep_now(request: HttpRequest) -> HttpResponse:
 
 
 
+
+
+@member_required
+def workers(request: HttpRequest) -> HttpResponse:
+    """The background workers' heartbeats (administrators): which loop, which
+    stopped, what failed last. `xietong health` checks the same."""
+    if not can_manage_org(_me(request)):
+        return forbidden(request)
+    states = worker_states()
+    return render(request, "work/workers.html", {
+        "states": states, "alive": sum(1 for s in states if s.alive),
+        "stale_minutes": int(STALE_AFTER.total_seconds() // 60)})

@@ -288,7 +288,7 @@ def test_timeout_escalate_uses_the_kernel_ladder_and_remind_does_not(company):
     assert reminded.due_at is not None and reminded.remind_at == reminded.due_at
     sweep_run(now=reminded.due_at + timedelta(minutes=1))
     assert Notification.objects.filter(recipient=c.sales_head, kind="task_reminder",
-                                       title__startswith="Due now").count() == 1
+                                       title__startswith="已到期").count() == 1
 
 
 def test_delegation_the_delegate_acts_on_behalf(builtins):

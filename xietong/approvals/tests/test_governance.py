@@ -248,7 +248,7 @@ def test_an_emergency_decision_is_reviewed_by_the_thresholds_approvers(builtins)
     with pytest.raises(DomainError):  # an objection needs a reason
         approval_review(actor=c.finance, approval=decision, confirm=False)
     approval_review(actor=c.finance, approval=decision, confirm=False, comment="未比价")
-    assert Notification.objects.filter(recipient=c.employee, title__contains="Objection").exists()
+    assert Notification.objects.filter(recipient=c.employee, title__startswith="对紧急决策有异议").exists()
     decision.refresh_from_db()
     assert decision.reviewed_at is None
     approval_review(actor=c.ceo, approval=decision, confirm=True)

@@ -26,13 +26,16 @@ from xietong.work.notify import notify
 
 
 class Receiver:
-    """A real HTTP endpoint on 127.0.0.1 that fails the first `failures` requests."""
+    """A real HTTP endpoint on 127.0.0.1 that fails the first `failures`
+    requests, and answers each after `delay` seconds (a slow receiver)."""
 
-    def __init__(self, *, failures: int = 0, reply: dict | None = None, hang_first: bool = False):
+    def __init__(self, *, failures: int = 0, reply: dict | None = None, hang_first: bool = False,
+                 delay: float = 0):
         self.requests: list[dict] = []
         self.failures = failures
         self.reply = reply or {}
         self.hang_first = hang_first
+        self.delay = delay
         self.release = threading.Event()
         self.first_arrived = threading.Event()
         receiver = self
@@ -44,6 +47,7 @@ class Receiver:
                 if receiver.hang_first and len(receiver.requests) == 1:
                     receiver.first_arrived.set()
                     receiver.release.wait(30)
+                time.sleep(receiver.delay)
                 failing = len(receiver.requests) <= receiver.failures
                 self.send_response(500 if failing else 200)
                 self.send_header("Content-Type", "application/json")
@@ -204,11 +208,43 @@ def test_nothing_is_lost_when_a_worker_is_killed_mid_batch(company, receiver):
         if worker.poll() is None:
             worker.kill()
     hook.release.set()
-    claimed = Delivery.objects.filter(state=DeliveryState.SENDING).count()
-    assert claimed >= 1  # the dead worker's claim is still there...
-    assert deliveries_send_due()["sent"] == 0  # ...and holds until its lease runs out
+    # The dead worker held one message (the one it was sending), not the batch:
+    (claimed,) = Delivery.objects.filter(state=DeliveryState.SENDING)
+    assert deliveries_send_due()["sent"] == 4  # the others go out at once …
+    assert Delivery.objects.get(pk=claimed.pk).state == DeliveryState.SENDING  # … its claim holds until the lease ends
     counts = deliveries_send_due(now=timezone.now() + LEASE + timedelta(seconds=1))
     assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 5, counts
     delivered_keys = {r["headers"]["X-Xietong-Idempotency-Key"] for r in hook.requests}
     assert delivered_keys == set(Delivery.objects.values_list("key", flat=True))
     time.sleep(0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_and_a_slow_receiver_deliver_each_message_once(company, receiver):
+    """The finding: with two workers, 7 of 30 webhooks went out twice — one lease covered a whole batch."""
+    hook = receiver(delay=0.7)
+    RobotChannel.objects.create(kind=Channel.WEBHOOK, name="ops", url=hook.url)
+    for n in range(30):
+        notify(recipients=[], kind="task_escalated", key=f"task:{n}:escalate:1", title=f"#{n}", urgent=True)
+    # A lease (15 s, the floor above one send's timeout) shorter than a batch takes to send
+    # (30 × 0.7 s): with one claim for the batch, the second worker took over messages still queued.
+    env = {**os.environ, "DATABASE_URL": _database_url(), "XIETONG_TASKS": "dummy",
+           "XIETONG_DELIVERY_LEASE_SECONDS": "2"}
+    workers = [subprocess.Popen([sys.executable, "-m", "xietong.cli", "worker", "--poll", "0.2",
+                                 "--sweep-every", "3600"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 90
+        while Delivery.objects.exclude(state=DeliveryState.SENT).exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+        for w in workers:
+            try:
+                w.wait(20)
+            except subprocess.TimeoutExpired:
+                w.kill()
+    assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 30
+    keys = [r["headers"]["X-Xietong-Idempotency-Key"] for r in hook.requests]
+    assert len(keys) == 30 and len(set(keys)) == 30  # every message once, none twice
