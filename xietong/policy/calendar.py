@@ -254,6 +254,14 @@ class WorkingCalendar:
         return any(s <= local.time() < e for s, e in self.periods)
 
 
+def assumption_note(calendar: "WorkingCalendar | None") -> str:
+    """What a record's history says when a deadline was counted Monday–Friday
+    because a year's holidays were not entered yet (a lenient calendar)."""
+    if calendar is None or not calendar.assumed_years:
+        return ""
+    return f"calendar not entered for {sorted(calendar.assumed_years)}: counted Monday–Friday"
+
+
 def is_working_day(day: date) -> bool:
     return WorkingCalendar.load().is_working_day(day)
 

@@ -27,7 +27,7 @@ from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import check_date, clean_line, clean_text
 from xietong.org.models import Department, DepartmentKind, Membership, Person, Role
 from xietong.org.queries import department_head, department_liaison, has_role
-from xietong.policy.calendar import WorkingCalendar
+from xietong.policy.calendar import WorkingCalendar, assumption_note
 from xietong.policy.queries import param
 from xietong.work.actions import may_act_on, task_close, task_create, task_reschedule
 from xietong.work.audit import event_record
@@ -49,6 +49,12 @@ MAX_TEXT = 4000
 
 def _calendar(now: datetime) -> WorkingCalendar:
     return WorkingCalendar.load(at=now, lenient=True)
+
+
+def _assumed(calendar: WorkingCalendar | None) -> dict[str, Any]:
+    """The years a date was counted Monday–Friday in (their calendar not
+    entered yet), on the record's event, so that its page can say so."""
+    return {"calendar_assumed": sorted(calendar.assumed_years)} if calendar and calendar.assumed_years else {}
 
 
 def _text(value: Any, label: Any, *, required: bool = False, limit: int = MAX_TEXT) -> str:
@@ -229,7 +235,7 @@ def request_submit(*, actor: Person, to_department: Department, title: str, reas
     event_record(actor=actor, verb="request.submit", subject=request, at=now, first=True, after={
         "title": title, "from": from_department.pk, "to": to_department.pk, "liaison": liaison.pk,
         "due_at": due_at, "priority": priority, "service": service.pk if service else None,
-        "parent": parent.pk if parent else None})
+        "parent": parent.pk if parent else None, **_assumed(calendar)}, note=assumption_note(calendar))
     if parent is not None:
         event_record(actor=actor, verb="request.sub_request", subject=parent, at=now,
                      after={"child": request.pk, "to": to_department.pk})
@@ -275,13 +281,13 @@ def request_accept(*, actor: Person, request: Request, owner: Person, new_date: 
     _close(request, KIND_RESPOND, outcome="accepted", actor=actor, now=now)
     _deliver_task(request, actor=actor, now=now)
     event_record(actor=actor, verb="request.accept", subject=request, at=now, before=before,
-                 after=_snapshot(request))
+                 after={**_snapshot(request), **_assumed(calendar)}, note=assumption_note(calendar))
     _tell(request, [request.requester], key="accepted", actor=actor,
           title=lambda: str(_("%(department)s accepted: %(title)s (owner %(owner)s)"))
           % {"department": request.to_department.name, "title": request.title, "owner": owner.name})
     if counter_at is not None:
         _proposal_open(request, actor=actor, kind=ProposalKind.COUNTER, new_due_at=counter_at, reason=reason,
-                       now=now)
+                       now=now, calendar=calendar)
     return request
 
 
@@ -315,15 +321,16 @@ def request_decline(*, actor: Person, request: Request, reason: str, now: dateti
 
 
 def _proposal_open(request: Request, *, actor: Person, kind: str, new_due_at: datetime, reason: str,
-                   now: datetime) -> DateProposal:
+                   now: datetime, calendar: WorkingCalendar | None = None) -> DateProposal:
     proposal = DateProposal.objects.create(request=request, kind=kind, proposed_by=actor, old_due_at=request.due_at,
                                            new_due_at=new_due_at, reason=reason, created_at=now)
     task_create(kind=KIND_DECIDE_DATE, subject=request, actor=actor, assignee=request.requester,
                 title=str(_("New date proposed: %(title)s")) % {"title": request.title},
                 url=f"/requests/{request.pk}/", due_param="request.date_decision_working_hours", now=now)
-    event_record(actor=actor, verb="request.propose_date", subject=request, at=now, note=reason,
+    event_record(actor=actor, verb="request.propose_date", subject=request, at=now,
+                 note="; ".join(filter(None, [reason, assumption_note(calendar)])),
                  before={"due_at": request.due_at}, after={"proposed_due_at": new_due_at, "kind": kind,
-                                                           "proposal": proposal.pk})
+                                                           "proposal": proposal.pk, **_assumed(calendar)})
     return proposal
 
 
@@ -344,11 +351,12 @@ def request_propose_date(*, actor: Person, request: Request, new_date: date, rea
     if request.proposals.filter(state__in=[ProposalState.PENDING, ProposalState.REJECTED]).exists():
         raise DomainError(_("A proposed date is already waiting for an answer."), code="proposal_pending")
     reason = _text(reason, _("Reason for the delay"), required=True)
-    new_due_at = _deadline(new_date, now=now, calendar=_calendar(now), label=_("Proposed date"))
+    calendar = _calendar(now)
+    new_due_at = _deadline(new_date, now=now, calendar=calendar, label=_("Proposed date"))
     if new_due_at <= request.due_at:
         raise DomainError(_("The proposed date must be later than the current due date."), code="not_later")
     return _proposal_open(request, actor=actor, kind=ProposalKind.DELAY, new_due_at=new_due_at, reason=reason,
-                          now=now)
+                          now=now, calendar=calendar)
 
 
 def _set_due(request: Request, due_at: datetime, *, actor: Person | None, note: str, now: datetime) -> None:
@@ -494,7 +502,8 @@ def request_reopen(*, actor: Person, request: Request, reason: str, now: datetim
     before = _snapshot(request)
     days = int(param("request.reopen_working_days", at=now))
     request.state, request.reopen_count, request.auto_confirm_at = RequestState.ACCEPTED, request.reopen_count + 1, None
-    request.due_at = _calendar(now).add_working_days(now, days)
+    calendar = _calendar(now)
+    request.due_at = calendar.add_working_days(now, days)
     request.save(update_fields=["state", "reopen_count", "auto_confirm_at", "due_at"])
     _close(request, KIND_CONFIRM, outcome="reopened", actor=actor, note=reason, now=now)
     if request.owner is not None and not request.owner.is_active:
@@ -502,7 +511,8 @@ def request_reopen(*, actor: Person, request: Request, reason: str, now: datetim
         request.save(update_fields=["owner"])
     _deliver_task(request, actor=actor, now=now)
     event_record(actor=actor, verb="request.reopen", subject=request, at=now, before=before,
-                 after=_snapshot(request), note=reason)
+                 after={**_snapshot(request), **_assumed(calendar)},
+                 note="; ".join(filter(None, [reason, assumption_note(calendar)])))
     _tell(request, [request.owner], key=f"reopened:{request.reopen_count}", actor=actor, body=reason,
           title=lambda: str(_("Reopened by the requester: %(title)s")) % {"title": request.title})
     return request

@@ -134,6 +134,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         members = list(Person.objects.filter(is_active=True, memberships__department__path__startswith=(
             r.to_department.path)).distinct().order_by("name"))
     calendar_today = timezone.localdate()
+    history = history_shown(me, r)
+    # Dates counted Monday–Friday because a year's holidays were not entered yet (POL-3).
+    assumed = sorted({year for e in history if isinstance(e.after, dict) for year in e.after.get(
+        "calendar_assumed", [])})
     return render(request, "requests/detail.html", {
         "r": r, "access": access, "members": members, "today": calendar_today,
         "proposals": r.proposals.select_related("proposed_by", "decided_by"),
@@ -142,7 +146,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": r.children.select_related("to_department", "owner"),
         "ruling": actions.pending_ruling(r),
         "tasks": actions.open_tasks(r).select_related("assignee"),
-        "history": history_shown(me, r), "subject": (actions.SUBJECT, str(r.pk)),
+        "history": history, "subject": (actions.SUBJECT, str(r.pk)), "assumed_years": assumed,
         "comments": discussion.comments_for(r), "attachments": discussion.attachments_for(r),
     })
 

@@ -18,7 +18,7 @@ from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import clean_line, clean_text, one_line
 from xietong.org.models import Department, Person, Role
 from xietong.org.queries import acting_for, department_head, has_role, manager_of, role_holders
-from xietong.policy.calendar import WorkingCalendar
+from xietong.policy.calendar import WorkingCalendar, assumption_note
 from xietong.policy.queries import param, params
 from xietong.policy.registry import get_param
 
@@ -159,7 +159,7 @@ def task_create(
     if delegated_from and holder:
         notes.append(f"delegated: {holder.name} acts for {delegated_from.name}")
     if calendar.assumed_years:
-        notes.append(f"calendar not entered for {sorted(calendar.assumed_years)}: counted Monday–Friday")
+        notes.append(assumption_note(calendar))
     event_record(actor=actor, verb="task.create", subject=task, at=now, note="; ".join(notes), first=True, after={
         "kind": kind, "title": task.title, "subject": [subject_type, subject_id],
         "assignee": holder.pk if holder else None, "delegated_from": delegated_from.pk if delegated_from else None,

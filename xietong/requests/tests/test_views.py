@@ -9,6 +9,7 @@ from xietong.duties.actions import duty_save
 from xietong.requests import actions as a
 from xietong.requests.models import Request, RequestState
 from xietong.work.audit import history_for
+from xietong.work.models import Event
 
 from .conftest import ask, workday
 
@@ -189,3 +190,20 @@ def test_the_excel_export_writes_a_formula_like_name_as_text(collab, as_):
     xml = zipfile.ZipFile(io.BytesIO(body)).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in xml  # no formula anywhere…
     assert 't="inlineStr"><is><t>=HYPERLINK' in xml  # …the name is a string cell
+
+
+def test_a_date_in_a_year_without_a_calendar_is_flagged_on_the_request(collab, as_):
+    """The finding: requests due in 2027 were counted Monday–Friday with nothing on the record saying so."""
+    from datetime import date
+
+    from xietong.policy.models import CalendarYear
+
+    assert not CalendarYear.objects.filter(year=2027).exists()
+    r = a.request_submit(actor=collab.employee, to_department=collab.tech, title="年度维护计划",
+                         requested_date=date(2027, 1, 15))
+    submitted = Event.objects.get(subject_type="requests.request", subject_id=str(r.pk), verb="request.submit")
+    assert submitted.after["calendar_assumed"] == [2027] and "counted Monday–Friday" in submitted.note
+    page = as_(collab.employee).get(f"/requests/{r.pk}/").content.decode()
+    assert 'data-testid="calendar-assumed"' in page and "2027" in page
+    plain = ask(collab)
+    assert 'data-testid="calendar-assumed"' not in as_(collab.employee).get(f"/requests/{plain.pk}/").content.decode()
