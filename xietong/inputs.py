@@ -43,7 +43,7 @@ TEXT_MAX = 4000
 
 _BREAKS = re.compile(r"[\r\n\t\v\f\u0085\u2028\u2029]+")
 _MONEY = re.compile(r"^(?:\d{1,13}|\d{1,3}(?:,\d{3}){1,4})(?:\.\d{1,2})?$")
-_INT = re.compile(r"^[+-]?\d{1,18}$")
+_INT = re.compile(r"^[+-]?[0-9]+$")
 
 # For the API's schemas: the same limits as the actions apply.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -139,7 +139,7 @@ def parse_int(raw: Any, label: Label, *, minimum: int, maximum: int) -> int:
     text = str(raw if raw is not None else "").strip()
     if isinstance(raw, bool) or not _INT.match(text):
         raise DomainError(_("“%(field)s” must be a whole number.") % {"field": label}, code="bad_number")
-    number = int(text)
+    number = int(text) if len(text) <= 19 else (maximum + 1 if text[0] != "-" else minimum - 1)
     if not minimum <= number <= maximum:
         raise DomainError(_("“%(field)s” must be between %(lo)s and %(hi)s.")
                           % {"field": label, "lo": minimum, "hi": maximum}, code="out_of_range")

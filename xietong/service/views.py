@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from xietong.errors import DomainError
 from xietong.inputs import parse_id
 from xietong.org.models import Department, Membership, Person
+from xietong.web.client import client_ip
 from xietong.web.shortcuts import forbidden, member_required, show_error
 from xietong.work import discussion
 from xietong.work.history import history_shown
@@ -223,7 +224,9 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
 # --- public pages of the website channel (no sign-in) ---------------------
 
 def _source(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    # The visitor's address, through the trusted proxies (XIETONG_TRUSTED_PROXIES): behind a
+    # TLS terminator every visitor would otherwise share the proxy's one address and rate limit.
+    return client_ip(request)
 
 
 def public_form(request: HttpRequest) -> HttpResponse:
