@@ -27,6 +27,7 @@ from bench.common import (  # noqa: E402 — after the path is set
     parser,
     per_second,
     recreate_database,
+    results_dir,
 )
 
 p = parser(__doc__, env="BENCH_APPROVALS_DATABASE_URL", database="xietong_bench_approvals", ops=300, what="approvals")
@@ -112,9 +113,7 @@ def main() -> None:
                                       / figures["1_process"]["approvals_per_second"], 2)
     approved = Approval.objects.filter(state="approved").count()
     figures["approved_in_database"] = approved
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "approvals.json").write_text(json.dumps(figures, indent=2))
+    (results_dir() / "approvals.json").write_text(json.dumps(figures, indent=2))
     print(json.dumps(figures, indent=2))
 
 

@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -33,21 +34,37 @@ def django_setup(url: str) -> None:
     django.setup()
 
 
+def results_dir() -> Path:
+    """Where the figures are written: bench/results, or BENCH_RESULTS_DIR."""
+    out = Path(os.environ.get("BENCH_RESULTS_DIR") or Path(__file__).resolve().parent / "results")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
 def recreate_database(url: str) -> None:
-    """Drop and create the database named in `url`, then migrate it."""
+    """Drop and create the database named in `url`, then migrate it. The
+    audit anchors of the dropped database go with it: they would otherwise
+    name events the new one never had (breaks in `audit verify`)."""
+    import shutil
+
     import psycopg
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connections
 
+    from xietong.work.anchors import anchor_root
+
     name = settings.DATABASES["default"]["NAME"]
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
+    anchors = anchor_root()
+    if anchors is not None:
+        shutil.rmtree(anchors, ignore_errors=True)
     connections.close_all()
     call_command("migrate", verbosity=0)
 

@@ -51,8 +51,9 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.db import connection, connections  # noqa: E402
+
+from bench.common import recreate_database, results_dir  # noqa: E402
 
 SCALE = ARGS.scale
 PEOPLE = max(50, int(20_000 * SCALE))
@@ -76,15 +77,6 @@ def pcts(samples: list[float]) -> dict[str, float]:
 
 # --- building ------------------------------------------------------------------
 
-def recreate_database() -> None:
-    import psycopg
-
-    name = settings.DATABASES["default"]["NAME"]
-    with psycopg.connect(ARGS.database.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-
 def copy(table: str, columns: list[str], rows) -> int:
     """COPY rows (tuples) into a table; returns the count."""
     n = 0
@@ -98,15 +90,12 @@ def copy(table: str, columns: list[str], rows) -> int:
 
 
 def build() -> None:
-    from django.core.management import call_command
 
     from xietong.work.audit import _digest
 
     log(f"building: {PEOPLE} people, {DEPARTMENTS} departments, {TASKS} tasks ({OPEN_TASKS} open), "
         f"{TASKS * EVENTS_PER_TASK} events")
-    recreate_database()
-    connections.close_all()
-    call_command("migrate", verbosity=0)
+    recreate_database(ARGS.database)
     from xietong.policy.actions import calendar_seed_from_library
 
     calendar_seed_from_library()
@@ -115,9 +104,9 @@ def build() -> None:
          ((i, f"d{i}", f"部门{i}", f"Dept {i}", "company" if i == 1 else "department", None if i == 1 else 1,
            f"/{1:08d}/" if i == 1 else f"/{1:08d}/{i:08d}/", i, True) for i in range(1, DEPARTMENTS + 1)))
     copy("org_person", ["id", "password", "username", "name", "employee_no", "email", "phone", "primary_department_id",
-                        "language", "is_active", "is_staff", "is_superuser", "date_joined"],
+                        "language", "is_active", "is_staff", "is_superuser", "must_change_password", "date_joined"],
          ((i, "!", f"u{i}", f"员工{i}", f"E{i:06d}", f"u{i}@bench.example", "", 1 + i % DEPARTMENTS, "", True,
-           False, False, NOW) for i in range(1, PEOPLE + 1)))
+           False, False, False, NOW) for i in range(1, PEOPLE + 1)))
     copy("org_membership", ["person_id", "department_id", "position"],
          ((i, 1 + i % DEPARTMENTS, "") for i in range(1, PEOPLE + 1)))
     with connection.cursor() as c:
@@ -256,7 +245,8 @@ def measure_escalation() -> dict:
     from xietong.work.models import Task
     from xietong.work.sweep import escalations_run
 
-    n = min(ARGS.overdue, OPEN_TASKS - BUSY_OPEN - BUSY_ROLE)
+    # Half of the other open tasks at most: the second half is for the shared sweep.
+    n = min(ARGS.overdue, (OPEN_TASKS - BUSY_OPEN - BUSY_ROLE) // 2)
     due = NOW - timedelta(minutes=1)
     ids = list(Task.objects.filter(state="open", kind="work.todo", pk__gt=BUSY_OPEN + BUSY_ROLE).order_by("pk")
                .values_list("pk", flat=True)[:n])
@@ -468,12 +458,10 @@ def main() -> None:
     wait_for_quiet()
     log("measuring create+complete")
     figures.update(measure_create_complete())
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    path = out / f"kernel-{SCALE:g}.json"
+    path = results_dir() / f"kernel-{SCALE:g}.json"
     path.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
     print(json.dumps(figures, indent=2, ensure_ascii=False))
-    log(f"written to {path.relative_to(ROOT)}")
+    log(f"written to {path}")
 
 
 if __name__ == "__main__":

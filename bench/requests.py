@@ -31,6 +31,7 @@ from bench.common import (  # noqa: E402 — after the path is set
     parser,
     per_second,
     recreate_database,
+    results_dir,
 )
 
 p = parser(__doc__, env="BENCH_REQUESTS_DATABASE_URL", database="xietong_bench_requests", ops=200, what="requests")
@@ -189,9 +190,7 @@ def main() -> None:
     figures["map_quarter"] = time_map()
     log(f"map of a quarter: p50 {figures['map_quarter']['p50_ms']} ms, p95 {figures['map_quarter']['p95_ms']} ms "
         f"over {figures['map_quarter']['requests_in_quarter']} requests in the quarter")
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "requests.json").write_text(json.dumps(figures, indent=2))
+    (results_dir() / "requests.json").write_text(json.dumps(figures, indent=2))
     print(json.dumps(figures, indent=2))
 
 

@@ -31,3 +31,12 @@ def test_chinese_is_the_default_language(settings):
     from xietong import settings as product
 
     assert product.LANGUAGE_CODE == "zh-hans"
+
+
+def test_django_s_own_words_on_our_pages_are_in_chinese_too(company, client):
+    """The finding: every select on a Chinese page offered "- Select an option -"
+    (Django 6.1 has no zh-Hans translation of it); our catalogue supplies it."""
+    client.force_login(company.hr)
+    page = client.get(f"/org/people/{company.employee.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "- 请选择 -" in page and "Select an option" not in page
+    assert "设置代理" in page  # the button (a verb), not 代理人 (the delegate's label)

@@ -110,6 +110,11 @@ def test_a_database_that_is_down_answers_503_in_both_languages(company, tmp_path
             status, headers, body = call(f"{base}/service/public/track/ABCDEFGHJK/",
                                          headers={"Accept-Language": language})
             assert status == 503 and words in body and "Server Error" not in body
+        # Signed in: the session is looked up in a middleware, before any view (it was a 500).
+        session = {"Cookie": "sessionid=" + "a" * 32, "Accept-Language": "en"}
+        for path in ("/requests/", "/accounts/login/", "/favicon.ico"):
+            status, headers, body = call(f"{base}{path}", headers=session)
+            assert status == 503 and "Temporarily unavailable" in body and headers["Retry-After"] == "10", path
 
 
 def test_a_write_lock_held_too_long_is_a_503_not_a_500(company, tmp_path):

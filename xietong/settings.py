@@ -353,5 +353,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("XIETONG_LOG_LEVEL", "INFO")},
     # django-tasks-db says "Starting worker" at every poll of `xietong worker`.
-    "loggers": {"axes": {"level": "WARNING"}, "django_tasks_db": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "django_tasks_db": {"level": "WARNING"},
+                "django.tasks": {"level": "WARNING"}},
 }

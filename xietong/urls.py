@@ -1,12 +1,7 @@
 from django.conf import settings
 from django.urls import include, path
 
-from xietong.web import converters
-
-# Before any app's patterns are built: `<id:pk>` and `<n:number>` (web.converters).
-converters.register()
-
-from xietong.api import api  # noqa: E402 — its routers' URLs use the converters
+from xietong.api import api  # its routers' URLs use `<id:…>`, registered by WebConfig.ready
 
 urlpatterns = [
     path("", include("xietong.web.urls")),

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Department, DepartmentKind, Person, Role
 
@@ -55,7 +56,7 @@ class LiaisonForm(forms.Form):
 
 
 class DelegationForm(forms.Form):
-    delegate = forms.ModelChoiceField(label=_("Delegate"), queryset=Person.objects.filter(is_active=True))
+    delegate = forms.ModelChoiceField(label=pgettext_lazy("the person who acts for another", "Delegate"), queryset=Person.objects.filter(is_active=True))
     starts_at = forms.DateTimeField(label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     ends_at = forms.DateTimeField(label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.tasks import task
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from xietong.errors import DomainError, PermissionDenied
@@ -177,8 +178,9 @@ def import_org(*, actor: Person, filename: str, content: bytes,
     return report
 
 
-def _required(record: dict[str, str], *names: str) -> str | None:
-    missing = [n for n in names if not record.get(n)]
+def _required(kind: str, record: dict[str, str], *names: str) -> str | None:
+    """The empty required columns, named as both header languages spell them."""
+    missing = [f"{COLUMNS[kind][n]} ({n})" for n in names if not record.get(n)]
     return _("Missing: %(cols)s") % {"cols": ", ".join(missing)} if missing else None
 
 
@@ -244,7 +246,7 @@ def _check(actor: Person, departments: Rows, people: Rows, report: ImportReport)
         report.errors.append(RowError(sheet, number, str(message)))
 
     for number, record in _ordered(departments):
-        problem = _required(record, "code", "name", "kind")
+        problem = _required("departments", record, "code", "name", "kind")
         if problem:
             bad(dept_sheet, number, problem)
             continue
@@ -296,7 +298,7 @@ def _check(actor: Person, departments: Rows, people: Rows, report: ImportReport)
     seen: set[str] = set()
     manage_org = can_manage_org(actor)
     for number, record in people:
-        problem = _required(record, "username", "name", "department_code")
+        problem = _required("people", record, "username", "name", "department_code")
         if problem:
             bad(people_sheet, number, problem)
             continue
@@ -440,7 +442,8 @@ def import_job_start(*, actor: Person, filename: str, content: bytes) -> ImportJ
     if len(content) > MAX_BYTES:
         raise DomainError(_("The file is larger than %(mb)s MB.") % {"mb": MAX_BYTES // (1024 * 1024)},
                           code="file_too_large")
-    job = ImportJob.objects.create(created_by=actor, filename=filename, content=content, created_at=timezone.now())
+    job = ImportJob.objects.create(created_by=actor, filename=filename, content=content, created_at=timezone.now(),
+                                   language=translation.get_language() or "")
     event_record(actor=actor, verb="import.queue", subject=job, first=True,
                  after={"filename": filename, "bytes": len(content)})
     transaction.on_commit(lambda: run_import.enqueue(job.pk))
@@ -462,6 +465,12 @@ def import_job_run(job_id: int) -> ImportJob | None:
                                                                            started_at=now) != 1:
         return None  # another worker took it, or it already ran
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    with translation.override(job.language or job.created_by.language or settings.LANGUAGE_CODE):
+        return _import_job_run(job)
+
+
+def _import_job_run(job: ImportJob) -> ImportJob:
+    job_id = job.pk
 
     def progress(done: int, total: int) -> None:
         ImportJob.objects.filter(pk=job_id).update(done=done, total=total)

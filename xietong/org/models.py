@@ -258,6 +258,8 @@ class ImportJob(models.Model):
     departments = models.PositiveIntegerField(default=0)
     people = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)  # [{"sheet", "row", "message"}]
+    # The language of the page that started it: the worker writes the report in it.
+    language = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

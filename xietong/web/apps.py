@@ -6,3 +6,11 @@ class WebConfig(AppConfig):
     name = "xietong.web"
     label = "web"
     verbose_name = _("Web interface")
+
+    def ready(self) -> None:
+        # Once per process, before any URLconf is built: `<id:pk>` and
+        # `<n:number>` (web.converters). Not in urls.py, which is imported
+        # again after an error there (runserver would then fail forever).
+        from . import converters
+
+        converters.register()

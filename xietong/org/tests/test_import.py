@@ -109,6 +109,28 @@ def test_the_import_page_queues_a_job_and_reports_bad_rows(company, client, djan
     assert client.force_login(company.hr) is None and client.get(response.url).status_code == 404  # not hers
 
 
+def test_the_background_report_is_in_the_language_of_the_page_that_started_it(company, client):
+    """The finding: the worker wrote the report in its own language (zh), so an
+    English page listed Chinese problems; each required column is named in both
+    header languages."""
+    from django.utils import translation
+
+    from xietong.org.importer import import_job_run
+    from xietong.org.models import ImportJob
+
+    client.force_login(company.admin)
+    upload = io.BytesIO(workbook([], [["", "无账号", "", "", "", "qa", "", "", "", ""]]))
+    upload.name = "org.xlsx"
+    client.post("/org/import/", {"file": upload}, HTTP_ACCEPT_LANGUAGE="en")
+    job = ImportJob.objects.get()
+    assert job.language == "en"
+    with translation.override("zh-hans"):  # the worker's own language
+        import_job_run(job.pk)
+    job.refresh_from_db()
+    assert [e["message"] for e in job.errors] == ["Missing: 账号 (username)"]
+    assert job.errors[0]["sheet"] == "people"
+
+
 def test_the_import_page_refuses_an_employee(company, client):
     client.force_login(company.employee)
     assert client.get("/org/import/").status_code == 403
