@@ -11,7 +11,8 @@ from xietong.requests.queries import collaboration_map
 from xietong.service.models import Case, CaseState, WeeklySummary
 
 
-def test_demo_requests_and_cases(db, settings, calendar):
+def test_demo_requests_and_cases(transactional_db, settings, calendar):
+    # transactional_db: the demo loads into an empty database, not the personas' company (conftest).
     settings.XIETONG_DEMO = True
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     states = set(Request.objects.values_list("state", flat=True))

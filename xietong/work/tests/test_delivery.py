@@ -59,7 +59,7 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
     def close(self):
         self.release.set()
@@ -222,12 +222,12 @@ def test_nothing_is_lost_when_a_worker_is_killed_mid_batch(company, receiver):
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_and_a_slow_receiver_deliver_each_message_once(company, receiver):
     """The finding: with two workers, 7 of 30 webhooks went out twice — one lease covered a whole batch."""
-    hook = receiver(delay=0.7)
+    hook = receiver(delay=0.3)
     RobotChannel.objects.create(kind=Channel.WEBHOOK, name="ops", url=hook.url)
     for n in range(30):
         notify(recipients=[], kind="task_escalated", key=f"task:{n}:escalate:1", title=f"#{n}", urgent=True)
     # A lease (15 s, the floor above one send's timeout) shorter than a batch takes to send
-    # (30 × 0.7 s): with one claim for the batch, the second worker took over messages still queued.
+    # (30 × 0.3 s): with one claim for the batch, the second worker took over messages still queued.
     env = {**os.environ, "DATABASE_URL": _database_url(), "XIETONG_TASKS": "dummy",
            "XIETONG_DELIVERY_LEASE_SECONDS": "2"}
     workers = [subprocess.Popen([sys.executable, "-m", "xietong.cli", "worker", "--poll", "0.2",
