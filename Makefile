@@ -9,6 +9,7 @@ run:
 test:
 	@scripts/test
 
-# Refresh both translation catalogues after adding strings (then translate zh_Hans).
+# Refresh every catalogue (each app's own locale/, and xietong/locale/ for the files outside apps)
+# after adding strings; then translate zh_Hans.
 messages:
 	cd xietong && ../.venv/bin/python ../manage.py makemessages -l zh_Hans -l en --no-location --no-wrap --ignore=tests --ignore="*/tests/*"

@@ -13,6 +13,7 @@ company and the calendar again if it asks for them.
 from dataclasses import fields
 
 import pytest
+from django.db.models import Model
 
 from xietong.testing import Company, build_company
 
@@ -38,23 +39,23 @@ class Baseline:
     """What is committed in this worker's test database: the company's
     primary keys, or None once a transactional test has emptied it."""
 
-    company: dict[str, tuple[type, int]] | None = None
+    company: dict[str, tuple[type[Model], int]] | None = None
 
 
-def _keys(company: Company) -> dict[str, tuple[type, int]]:
+def _keys(company: Company) -> dict[str, tuple[type[Model], int]]:
     return {f.name: (type(getattr(company, f.name)), getattr(company, f.name).pk) for f in fields(Company)}
 
 
-def _load(keys: dict[str, tuple[type, int]]) -> Company | None:
+def _load(keys: dict[str, tuple[type[Model], int]]) -> Company | None:
     """Fresh instances of the committed personas (two queries), or None if
     they are not there."""
-    by_model: dict[type, list[int]] = {}
+    by_model: dict[type[Model], list[int]] = {}
     for model, pk in keys.values():
         by_model.setdefault(model, []).append(pk)
-    found = {model: model.objects.in_bulk(pks) for model, pks in by_model.items()}
+    found = {model: model._default_manager.in_bulk(pks) for model, pks in by_model.items()}
     if any(len(found[model]) != len(pks) for model, pks in by_model.items()):
         return None
-    return Company(**{name: found[model][pk] for name, (model, pk) in keys.items()})
+    return Company(**{name: found[model][pk] for name, (model, pk) in keys.items()})  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

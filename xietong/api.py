@@ -22,14 +22,9 @@ from pydantic import BaseModel
 
 from xietong.accounts.actions import token_authenticate
 from xietong.apikit import ERROR_STATUSES, ErrorOut
-from xietong.approvals.api import router as approvals_router
 from xietong.errors import DomainError
-from xietong.org.api import router as org_router
-from xietong.policy.api import calendar_router, policy_router
-from xietong.requests.api import router as requests_router
-from xietong.service.api import router as service_router
+from xietong.platform.manifest import load, modules
 from xietong.web.errors import database_unavailable, is_unavailable
-from xietong.work.api import router as work_router
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 
@@ -101,8 +96,8 @@ class XietongAPI(NinjaAPI):
 api = XietongAPI(
     title="Xietong API",
     version="1",
-    description="Organization, policy, the working calendar, tasks, notifications, approvals, collaboration "
-                "requests, duty lists and customer cases of Xietong (协同). Every error answers "
+    description="Every module of Xietong (协同) — the organization, policy and the working calendar, tasks and "
+                "notifications, and each module's records (one tag per module). Every error answers "
                 "{\"error\": {\"code\", \"message\", \"details\"}}.",
     auth=[TokenAuth(), ActiveSessionAuth()],
     urls_namespace="api",
@@ -159,13 +154,10 @@ def _plain(errors: Any) -> Any:
     return out
 
 
-api.add_router("/", org_router)
-api.add_router("/policy", policy_router)
-api.add_router("/calendar", calendar_router)
-api.add_router("/", work_router)
-api.add_router("/", approvals_router)
-api.add_router("/", requests_router)
-api.add_router("/", service_router)
+# Every module's routers, from its manifest (xietong.platform).
+for _module in modules():
+    for _prefix, _router in _module.api:
+        api.add_router(_prefix, load(_router))
 
 
 def schema_name_clashes(target: NinjaAPI = api) -> dict[str, list[str]]:

@@ -112,9 +112,11 @@ INSTALLED_APPS = [
     "ninja",
     "axes",
     "django_tasks_db",
-    "xietong.work",
+    # The kernel, bottom layer first (docs/architecture.md), then the modules.
+    "xietong.platform",
     "xietong.org",
     "xietong.policy",
+    "xietong.work",
     "xietong.approvals",
     "xietong.duties",
     "xietong.requests",

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from xietong.org import actions
 from xietong.org.models import Department, Person, Role
+from xietong.service.roles import CUSTOMER_SERVICE
 
 PASSWORD = "persona-password-1"  # noqa: S105 — test personas only
 
@@ -79,7 +80,7 @@ def build_company() -> Company:
         admin=person("sysadmin", "系统管理员", office, Role.ADMIN),
         outsider=Person.objects.create_user("outsider", PASSWORD, name="外部访客"),
         office=person("zhoumin", "周敏", office, Role.COORDINATION_OFFICE),
-        service=person("xiechen", "谢晨", office, Role.CUSTOMER_SERVICE),
+        service=person("xiechen", "谢晨", office, CUSTOMER_SERVICE),
     )
     for department, head in ((hq, ceo), (sales, company.sales_head), (tech, company.tech_head),
                              (rd1, company.rd1_lead), (fin, company.finance)):

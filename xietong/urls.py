@@ -1,18 +1,14 @@
+"""Every module's pages at its prefix, and the API, from the modules'
+manifests (xietong.platform): a new module needs no line here."""
+
 from django.conf import settings
 from django.urls import include, path
 
 from xietong.api import api  # its routers' URLs use `<id:…>`, registered by WebConfig.ready
+from xietong.platform import modules
 
-urlpatterns = [
-    path("", include("xietong.web.urls")),
-    path("accounts/", include("xietong.accounts.urls")),
-    path("org/", include("xietong.org.urls")),
-    path("policy/", include("xietong.policy.urls")),
-    path("work/", include("xietong.work.urls")),
-    path("approvals/", include("xietong.approvals.urls")),
-    path("requests/", include("xietong.requests.urls")),
-    path("duties/", include("xietong.duties.urls")),
-    path("service/", include("xietong.service.urls")),
+urlpatterns = [path(module.prefix, include(module.urls)) for module in modules() if module.urls]
+urlpatterns += [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     # The Django admin is not mounted: it writes no audit events. Every

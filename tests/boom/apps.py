@@ -2,18 +2,13 @@
 
 from typing import Any
 
-from django.apps import AppConfig
+from xietong.platform import ModuleConfig
 
 
 def boom(*, now: Any) -> int:
     raise RuntimeError("boom: a module sweep that always fails")
 
 
-class BoomConfig(AppConfig):
+class BoomConfig(ModuleConfig):
     name = "tests.boom"
     label = "boom"
-
-    def ready(self) -> None:
-        from xietong.work.registry import register_sweep
-
-        register_sweep("boom", boom)

@@ -1,13 +1,14 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from xietong.platform import ModuleConfig
 
-class AccountsConfig(AppConfig):
+
+class AccountsConfig(ModuleConfig):
     name = "xietong.accounts"
     label = "accounts"
     verbose_name = _("Sign-in and API tokens")
 
-    def ready(self) -> None:
+    def module_ready(self) -> None:
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 

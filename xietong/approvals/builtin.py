@@ -19,7 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from xietong.policy.registry import PARAMETERS
+from xietong.policy.registry import parameters
 from xietong.work.audit import event_record
 
 from .actions import version_publish
@@ -119,7 +119,7 @@ def _policy_change() -> dict[str, Any]:
         "form": [
             {"key": "parameter", "type": "choice", "label": "制度参数", "label_en": "Policy parameter", "required": True,
              "choices": [{"value": p.key, "label": f"{p.zh}（{p.key}）"[:100], "label_en": f"{p.en} ({p.key})"[:100]}
-                         for p in PARAMETERS]},
+                         for p in parameters()]},
             {"key": "value", "type": "text", "label": "新值", "label_en": "New value", "required": True},
             {"key": "effective_from", "type": "date", "label": "生效日期", "label_en": "Effective from", "required": True},
             {"key": "reason", "type": "textarea", "label": "变更理由", "label_en": "Why", "required": True},

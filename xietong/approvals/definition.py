@@ -25,7 +25,8 @@ from typing import Annotated, Any, Literal
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from xietong.org.models import Department, Person, Role
+from xietong.org.models import Department, Person
+from xietong.platform.manifest import ROLES
 from xietong.policy.queries import params
 from xietong.policy.registry import BY_KEY
 
@@ -251,7 +252,7 @@ def _meaning(d: Definition) -> list[str]:
         if rule.department and rule.department not in known_codes:
             problems.append(_("Node “%(key)s”: there is no active department with code “%(code)s”.")
                             % {**where, "code": rule.department})
-        if rule.rule == "role" and rule.role not in Role.values:
+        if rule.rule == "role" and rule.role not in ROLES:
             problems.append(_("Node “%(key)s”: “%(role)s” is not a role.") % {**where, "role": rule.role})
         if rule.rule == "people":
             if not rule.people:

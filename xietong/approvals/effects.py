@@ -25,7 +25,7 @@ from xietong.policy.queries import change_check, change_scheduled_on
 from xietong.policy.registry import get_param, may_propose
 from xietong.work.audit import event_record
 
-from .handlers import Handler, register_handler
+from .handlers import Handler
 from .models import OPEN_STATES, Approval, FlowVersion, VersionState
 
 
@@ -99,9 +99,9 @@ def _publish_ended(approval: Approval) -> None:
                      after={"version": version.number, "approval": approval.state}, note=approval.serial)
 
 
-def register() -> None:
-    register_handler(Handler("policy.parameter_change", gettext_lazy("Change a policy parameter"),
-                             approved=_parameter_approved, validate=_parameter_validate, major=_parameter_major))
-    register_handler(Handler("approvals.publish", gettext_lazy("Publish a template version"),
-                             approved=_publish_approved, validate=_publish_validate, ended=_publish_ended,
-                             major=lambda data: True))
+BUILTIN = (
+    Handler("policy.parameter_change", gettext_lazy("Change a policy parameter"),
+            approved=_parameter_approved, validate=_parameter_validate, major=_parameter_major),
+    Handler("approvals.publish", gettext_lazy("Publish a template version"),
+            approved=_publish_approved, validate=_publish_validate, ended=_publish_ended, major=lambda data: True),
+)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
 
+from xietong.platform.manifest import HANDLERS as _HANDLERS
+
 if TYPE_CHECKING:
     from xietong.org.models import Person
 
@@ -32,8 +34,6 @@ class Handler:
     ended: Callable[["Approval"], None] | None = None
 
 
-HANDLERS: dict[str, Handler] = {}
-
-
-def register_handler(handler: Handler) -> None:
-    HANDLERS[handler.key] = handler
+# Every handler, as the modules' manifests declared them (`approval_handlers`);
+# approvals' own are in effects.py.
+HANDLERS: dict[str, Handler] = _HANDLERS

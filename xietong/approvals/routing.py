@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from xietong.org.models import Department, Person, Role
 from xietong.org.queries import department_head, manager_chain, manager_of, role_holders
+from xietong.platform.manifest import role_label
 from xietong.policy.registry import BY_KEY
 
 
@@ -53,7 +54,7 @@ def resolve_rule(rule: dict[str, Any], ctx: Context, *, node_key: str) -> tuple[
     elif kind == "role":
         scope = Department.objects.filter(code=rule["department"]).first() if rule.get("department") else None
         people = list(role_holders(rule["role"], department=scope).filter(is_active=True).order_by("pk"))
-        facts["role"] = str(Role(rule["role"]).label) if rule["role"] in Role.values else rule["role"]
+        facts["role"] = str(role_label(rule["role"]))
         facts["department"] = scope.name if scope else ""
     elif kind == "people":
         found = {p.username: p for p in Person.objects.filter(username__in=rule["people"], is_active=True)}
@@ -69,7 +70,7 @@ def resolve_rule(rule: dict[str, Any], ctx: Context, *, node_key: str) -> tuple[
         definition = BY_KEY.get(str(ctx.data.get(rule["field"]) or ""))
         if definition is not None:
             people = list(role_holders(definition.owner).filter(is_active=True).order_by("pk"))
-            facts["role"] = str(Role(definition.owner).label)
+            facts["role"] = str(role_label(definition.owner))
             facts["parameter"] = definition.label
     elif kind == "form_person":
         value = ctx.data.get(rule["field"])

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from xietong.errors import DomainError, PermissionDenied
 from xietong.inputs import check_instant, clean_line
+from xietong.platform.manifest import ROLES
 from xietong.work.audit import event_record
 from xietong.work.notify import notify
 
@@ -337,7 +338,7 @@ def membership_remove(*, actor: Person, person: Person, department: Department) 
 @transaction.atomic
 def role_grant(*, actor: Person, person: Person, role: str, department: Department | None = None) -> RoleAssignment:
     _require(can_manage_org(actor))
-    if role not in Role.values:
+    if role not in ROLES:
         raise DomainError(_("Unknown role “%(role)s”.") % {"role": role}, code="bad_role")
     if not person.is_active:
         raise DomainError(_("Roles can only be given to active people."), code="inactive_person")

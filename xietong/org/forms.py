@@ -4,7 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .models import Department, DepartmentKind, Person, Role
+from xietong.platform.manifest import ROLES
+
+from .models import Department, DepartmentKind, Person
 
 
 def _people() -> forms.ModelChoiceField:
@@ -44,7 +46,7 @@ class MembershipForm(forms.Form):
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=lambda: [(r.key, r.label) for r in ROLES.values()])
     department = forms.ModelChoiceField(label=_("Department (optional)"),
                                         queryset=Department.objects.filter(is_active=True), required=False)
 

@@ -25,11 +25,12 @@ from django.utils.translation import gettext as _
 
 from xietong.errors import DomainError, PermissionDenied
 from xietong.inputs import clean_line, parse_int
+from xietong.platform.manifest import ROLES
 from xietong.sheets import append_row, new_sheet
 from xietong.work.audit import event_record
 
 from . import actions
-from .models import Department, DepartmentKind, ImportJob, ImportState, Person, Role
+from .models import Department, DepartmentKind, ImportJob, ImportState, Person
 from .permissions import can_manage_org, can_manage_people, can_manage_person
 
 COLUMNS = {
@@ -329,7 +330,7 @@ def _check(actor: Person, departments: Rows, people: Rows, report: ImportReport)
                     raise DomainError(_("No department with code “%(code)s”.") % {"code": other.strip()})
                 clean_line(position, _("Position"), limit=64)
             for role in filter(None, (r.strip() for r in record.get("roles", "").split(";"))):
-                if role not in Role.values:
+                if role not in ROLES:
                     raise DomainError(_("Unknown role “%(role)s”.") % {"role": role})
                 if not manage_org:
                     raise DomainError(_("Only an administrator grants roles."))

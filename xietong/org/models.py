@@ -3,11 +3,15 @@ liaisons and delegation. Writes go through `actions.py`; reads through
 `queries.py`.
 """
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from xietong.platform.manifest import role_label
 
 
 class DepartmentKind(models.TextChoices):
@@ -135,7 +139,10 @@ class Membership(models.Model):
 
 
 class Role(models.TextChoices):
-    """Company-wide roles (SPEC Roles). Department positions are Memberships."""
+    """The kernel's company roles (SPEC Roles), held company-wide or for one
+    department. Modules add roles in their manifests (`platform.RoleDef`):
+    the set is open, and `RoleAssignment.role` takes any registered key.
+    Department positions are Memberships."""
 
     ADMIN = "admin", _("Administrator")
     COORDINATION_OFFICE = "coordination_office", _("Coordination office")
@@ -144,7 +151,6 @@ class Role(models.TextChoices):
     LEADERSHIP = "leadership", _("Leadership")
     CEO = "ceo", _("CEO")
     AUDITOR = "auditor", _("Auditor / supervision")
-    CUSTOMER_SERVICE = "customer_service", _("Customer service")
     COORDINATOR = "coordinator", _("Coordinator")
     DATA_ANALYST = "data_analyst", _("Data analyst")
 
@@ -153,7 +159,8 @@ class RoleAssignment(models.Model):
     """A role held by a person, company-wide or scoped to one department."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="role_assignments")
-    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    # A key of platform.ROLES: the kernel's roles and the modules' (an open set, checked by the actions).
+    role = models.CharField(_("role"), max_length=32)
     department = models.ForeignKey(
         Department, on_delete=models.CASCADE, null=True, blank=True, related_name="role_assignments",
         verbose_name=_("department"),
@@ -173,7 +180,11 @@ class RoleAssignment(models.Model):
         indexes = [models.Index(fields=["role", "department"], name="role_lookup_idx")]
 
     def __str__(self) -> str:
-        return f"{self.person}: {self.get_role_display()}"
+        return f"{self.person}: {self.role_label}"
+
+    @property
+    def role_label(self) -> Any:
+        return role_label(self.role)
 
 
 class Liaison(models.Model):

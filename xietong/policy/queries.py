@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from xietong.errors import DomainError
 
 from .models import CalendarDay, CalendarYear, ParameterValue
-from .registry import PARAMETERS, Param, get_param, related_keys, rules_broken
+from .registry import Param, get_param, parameters, related_keys, rules_broken
 
 
 def param(key: str, *, at: datetime | None = None) -> Any:
@@ -58,7 +58,7 @@ def parameter_states() -> list[ParameterState]:
         elif row.key not in pending:
             pending[row.key] = row
     states = []
-    for definition in PARAMETERS:
+    for definition in parameters():
         row = current.get(definition.key)
         states.append(
             ParameterState(

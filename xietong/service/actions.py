@@ -46,6 +46,7 @@ from .models import (
     Channel,
     WeeklySummary,
 )
+from .roles import CUSTOMER_SERVICE
 
 SUBJECT = "service.case"
 KIND_INTAKE = "service.intake"
@@ -63,7 +64,7 @@ LIMITS = {"title": 200, "description": 4000, "customer_name": 100, "customer_pho
 # --- who ------------------------------------------------------------------
 
 def is_customer_service(person: Person) -> bool:
-    return person.is_active and has_role(person, Role.CUSTOMER_SERVICE)
+    return person.is_active and has_role(person, CUSTOMER_SERVICE)
 
 
 def current_handler(person: Person, case: Case) -> bool:
@@ -176,7 +177,7 @@ def _create(values: dict[str, Any], **extra: Any) -> Case:
 
 
 def _cs_department() -> Department | None:
-    holder = role_holders(Role.CUSTOMER_SERVICE).exclude(primary_department=None).first()
+    holder = role_holders(CUSTOMER_SERVICE).exclude(primary_department=None).first()
     return holder.primary_department if holder else None
 
 
@@ -200,7 +201,7 @@ def case_submit_public(*, data: Mapping[str, Any], source: str, now: datetime | 
     case = _create(values, channel=Channel.WEBSITE, state=CaseState.NEW, created_at=now, source_hash=digest)
     event_record(actor=None, verb="case.submit", subject=case, at=now, first=True,
                  after={"channel": Channel.WEBSITE, "category": case.category, "title": case.title})
-    task_create(kind=KIND_INTAKE, subject=case, actor=None, role=Role.CUSTOMER_SERVICE, department=None,
+    task_create(kind=KIND_INTAKE, subject=case, actor=None, role=CUSTOMER_SERVICE, department=None,
                 title=str(_("New case from the website: %(title)s")) % {"title": case.title},
                 url=f"/service/{case.pk}/", due_param="cs.intake_working_hours", now=now)
     return case
@@ -400,7 +401,7 @@ def case_return(*, actor: Person, case: Case, result: str, department: int | Non
         case.state = CaseState.CONFIRMING
         case.save(update_fields=["state"])
         recorder = case.recorded_by if case.recorded_by and case.recorded_by.is_active else None
-        options: dict[str, Any] = {"assignee": recorder} if recorder else {"role": Role.CUSTOMER_SERVICE}
+        options: dict[str, Any] = {"assignee": recorder} if recorder else {"role": CUSTOMER_SERVICE}
         task_create(kind=KIND_CONFIRM, subject=case, actor=actor, **options,
                     title=str(_("Confirm with the customer: %(title)s")) % {"title": case.title},
                     url=f"/service/{case.pk}/", due_param="cs.customer_confirm_working_hours", now=now)

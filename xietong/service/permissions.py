@@ -11,16 +11,17 @@ from xietong.work.models import Task
 
 from . import actions as a
 from .models import Case
+from .roles import CUSTOMER_SERVICE
 
 
 def sees_all_cases(person: Person) -> bool:
-    return person.is_superuser or has_role(person, Role.CUSTOMER_SERVICE, Role.LEADERSHIP, Role.AUDITOR, Role.ADMIN,
+    return person.is_superuser or has_role(person, CUSTOMER_SERVICE, Role.LEADERSHIP, Role.AUDITOR, Role.ADMIN,
                                            Role.COORDINATION_OFFICE)
 
 
 def can_view_summaries(person: Person) -> bool:
     return person.is_active and (person.is_superuser or has_role(
-        person, Role.CUSTOMER_SERVICE, Role.LEADERSHIP, Role.AUDITOR, Role.ADMIN))
+        person, CUSTOMER_SERVICE, Role.LEADERSHIP, Role.AUDITOR, Role.ADMIN))
 
 
 def can_view_case(person: Person, case: Case) -> bool:

@@ -18,6 +18,7 @@ from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import clean_line, clean_text, one_line
 from xietong.org.models import Department, Person, Role
 from xietong.org.queries import acting_for, department_head, has_role, manager_of, role_holders
+from xietong.platform.manifest import ROLES
 from xietong.policy.calendar import WorkingCalendar, assumption_note
 from xietong.policy.queries import param, params
 from xietong.policy.registry import get_param
@@ -127,12 +128,16 @@ def task_create(
     `major`: a decision above the policy thresholds, which stays with the
     assignee unless their delegation includes major decisions (ORG-5).
     `remind_at_due`: when the task is too short for the reminder before its
-    due time, remind when it is due (a task that does not escalate)."""
+    due time, remind when it is due (a task that does not escalate).
+    Given no due time at all, it is counted from the kind's `due_param` (its
+    manifest), if it has one."""
     spec = kind_for(kind)
     now = now or timezone.now()
+    if due_at is None and due_working_hours is None and due_working_days is None and not due_param:
+        due_param = spec.due_param or None
     if (assignee is None) == (not role):
         raise ValueError("a task goes to a person or to a role, not both or neither")
-    if role and role not in Role.values:
+    if role and role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     title = one_line(title)
     if not title:

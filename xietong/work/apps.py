@@ -1,9 +1,10 @@
 from typing import Any
 
-from django.apps import AppConfig
 from django.db import connections
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+from xietong.platform import ModuleConfig
 
 
 def sqlite_wal(using: str = "default", **kwargs: Any) -> None:
@@ -17,13 +18,12 @@ def sqlite_wal(using: str = "default", **kwargs: Any) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
 
 
-class WorkConfig(AppConfig):
+class WorkConfig(ModuleConfig):
     name = "xietong.work"
     label = "work"
     verbose_name = _("Work kernel")
 
-    def ready(self) -> None:
-        # Registers the kernel's task kinds and the task as a record type.
-        from . import checks, permissions, registry  # noqa: F401
+    def module_ready(self) -> None:
+        from . import checks  # noqa: F401 — the deployment checks of the audit trail
 
         post_migrate.connect(sqlite_wal, sender=self, dispatch_uid="xietong.work.sqlite_wal")

@@ -19,45 +19,18 @@ from django.utils.translation import gettext_lazy as _
 
 from xietong.inputs import one_line
 from xietong.org.models import Department, Person
+from xietong.platform.kinds import INAPP, NotificationKind
+from xietong.platform.manifest import NOTIFICATIONS
 
 from .fastsql import insert_rows
 from .models import Channel, Delivery, DeliveryState, Notification, Preference, RobotChannel
 
-INAPP = "inapp"
+__all__ = ["INAPP", "NOTIFICATION_KINDS", "NotificationKind", "notify"]
 PERSONAL_CHANNELS = (INAPP, Channel.EMAIL.value, Channel.SMS.value)
 
 
-@dataclass(frozen=True)
-class NotificationKind:
-    key: str
-    label: str | Promise
-    # Channels on unless the person turns them off. Robots are group channels
-    # and follow `robots` (the department's group hears of it), not preferences.
-    defaults: tuple[str, ...] = (INAPP, Channel.EMAIL.value)
-    robots: bool = False
-
-
-NOTIFICATION_KINDS: dict[str, NotificationKind] = {}
-
-
-def register_notification_kind(kind: NotificationKind) -> None:
-    NOTIFICATION_KINDS[kind.key] = kind
-
-
-for _kind in (
-    NotificationKind("task_assigned", _("A task is assigned to me")),
-    NotificationKind("task_reminder", _("A task of mine is due soon")),
-    NotificationKind("task_overdue", _("A task of mine is overdue"), robots=True),
-    NotificationKind("task_escalated", _("I must supervise an overdue task"), robots=True),
-    NotificationKind("task_urged", _("Someone urges me on a task")),
-    NotificationKind("task_done", _("A task I requested is done"), defaults=(INAPP,)),
-    NotificationKind("task_delegated", _("Work is delegated to me or returned"), defaults=(INAPP,)),
-    NotificationKind("mention", _("Someone mentions me")),
-    NotificationKind("comment", _("A comment on something I follow"), defaults=(INAPP,)),
-    NotificationKind("digest", _("Daily digest of my open and overdue tasks"), defaults=(Channel.EMAIL.value,)),
-    NotificationKind("delegation_set", _("Someone names a delegate for me"), defaults=(INAPP, Channel.EMAIL.value)),
-):
-    register_notification_kind(_kind)
+# Every notification kind, as the modules' manifests declared them (the kernel's own: work/manifest.py).
+NOTIFICATION_KINDS = NOTIFICATIONS
 
 
 Text = str | Promise | Callable[[], str]

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse
 
 from xietong.org.models import Person, Role
 from xietong.org.queries import department_head, has_role
@@ -11,7 +11,7 @@ from xietong.org.queries import is_member as org_is_member
 
 from .actions import holds_role_for, may_act_on, may_cancel, may_urge
 from .models import Task, TaskCc, TaskState
-from .registry import KINDS, SUPERVISE, SubjectType, register_subject
+from .registry import KINDS, SUPERVISE
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,6 @@ def can_view_task(viewer: Person, subject_id: str) -> bool:
     return True
 
 
-def _task_url(subject_id: str) -> str:
-    from django.urls import reverse
-
+def task_url(subject_id: str) -> str:
     return reverse("work:task", args=[subject_id])
 
-
-register_subject(SubjectType("work.task", _("task"), can_view=can_view_task, url=_task_url, model=Task))

@@ -27,7 +27,7 @@ from .permissions import get_task_for_user
 from .queries import BOXES, InboxFilter, counts
 from .queries import inbox as inbox_query
 from .queries import notifications as notification_query
-from .registry import KINDS, MODULES, SUPERVISE, outcome_label, subject_visible
+from .registry import KINDS, SUPERVISE, module_label, outcome_label, subject_visible
 
 PAGE_SIZE = 25
 
@@ -51,7 +51,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         paginator.count = counts(me).todo  # type: ignore[misc]
     page = paginator.get_page(request.GET.get("page"))
     context = {
-        "f": f, "page": page, "now": timezone.now(), "modules": MODULES.items(),
+        "f": f, "page": page, "now": timezone.now(), "modules": [(key, module_label(key)) for key in dict.fromkeys(k.module for k in KINDS.values())],
         "kinds": [(k.key, k.label) for k in KINDS.values()], "bulk_kinds": {k for k, v in KINDS.items() if v.bulk},
         "boxes": [("todo", _("To do")), ("done", pgettext("inbox box: what I handled", "Done")),
                   ("started", _("Started by me")), ("cc", _("CC'd to me"))],

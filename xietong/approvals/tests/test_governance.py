@@ -12,7 +12,7 @@ from xietong.approvals.models import ApprovalState, FlowTemplate
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.policy.actions import parameter_set
 from xietong.policy.queries import param
-from xietong.policy.registry import BY_KEY, PARAMETERS
+from xietong.policy.registry import BY_KEY, parameters
 
 from .conftest import approve, pending_names, submit
 
@@ -69,7 +69,7 @@ def test_a_proposer_who_owns_the_parameter_does_not_review_it_alone(builtins):
 
 
 def test_time_limits_and_money_thresholds_are_declared_major():
-    for p in PARAMETERS:
+    for p in parameters():
         if p.unit == "yuan" or p.unit.endswith(("hours", "days")) and p.key != "work.urge_min_interval_hours":
             assert p.major, p.key
         if p.type in ("int", "decimal"):

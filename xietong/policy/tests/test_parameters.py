@@ -7,15 +7,15 @@ from django.utils import timezone
 from xietong.errors import DomainError, PermissionDenied
 from xietong.policy.actions import parameter_set
 from xietong.policy.queries import param, parameter_history, parameter_states
-from xietong.policy.registry import PARAMETERS
+from xietong.policy.registry import parameters
 from xietong.testing import NAV_QUERIES
 from xietong.work.models import Event
 
 
 def test_every_parameter_names_its_clause_and_both_languages():
-    keys = [p.key for p in PARAMETERS]
+    keys = [p.key for p in parameters()]
     assert len(keys) == len(set(keys))
-    for p in PARAMETERS:
+    for p in parameters():
         assert p.spec and p.clause and p.zh and p.en, p.key
         assert p.parse(p.to_json(p.default)) == p.default, p.key
 
@@ -63,7 +63,7 @@ def test_the_parameters_page_lists_all_with_a_fixed_query_count(company, client,
     with django_assert_max_num_queries(8 + NAV_QUERIES):
         response = client.get("/policy/parameters/")
     content = response.content.decode()
-    assert all(p.key in content for p in PARAMETERS)
+    assert all(p.key in content for p in parameters())
 
 
 def test_nobody_changes_a_parameter_directly_in_the_page(company, client):

@@ -2,8 +2,9 @@ from typing import Any
 
 from django import template
 
-from xietong.org.models import Role
-from xietong.work.registry import KINDS, MODULES
+from xietong.platform.manifest import ROLES
+from xietong.work.registry import KINDS
+from xietong.work.registry import module_label as _module_label
 
 register = template.Library()
 
@@ -16,9 +17,9 @@ def kind_label(kind: str) -> Any:
 
 @register.filter
 def module_label(module: str) -> Any:
-    return MODULES.get(module, module)
+    return _module_label(module)
 
 
 @register.filter
 def role_label(role: str) -> Any:
-    return Role(role).label if role in Role.values else role
+    return ROLES[role].label if role in ROLES else role

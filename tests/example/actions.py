@@ -1,0 +1,43 @@
+"""Every write an action: permission, the write, its audit event and its
+tasks in one transaction (docs/modules.md)."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from xietong.errors import PermissionDenied
+from xietong.inputs import clean_line
+from xietong.org.models import Department, Person
+from xietong.org.principal import Principal
+from xietong.org.queries import department_head
+from xietong.work.actions import task_create
+from xietong.work.audit import event_record
+from xietong.work.notify import notify
+
+from .models import Note
+from .roles import EDITOR
+
+KIND_READ = "example.read"
+SUBJECT = "example.note"
+
+
+def can_write(person: Person) -> bool:
+    return Principal(person).has_role(EDITOR)
+
+
+@transaction.atomic
+def note_create(*, actor: Person, department: Department, title: str) -> Note:
+    if not can_write(actor):
+        raise PermissionDenied()
+    now = timezone.now()
+    note = Note.objects.create(title=clean_line(title, "title", limit=200, required=True), department=department,
+                               created_by=actor, created_at=now)
+    event_record(actor=actor, verb="note.create", subject=note, first=True,
+                 after={"title": note.title, "department": department.pk})
+    head = department_head(department)
+    if head is not None:
+        # No due time given: the kind's due_param (example.read_working_hours) on the working calendar.
+        task_create(kind=KIND_READ, title=note.title, subject=note, actor=actor, assignee=head, requester=actor,
+                    now=now)
+        notify(recipients=[head], kind="example_note", key=f"note:{note.pk}:created", title=note.title,
+               url=f"/example/{note.pk}/")
+    return note

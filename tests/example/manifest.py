@@ -1,0 +1,29 @@
+"""A module declared only here and in INSTALLED_APPS (tests/settings.py):
+docs/modules.md walks through it, tests/test_modules.py proves every part of
+it is wired without a line in a central file."""
+
+from xietong.org.principal import member
+from xietong.platform import Module, NavEntry, RoleDef
+from xietong.platform.kinds import NotificationKind, SubjectType, TaskKind
+from xietong.platform.params import TIME, param
+
+from . import actions
+from .models import Note
+from .roles import EDITOR
+
+MODULE = Module(
+    key="example",
+    label="Example notes",
+    roles=(RoleDef(EDITOR, "Note editor"),),
+    kinds=(TaskKind(actions.KIND_READ, "Read a note", module="example", due_param="example.read_working_hours",
+                    outcomes=(("read", "Read"),)),),
+    subjects=(SubjectType(actions.SUBJECT, "note", can_view=lambda person, pk: True, url=lambda pk: "/example/",
+                          model=Note),),
+    notifications=(NotificationKind("example_note", "A note for my department"),),
+    parameters=(param("example.read_working_hours", "EX-1", "an example clause: 收到通知后X小时内阅读", "int", 6,
+                      "working_hours", "阅读通知的时限", "Time to read a note", minimum=1, maximum=80, **TIME),),
+    urls="tests.example.urls",
+    api=(("/example", "tests.example.api:router"),),
+    nav=(NavEntry("example", "Notes", "example:index", visible=member, order=200),),
+    demo="tests.example.demo:load_demo_example",
+)

@@ -1,0 +1,1 @@
+EDITOR = "example_editor"

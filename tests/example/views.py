@@ -1,0 +1,11 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from xietong.web.shortcuts import member_required
+
+from .queries import notes
+
+
+@member_required
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "example/index.html", {"notes": notes()[:50]})
