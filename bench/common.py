@@ -56,7 +56,7 @@ def recreate_database(url: str) -> None:
     from django.core.management import call_command
     from django.db import connections
 
-    from xietong.work.anchors import anchor_root
+    from xietong.audit.anchors import anchor_root
 
     name = settings.DATABASES["default"]["NAME"]
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:

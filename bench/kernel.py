@@ -91,7 +91,7 @@ def copy(table: str, columns: list[str], rows) -> int:
 
 def build() -> None:
 
-    from xietong.work.audit import _digest
+    from xietong.audit.trail import _digest
 
     log(f"building: {PEOPLE} people, {DEPARTMENTS} departments, {TASKS} tasks ({OPEN_TASKS} open), "
         f"{TASKS * EVENTS_PER_TASK} events")
@@ -172,7 +172,7 @@ def build() -> None:
     n = copy("work_event", ["at", "actor_id", "on_behalf_of_id", "verb", "subject_type", "subject_id", "seq",
                             "before_json", "after_json", "note", "prev_hash", "hash"], events())
     log(f"{n} events in {time.perf_counter() - t0:.1f}s")
-    from xietong.work.audit import audit_seal
+    from xietong.audit.trail import audit_seal
 
     t0 = time.perf_counter()
     seals = audit_seal(now=datetime.now(UTC) + timedelta(hours=1))
@@ -399,8 +399,9 @@ def measure_create_complete() -> dict:
 
 
 def measure_audit() -> dict:
-    from xietong.work.audit import verify_chains, verify_parallel, verify_seals
-    from xietong.work.models import Event, Seal
+    from xietong.audit.models import Event, Seal
+    from xietong.audit.parallel import verify_parallel
+    from xietong.audit.trail import verify_chains, verify_seals
 
     count = Event.objects.count()
     t = time.perf_counter()

@@ -11,13 +11,8 @@ paging, and the statuses each operation documents.
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
-
-from xietong.errors import PermissionDenied
-from xietong.org.models import Person
-from xietong.org.queries import is_member
 
 PAGE_MAX = 100
 OFFSET_MAX = 1_000_000
@@ -58,11 +53,3 @@ class Paged(LimitOffsetPagination):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_limit=PAGE_MAX, **kwargs)
-
-
-def api_member(request: HttpRequest) -> Person:
-    """The signed-in person, who must belong to the company."""
-    person: Person = request.auth  # type: ignore[attr-defined]
-    if not is_member(person):
-        raise PermissionDenied()
-    return person

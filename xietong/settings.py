@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # The kernel, bottom layer first (docs/architecture.md), then the modules.
     "xietong.platform",
+    "xietong.audit",
     "xietong.org",
     "xietong.policy",
     "xietong.work",
@@ -263,7 +264,7 @@ XIETONG_LOGIN_USER_FAILURE_LIMIT = env_int("XIETONG_LOGIN_USER_FAILURE_LIMIT", 2
 AXES_COOLOFF_TIME = float(os.environ.get("XIETONG_LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "xietong.accounts.throttle.UserAndAddressHandler"
-AXES_CLIENT_IP_CALLABLE = "xietong.web.client.client_ip"
+AXES_CLIENT_IP_CALLABLE = "xietong.client.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLE_ADMIN = False

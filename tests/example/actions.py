@@ -4,13 +4,13 @@ tasks in one transaction (docs/modules.md)."""
 from django.db import transaction
 from django.utils import timezone
 
+from xietong.audit.trail import event_record
 from xietong.errors import PermissionDenied
 from xietong.inputs import clean_line
 from xietong.org.models import Department, Person
 from xietong.org.principal import Principal
 from xietong.org.queries import department_head
 from xietong.work.actions import task_create
-from xietong.work.audit import event_record
 from xietong.work.notify import notify
 
 from .models import Note

@@ -3,7 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from xietong.apikit import api_member
+from xietong.org.gates import api_member
 
 from .queries import notes
 

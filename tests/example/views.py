@@ -1,7 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from xietong.web.shortcuts import member_required
+from xietong.org.gates import member_required
 
 from .queries import notes
 

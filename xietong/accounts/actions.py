@@ -11,11 +11,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xietong.audit.trail import event_record
+from xietong.client import client_ip
 from xietong.errors import DomainError, PermissionDenied
 from xietong.org.models import Person
 from xietong.org.permissions import can_manage_person, is_administrator
-from xietong.web.client import client_ip
-from xietong.work.audit import event_record
 
 from .models import ApiToken, OidcIdentity
 

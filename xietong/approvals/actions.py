@@ -19,13 +19,13 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from xietong.audit.trail import event_record
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import clean_line, clean_text, one_line, parse_id
 from xietong.org.models import Department, Person, Role
 from xietong.org.queries import acting_for, has_role, is_member, manager_chain, role_holders
 from xietong.policy.queries import param
 from xietong.work.actions import may_act_on, task_cancel, task_complete, task_create, task_urge
-from xietong.work.audit import event_record
 from xietong.work.discussion import attachment_add
 from xietong.work.models import Priority, Task, TaskState
 from xietong.work.notify import notify

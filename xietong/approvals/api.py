@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Status
 from ninja.pagination import paginate
 
-from xietong.apikit import Paged, api_member
+from xietong.apikit import Paged
 from xietong.errors import DomainError, PermissionDenied
 from xietong.inputs import Id
+from xietong.org.gates import api_member
 from xietong.org.models import Person
 
 from . import actions

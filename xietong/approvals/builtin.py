@@ -19,8 +19,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from xietong.audit.trail import event_record
 from xietong.policy.registry import parameters
-from xietong.work.audit import event_record
 
 from .actions import version_publish
 from .definition import definition_parse

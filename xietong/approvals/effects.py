@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from xietong.audit.trail import event_record
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.org.models import Person
 from xietong.org.permissions import can_manage_org
@@ -23,7 +24,6 @@ from xietong.org.queries import person_roles
 from xietong.policy.actions import parameter_set, parameters_lock
 from xietong.policy.queries import change_check, change_scheduled_on
 from xietong.policy.registry import get_param, may_propose
-from xietong.work.audit import event_record
 
 from .handlers import Handler
 from .models import OPEN_STATES, Approval, FlowVersion, VersionState

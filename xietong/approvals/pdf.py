@@ -5,8 +5,8 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from xietong.audit.history import history_shown
 from xietong.org.models import Person
-from xietong.work.history import history_shown
 
 from .models import Approval
 from .queries import form_rows, timeline

@@ -12,12 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from xietong.audit.history import history_shown
 from xietong.errors import DomainError
 from xietong.inputs import parse_id
+from xietong.org.gates import member_required
 from xietong.org.models import Person
-from xietong.web.shortcuts import forbidden, member_required, show_error
+from xietong.pages import forbidden, show_error
 from xietong.work import discussion
-from xietong.work.history import history_shown
 
 from . import actions
 from .definition import DefinitionError, definition_parse

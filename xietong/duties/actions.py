@@ -15,13 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xietong.audit.trail import event_record
 from xietong.errors import DomainError, PermissionDenied
 from xietong.inputs import parse_id
 from xietong.org.models import Department, Person, Role
 from xietong.org.queries import department_head, department_liaison, has_role, is_member
 from xietong.policy.queries import param
 from xietong.work.actions import task_close, task_create
-from xietong.work.audit import event_record
 from xietong.work.models import TaskState
 
 from .models import DutyItem, DutyList

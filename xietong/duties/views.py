@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from xietong.errors import DomainError
 from xietong.inputs import parse_id
+from xietong.org.gates import member_required
 from xietong.org.models import Department, Person
-from xietong.web.shortcuts import forbidden, member_required, show_error
+from xietong.pages import forbidden, show_error
 
 from . import actions
 from .models import DutyItem, DutyList

@@ -6,7 +6,6 @@ change nothing.
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -17,11 +16,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xietong.audit.trail import event_record
 from xietong.errors import DomainError, PermissionDenied
-from xietong.inputs import check_instant, clean_line
+from xietong.inputs import clean_line
 from xietong.platform.manifest import ROLES
-from xietong.work.audit import event_record
-from xietong.work.notify import notify
 
 from .models import (
     Delegation,
@@ -34,14 +32,13 @@ from .models import (
     RoleAssignment,
 )
 from .permissions import (
-    can_delegate_for,
     can_manage_org,
     can_manage_people,
     can_manage_person,
     is_administrator,
     other_active_administrators,
 )
-from .queries import MAX_DELEGATION_HOPS, department_head, headcount_warning
+from .queries import department_head, headcount_warning
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
@@ -393,93 +390,3 @@ def liaison_clear(*, actor: Person, liaison: Liaison) -> None:
     if Liaison.objects.filter(pk=liaison.pk).delete()[0]:
         event_record(actor=actor, verb="liaison.clear", subject=liaison.department,
                      before={"partner": liaison.partner_id, "person": liaison.person_id})
-
-
-# --- delegation ----------------------------------------------------------
-
-
-@transaction.atomic
-def delegation_create(
-    *,
-    actor: Person,
-    principal: Person,
-    delegate: Person,
-    starts_at: datetime,
-    ends_at: datetime,
-    reason: str = "",
-    include_major: bool = False,
-) -> Delegation:
-    """ORG-5: while `principal` is away, `delegate` acts for them. Nobody
-    names themselves another's delegate; only the principal may hand over
-    decisions above the policy thresholds (`include_major`)."""
-    _require(can_delegate_for(actor, principal))
-    if delegate.pk == actor.pk and actor.pk != principal.pk:
-        raise PermissionDenied(_("You cannot make yourself someone else's delegate: the person away, their manager "
-                                 "or HR names someone."))
-    if include_major and actor.pk != principal.pk:
-        raise PermissionDenied(_("Only %(name)s can hand over decisions above the policy thresholds.")
-                               % {"name": principal.name})
-    if delegate.pk == principal.pk:
-        raise DomainError(_("A person cannot delegate to themselves."), code="self_delegation")
-    if not delegate.is_active:
-        raise DomainError(_("The delegate must be an active person."), code="inactive_person")
-    check_instant(starts_at, _("From"))
-    check_instant(ends_at, _("Until"))
-    if ends_at <= starts_at:
-        raise DomainError(_("The end must be after the start."), code="bad_period")
-    if ends_at <= timezone.now():
-        raise DomainError(_("This period is already over."), code="past_period")
-    reason = clean_line(reason, _("Reason"), limit=200)
-    # Lock the principal so two overlapping delegations cannot both be created.
-    Person.objects.select_for_update().filter(pk=principal.pk).first()
-    overlapping = Delegation.objects.filter(
-        principal=principal, cancelled_at__isnull=True, starts_at__lt=ends_at, ends_at__gt=starts_at
-    )
-    if overlapping.exists():
-        raise DomainError(_("There is already a delegation for this person in that period."), code="overlap")
-    if _delegation_loops(principal=principal, delegate=delegate, starts_at=starts_at, ends_at=ends_at):
-        raise DomainError(_("%(delegate)s already hands their work, directly or through others, back to %(principal)s "
-                            "in that period: a delegation cycle is not allowed.")
-                          % {"delegate": delegate.name, "principal": principal.name}, code="delegation_cycle")
-    delegation = Delegation.objects.create(
-        principal=principal, delegate=delegate, starts_at=starts_at, ends_at=ends_at,
-        reason=reason, created_by=actor, include_major=include_major,
-    )
-    event_record(actor=actor, verb="delegation.create", subject=principal,
-                 after={"delegation": delegation.pk, "delegate": delegate.pk, "starts_at": starts_at,
-                        "ends_at": ends_at, "reason": delegation.reason, "include_major": include_major})
-    if actor.pk != principal.pk:
-        # Told at once, with the way to revoke it (their own page).
-        notify(recipients=[principal], kind="delegation_set", key=f"delegation:{delegation.pk}:set",
-               url=f"/org/people/{principal.pk}/#delegations", urgent=False,
-               title=lambda: str(_("%(actor)s named %(delegate)s to act for you from %(start)s; you can revoke it "
-                                   "on your page")) % {"actor": actor.name, "delegate": delegate.name,
-                                                      "start": timezone.localtime(starts_at).strftime("%Y-%m-%d %H:%M")})
-    return delegation
-
-
-def _delegation_loops(*, principal: Person, delegate: Person, starts_at: datetime, ends_at: datetime) -> bool:
-    """Would work handed to `delegate` come back to `principal` (ORG-5)? Follows
-    the delegate's delegations overlapping the period, a few hops deep."""
-    frontier, seen = {delegate.pk}, {delegate.pk}
-    for _hop in range(MAX_DELEGATION_HOPS):
-        onward = set(Delegation.objects.filter(
-            principal_id__in=frontier, cancelled_at__isnull=True, starts_at__lt=ends_at, ends_at__gt=starts_at,
-        ).values_list("delegate_id", flat=True))
-        if principal.pk in onward:
-            return True
-        frontier = onward - seen
-        if not frontier:
-            return False
-        seen |= frontier
-    return False
-
-
-@transaction.atomic
-def delegation_cancel(*, actor: Person, delegation: Delegation) -> Delegation:
-    _require(can_delegate_for(actor, delegation.principal))
-    if Delegation.objects.filter(pk=delegation.pk, cancelled_at__isnull=True).update(cancelled_at=timezone.now()):
-        event_record(actor=actor, verb="delegation.cancel", subject=delegation.principal,
-                     before={"delegation": delegation.pk, "delegate": delegation.delegate_id})
-    delegation.refresh_from_db()
-    return delegation

@@ -5,11 +5,9 @@ like real data. Only in demo mode (XIETONG_DEMO=1). Every demo account's
 password is DEMO_PASSWORD, documented in the README.
 """
 
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from xietong.errors import DomainError
 
@@ -132,9 +130,5 @@ def load_demo() -> str:
     # Group leaders also belong to their department; the tech liaison sits in its R&D group too.
     actions.membership_set(actor=admin, person=people["machao"], department=depts["rd1"], position="接口人")
     actions.role_grant(actor=admin, person=people["zhouting"], role=Role.COORDINATOR, department=depts["tech"])
-    # The ops director is on leave this week; the dispatcher acts for him (ORG-5).
-    now = timezone.now()
-    actions.delegation_create(actor=people["songtao"], principal=people["songtao"], delegate=people["tangliang"],
-                              starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=6), reason="年假")
     Person.objects.create_user(OUTSIDER[0], DEMO_PASSWORD, name=OUTSIDER[1])
     return f"demo company loaded: {len(depts)} departments, {len(people) + 1} accounts"

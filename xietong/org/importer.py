@@ -23,11 +23,11 @@ from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from xietong.audit.trail import event_record
 from xietong.errors import DomainError, PermissionDenied
 from xietong.inputs import clean_line, parse_int
 from xietong.platform.manifest import ROLES
 from xietong.sheets import append_row, new_sheet
-from xietong.work.audit import event_record
 
 from . import actions
 from .models import Department, DepartmentKind, ImportJob, ImportState, Person

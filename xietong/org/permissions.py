@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from xietong.errors import PermissionDenied
+from xietong.personal import mask_email, mask_phone  # noqa: F401 — re-exported for org's pages and API
 
 from .models import Department, Person, Role
 from .queries import has_role, is_member, manager_of
@@ -34,7 +35,7 @@ def can_delegate_for(actor: Person, principal: Person) -> bool:
     """Who may name a delegate for `principal` (ORG-5): the principal; their
     manager (or department head) and HR for someone who cannot — the
     principal is told at once and may revoke it. Nobody names themselves
-    (org.actions.delegation_create)."""
+    (work.delegation.delegation_create)."""
     if not actor.is_active:
         return False
     if actor.pk == principal.pk or has_role(actor, Role.HR):
@@ -99,17 +100,3 @@ def get_person_for_user(viewer: Person, pk: int) -> tuple[Person, PersonAccess]:
         can_see_personal_data=can_see_personal_data(viewer, person),
         can_delegate=can_delegate_for(viewer, person),
     )
-
-
-def mask_phone(phone: str) -> str:
-    digits = phone.strip()
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7 if len(digits) > 7 else len(digits) - 4) + digits[-4:]
-
-
-def mask_email(email: str) -> str:
-    if "@" not in email:
-        return "***"
-    local, domain = email.split("@", 1)
-    return f"{local[:1]}***@{domain}"

@@ -5,10 +5,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from xietong.audit.history import history_shown
 from xietong.errors import DomainError
 from xietong.inputs import parse_id
-from xietong.web.shortcuts import forbidden, member_required, show_error
-from xietong.work.history import history_shown
+from xietong.org.gates import member_required
+from xietong.pages import forbidden, show_error
 
 from . import actions
 from .forms import (
@@ -256,34 +257,6 @@ def role_revoke(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
     subject = _person_post(request, pk)
     try:
         actions.role_revoke(actor=_me(request), assignment=get_object_or_404(RoleAssignment, pk=role_pk, person=subject))
-    except DomainError as exc:
-        show_error(request, exc)
-    return redirect("org:person", subject.pk)
-
-
-@member_required
-@require_POST
-def delegation_create(request: HttpRequest, pk: int) -> HttpResponse:
-    subject = _person_post(request, pk)
-    form = DelegationForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a delegate and a valid period."))
-        return redirect("org:person", subject.pk)
-    try:
-        actions.delegation_create(actor=_me(request), principal=subject, **form.cleaned_data)
-        messages.success(request, _("Delegation saved."))
-    except DomainError as exc:
-        show_error(request, exc)
-    return redirect("org:person", subject.pk)
-
-
-@member_required
-@require_POST
-def delegation_cancel(request: HttpRequest, pk: int, delegation_pk: int) -> HttpResponse:
-    subject = _person_post(request, pk)
-    try:
-        actions.delegation_cancel(actor=_me(request),
-                                  delegation=get_object_or_404(Delegation, pk=delegation_pk, principal=subject))
     except DomainError as exc:
         show_error(request, exc)
     return redirect("org:person", subject.pk)

@@ -13,26 +13,19 @@ decided: something else may have changed since it was proposed.
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xietong.audit.trail import event_record
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import LAST_DAY, clean_line, clean_text
-from xietong.org.models import Person, Role
+from xietong.org.models import Person
 from xietong.org.permissions import can_manage_org
-from xietong.work.actions import task_close, task_create
-from xietong.work.audit import event_record
-from xietong.work.models import SweepRun, Task, TaskState
 
 from .models import CalendarDay, CalendarSource, CalendarYear, DayKind, ParameterValue
 from .queries import change_check, change_scheduled_on, param
 from .registry import get_param
-
-KIND_ENTER_CALENDAR = "policy.enter_calendar"
-# From this month on, next year's calendar is asked for (the State Council
-# publishes it in November).
-NEXT_YEAR_FROM_MONTH = 11
 
 
 def can_manage_calendar(person: Person) -> bool:
@@ -42,38 +35,6 @@ def can_manage_calendar(person: Person) -> bool:
 def _require_admin(actor: Person) -> None:
     if not can_manage_org(actor):
         raise PermissionDenied()
-
-
-def calendar_gap(today: date) -> int | None:
-    """The year whose calendar an administrator should enter now: this year
-    if it is missing, next year from November."""
-    for year in (today.year, today.year + 1):
-        if year == today.year + 1 and today.month < NEXT_YEAR_FROM_MONTH:
-            continue
-        if not CalendarYear.objects.filter(year=year).exists():
-            return year
-    return None
-
-
-def calendar_next_year_run(*, now: datetime | None = None) -> int:
-    """Once, from November (or at once for a missing current year): a task
-    for the administrators to enter the year's holidays and make-up workdays
-    (POL-3). It closes when the year is opened. Several workers: the unique
-    SweepRun row lets one of them create it."""
-    now = now or timezone.now()
-    year = calendar_gap(timezone.localtime(now).date())
-    if year is None:
-        return 0
-    try:
-        with transaction.atomic():
-            SweepRun.objects.create(name="calendar_gap", day=date(year, 1, 1), at=now)
-            task_create(kind=KIND_ENTER_CALENDAR, subject=("policy.calendaryear", str(year)), actor=None,
-                        role=Role.ADMIN, url=f"/policy/calendar/?year={year}", due_working_days=10, now=now,
-                        title=_("Enter the working calendar of %(year)s (holidays and make-up workdays)")
-                        % {"year": year})
-    except IntegrityError:
-        return 0  # asked already
-    return 1
 
 
 def parameters_lock() -> None:
@@ -136,14 +97,7 @@ def calendar_year_open(*, actor: Person, year: int, note: str = "") -> CalendarY
     )
     if created:
         event_record(actor=actor, verb="calendar.year_open", subject=calendar_year, after={"year": year})
-        _calendar_tasks_close(year, actor=actor)
     return calendar_year
-
-
-def _calendar_tasks_close(year: int, *, actor: Person | None) -> None:
-    for task in Task.objects.filter(kind=KIND_ENTER_CALENDAR, subject_type="policy.calendaryear",
-                                    subject_id=str(year), state=TaskState.OPEN):
-        task_close(task=task, outcome="entered", actor=actor)
 
 
 @transaction.atomic
@@ -200,7 +154,6 @@ def calendar_seed_from_library(*, overwrite_admin_days: bool = False) -> list[in
             year=year, defaults={"source": CalendarSource.LIBRARY,
                                  "note": f"chinesecalendar {chinese_calendar.__version__}"}
         )
-        _calendar_tasks_close(year, actor=None)
         event_record(actor=None, verb="calendar.seed", subject=calendar_year,
                      after={"days": len(entries), "source": calendar_year.note})
     return years

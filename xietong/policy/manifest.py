@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from xietong.org.models import Role
 from xietong.org.principal import member
 from xietong.platform import Module, NavEntry
-from xietong.platform.kinds import SubjectType, TaskKind
+from xietong.platform.kinds import SubjectType
 from xietong.platform.params import AUTHORITY, SCHEDULE, TIME, param
 
 from . import actions
@@ -15,15 +15,11 @@ from . import actions
 MODULE = Module(
     key="policy",
     label=_("Policy and calendar"),
-    # POL-3: next year's holidays are published each November; until an
-    # administrator enters them, deadlines in that year count Monday–Friday.
-    kinds=(TaskKind(actions.KIND_ENTER_CALENDAR, _("Enter next year's working calendar"), module="policy",
-                    outcomes=(("entered", _("Entered")),), completed_by_module=True),),
+    # The task asking for next year's calendar (POL-3) is the kernel's: work.calendar_tasks.
     subjects=(SubjectType("policy.calendaryear", _("working calendar year"),
                           can_view=lambda person, pk: actions.can_manage_calendar(person),
                           url=lambda pk: f"/policy/calendar/?year={pk}",
                           exists=lambda pk: pk.isascii() and pk.isdigit() and 2000 <= int(pk) <= 2100),),
-    sweeps=(("calendar_next_year", actions.calendar_next_year_run),),
     parameters=(
         param("calendar.work_periods", "POL-3", "公司作息时间", "periods", "09:00-12:00,13:30-18:00", "",
               "每日工作时段（如 09:00-12:00,13:30-18:00）", "Daily working periods (e.g. 09:00-12:00,13:30-18:00)",

@@ -7,12 +7,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from xietong.audit.history import history_shown
 from xietong.errors import DomainError
 from xietong.inputs import FIRST_DAY, LAST_DAY, parse_int
+from xietong.org.gates import member_required
 from xietong.org.models import Person
 from xietong.org.permissions import can_manage_org
-from xietong.web.shortcuts import forbidden, member_required, show_error
-from xietong.work.history import history_shown
+from xietong.pages import forbidden, show_error
 
 from . import actions
 from .calendar import WorkingCalendar

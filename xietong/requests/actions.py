@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xietong.audit.trail import event_record
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import check_date, clean_line, clean_text
 from xietong.org.models import Department, DepartmentKind, Membership, Person, Role
@@ -30,7 +31,6 @@ from xietong.org.queries import department_head, department_liaison, has_role
 from xietong.policy.calendar import WorkingCalendar, assumption_note
 from xietong.policy.queries import param
 from xietong.work.actions import may_act_on, task_close, task_create, task_reschedule
-from xietong.work.audit import event_record
 from xietong.work.models import Priority, Task, TaskState
 from xietong.work.notify import notify
 

@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from xietong.apikit import Paged, api_member
+from xietong.apikit import Paged
 from xietong.duties import actions as duties
 from xietong.duties.models import DutyItem
 from xietong.errors import DomainError
 from xietong.inputs import Id, check_date
+from xietong.org.gates import api_member
 from xietong.org.models import Department, Person
 
 from . import actions

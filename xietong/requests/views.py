@@ -13,13 +13,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from xietong.audit.history import history_shown
 from xietong.duties.models import DutyItem
 from xietong.errors import DomainError
 from xietong.inputs import parse_date, parse_id, parse_int
+from xietong.org.gates import member_required
 from xietong.org.models import Department, Membership, Person
-from xietong.web.shortcuts import member_required, show_error
+from xietong.pages import show_error
 from xietong.work import discussion
-from xietong.work.history import history_shown
 from xietong.work.models import Priority
 
 from . import actions

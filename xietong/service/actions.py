@@ -25,15 +25,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xietong.audit.trail import event_record
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import clean_line, clean_text
 from xietong.org.models import Department, DepartmentKind, Person, Role
-from xietong.org.permissions import mask_email, mask_phone
 from xietong.org.queries import department_liaison, has_role, role_holders
+from xietong.personal import mask_address, mask_email, mask_name, mask_phone, mask_plate  # noqa: F401 — the case pages use them
 from xietong.policy.calendar import WorkingCalendar
 from xietong.policy.queries import param
 from xietong.work.actions import may_act_on, task_close, task_create
-from xietong.work.audit import event_record
 from xietong.work.models import Task, TaskState
 
 from .models import (
@@ -80,21 +80,6 @@ def may_reveal(person: Person, case: Case) -> bool:
 
 
 # --- masking (CS-4) -------------------------------------------------------
-
-def mask_name(name: str) -> str:
-    name = name.strip()
-    return (name[:1] + "*" * max(len(name) - 1, 1)) if name else ""
-
-
-def mask_address(address: str) -> str:
-    address = address.strip()
-    return (address[:6] + "****") if len(address) > 6 else ("*" * len(address))
-
-
-def mask_plate(plate: str) -> str:
-    plate = plate.strip()
-    return (plate[:2] + "***" + plate[-1:]) if len(plate) > 3 else "*" * len(plate)
-
 
 def masked(case: Case) -> dict[str, str]:
     return {"customer_name": mask_name(case.customer_name), "customer_phone": mask_phone(case.customer_phone),

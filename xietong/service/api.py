@@ -10,9 +10,10 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict, StringConstraints
 
-from xietong.apikit import Paged, api_member
+from xietong.apikit import Paged
 from xietong.errors import DomainError
 from xietong.inputs import MAX_ID, Id, Line, ShortText, Text
+from xietong.org.gates import api_member
 from xietong.org.models import Department
 
 from . import actions

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.models import Department
+from xietong.personal import mask_name
 
 
 class Channel(models.TextChoices):
@@ -96,8 +97,6 @@ class Case(models.Model):
 
     @property
     def masked_name(self) -> str:
-        from .actions import mask_name
-
         return mask_name(self.customer_name)
 
 

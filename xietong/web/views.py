@@ -1,10 +1,9 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from xietong.org.gates import member_required
 from xietong.org.models import Person
 from xietong.org.queries import department_head, org_chart, person_departments, person_roles
-
-from .shortcuts import member_required
 
 
 @member_required

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xietong.audit.trail import NewEvent, Subject, event_record, events_record_many, subject_key
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import clean_line, clean_text, one_line
 from xietong.org.models import Department, Person, Role
@@ -23,7 +24,6 @@ from xietong.policy.calendar import WorkingCalendar, assumption_note
 from xietong.policy.queries import param, params
 from xietong.policy.registry import get_param
 
-from .audit import NewEvent, Subject, event_record, events_record_many, subject_key
 from .models import Priority, Task, TaskCc, TaskState
 from .notify import notify
 from .registry import KINDS, SUPERVISE, kind_for, subject_url

@@ -9,13 +9,15 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 from pydantic import StringConstraints
 
-from xietong.apikit import Paged, api_member
+from xietong.apikit import Paged
+from xietong.audit.history import history_shown
 from xietong.errors import DomainError
 from xietong.inputs import Id
+from xietong.org.gates import api_member
 from xietong.org.models import Person
 
 from . import actions, discussion
-from .history import history_shown, may_read_history
+from .history import may_read_history
 from .models import Notification
 from .notify import notifications_mark_read
 from .permissions import get_task_for_user

@@ -24,6 +24,4 @@ class WorkConfig(ModuleConfig):
     verbose_name = _("Work kernel")
 
     def module_ready(self) -> None:
-        from . import checks  # noqa: F401 — the deployment checks of the audit trail
-
         post_migrate.connect(sqlite_wal, sender=self, dispatch_uid="xietong.work.sqlite_wal")

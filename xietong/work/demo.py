@@ -9,6 +9,7 @@ from xietong.org.models import Department, Person, Role
 from xietong.policy.calendar import WorkingCalendar
 
 from .actions import task_create
+from .delegation import delegation_create
 from .models import Priority, Task
 from .registry import ACKNOWLEDGE, TODO
 from .sweep import escalations_run
@@ -20,6 +21,9 @@ def load_demo_work() -> str:
     people = {p.username: p for p in Person.objects.all()}
     tech = Department.objects.get(code="tech")
     now = timezone.now()
+    # The ops director is on leave this week; the dispatcher acts for him (ORG-5).
+    delegation_create(actor=people["songtao"], principal=people["songtao"], delegate=people["tangliang"],
+                      starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=6), reason="年假")
     calendar = WorkingCalendar.load(lenient=True)
 
     def subject(n: int) -> tuple[str, str]:

@@ -19,11 +19,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xietong.audit.trail import Subject, event_record, subject_key
 from xietong.errors import DomainError, PermissionDenied
 from xietong.org.models import Person, Role
 from xietong.org.queries import has_role
 
-from .audit import Subject, event_record, subject_key
 from .models import Attachment, Comment
 from .notify import Message, notify_many
 from .registry import subject_url, subject_visible

@@ -9,6 +9,7 @@ from xietong.platform import Module, NavEntry
 from xietong.platform.kinds import EMAIL, INAPP, NotificationKind, SubjectType, TaskKind
 from xietong.platform.params import TIME, ParamRule, param
 
+from . import calendar_tasks
 from .models import Task
 from .permissions import can_view_task, task_url
 from .registry import ACKNOWLEDGE, SUPERVISE, TODO
@@ -22,6 +23,10 @@ MODULE = Module(
                  outcomes=(("acknowledged", _("Acknowledged")),)),
         TaskKind(SUPERVISE, _("Supervise an overdue task"), module="work", escalates=False,
                  outcomes=(("followed_up", _("Followed up")),)),
+        # POL-3: next year's holidays are published each November; until an
+        # administrator enters them, deadlines in that year count Monday–Friday.
+        TaskKind(calendar_tasks.KIND_ENTER_CALENDAR, _("Enter next year's working calendar"), module="policy",
+                 outcomes=(("entered", _("Entered")),), completed_by_module=True),
     ),
     subjects=(SubjectType("work.task", _("task"), can_view=can_view_task, url=task_url, model=Task),),
     notifications=(
@@ -63,6 +68,7 @@ MODULE = Module(
     ),
     urls="xietong.work.urls",
     api=(("/", "xietong.work.api:router"),),
+    sweeps=(("calendar_next_year", calendar_tasks.calendar_next_year_run),),
     nav=(
         NavEntry("inbox", _("Inbox"), "work:inbox", visible=member, order=10, badge="todo"),
         NavEntry("notifications", _("Notifications"), "work:notifications", visible=member, order=50,

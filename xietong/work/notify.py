@@ -17,12 +17,12 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from xietong.fastsql import insert_rows
 from xietong.inputs import one_line
 from xietong.org.models import Department, Person
 from xietong.platform.kinds import INAPP, NotificationKind
 from xietong.platform.manifest import NOTIFICATIONS
 
-from .fastsql import insert_rows
 from .models import Channel, Delivery, DeliveryState, Notification, Preference, RobotChannel
 
 __all__ = ["INAPP", "NOTIFICATION_KINDS", "NotificationKind", "notify"]
@@ -136,8 +136,7 @@ def notify_many(messages: Iterable[Message], *, now: datetime | None = None) -> 
                 ignore_conflicts=True)
     insert_rows(Delivery, ["key", "channel", "recipient", "robot", "address", "payload", "state", "attempts",
                            "next_attempt_at", "last_error", "created_at"], outbox, ignore_conflicts=True)
-    if outbox:
-        transaction.on_commit(_wake_delivery)
+    # No wake-up job: every worker polls the outbox (`xietong worker --poll`).
     return len(inapp) + len(outbox)
 
 
@@ -145,18 +144,6 @@ def _robots_for(robots: list[RobotChannel], department: Department | None) -> li
     """The company's robots and those of the department and its ancestors."""
     paths = department.path if department is not None else ""
     return [r for r in robots if r.department is None or (paths and paths.startswith(r.department.path))]
-
-
-def _wake_delivery() -> None:
-    """Ask a worker to send now rather than at its next poll."""
-    from .tasks import deliver_outbox
-
-    try:
-        deliver_outbox.enqueue()
-    except Exception:  # noqa: BLE001 — the periodic sweep sends it anyway
-        import logging
-
-        logging.getLogger(__name__).warning("could not enqueue delivery; the sweep will send it", exc_info=True)
 
 
 def preferences_of(person: Person) -> dict[str, set[str]]:
@@ -172,9 +159,8 @@ def preferences_of(person: Person) -> dict[str, set[str]]:
 def preferences_save(*, person: Person, chosen: dict[str, set[str]]) -> int:
     """A person's notification choices (KER-5): only the kinds given, only
     what changed, with one audit event. Returns the number of changes."""
+    from xietong.audit.trail import event_record
     from xietong.errors import DomainError
-
-    from .audit import event_record
 
     if not set(chosen) <= NOTIFICATION_KINDS.keys() or any(not c <= set(PERSONAL_CHANNELS) for c in chosen.values()):
         raise DomainError(_("Unknown notification kind or channel."), code="bad_preference")
@@ -208,10 +194,9 @@ def robot_create(*, actor: Person, kind: str, name: str, url: str, secret: str =
                  department: Department | None = None) -> RobotChannel:
     """Add a group robot or webhook (administrators only). The secret is kept
     for signing and never shown again."""
+    from xietong.audit.trail import event_record
     from xietong.errors import DomainError, PermissionDenied
     from xietong.org.permissions import can_manage_org
-
-    from .audit import event_record
 
     if not can_manage_org(actor):
         raise PermissionDenied()
@@ -229,10 +214,9 @@ def robot_create(*, actor: Person, kind: str, name: str, url: str, secret: str =
 
 @transaction.atomic
 def robot_set_active(*, actor: Person, robot: RobotChannel, active: bool) -> RobotChannel:
+    from xietong.audit.trail import event_record
     from xietong.errors import PermissionDenied
     from xietong.org.permissions import can_manage_org
-
-    from .audit import event_record
 
     if not can_manage_org(actor):
         raise PermissionDenied()

@@ -17,6 +17,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xietong.audit.trail import NewEvent, audit_seal, events_record_many
+from xietong.fastsql import insert_rows, update_rows
 from xietong.org.models import Delegation, Department, Person
 from xietong.org.queries import MAX_DELEGATION_HOPS, manager_of
 from xietong.policy.calendar import WorkingCalendar
@@ -30,9 +32,7 @@ from .actions import (
     task_holders,
     task_recipients,
 )
-from .audit import NewEvent, audit_seal, events_record_many
 from .delivery import deliveries_send_due
-from .fastsql import insert_rows, update_rows
 from .models import Priority, SweepRun, Task, TaskState
 from .notify import Message, notify_many
 from .registry import SUPERVISE, SWEEPS

@@ -2,14 +2,7 @@
 
 from django.tasks import task
 
-from .delivery import deliveries_send_due
 from .sweep import sweep_run
-
-
-@task
-def deliver_outbox() -> dict[str, int]:
-    """Send the outbox now (enqueued when a change writes to it)."""
-    return deliveries_send_due(limit=500)
 
 
 @task

@@ -24,4 +24,7 @@ urlpatterns = [
     path("robots/<id:pk>/toggle/", views.robot_toggle, name="robot_toggle"),
     path("sweep/", views.sweep_now, name="sweep"),
     path("workers/", views.workers, name="workers"),
+    # Delegation (ORG-5), from a person's page.
+    path("people/<id:pk>/delegations/", views.delegation_create, name="delegation_create"),
+    path("people/<id:pk>/delegations/<id:delegation_pk>/cancel/", views.delegation_cancel, name="delegation_cancel"),
 ]

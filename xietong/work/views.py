@@ -12,16 +12,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from xietong.audit.history import history_shown
 from xietong.errors import DomainError
 from xietong.inputs import parse_id
-from xietong.org.models import Department, Person, Role
-from xietong.org.permissions import can_manage_org
+from xietong.org.forms import DelegationForm
+from xietong.org.gates import member_required
+from xietong.org.models import Delegation, Department, Person, Role
+from xietong.org.permissions import can_manage_org, get_person_for_user
 from xietong.org.queries import has_role
-from xietong.web.shortcuts import forbidden, member_required, show_error
+from xietong.pages import forbidden, show_error
 
-from . import actions, discussion, notify
+from . import actions, delegation, discussion, notify
 from .heartbeat import STALE_AFTER, worker_states
-from .history import history_shown, may_read_history
+from .history import may_read_history
 from .models import Attachment, Channel, Notification, RobotChannel
 from .permissions import get_task_for_user
 from .queries import BOXES, InboxFilter, counts
@@ -323,3 +326,38 @@ def workers(request: HttpRequest) -> HttpResponse:
     return render(request, "work/workers.html", {
         "states": states, "alive": sum(1 for s in states if s.alive),
         "stale_minutes": int(STALE_AFTER.total_seconds() // 60)})
+
+
+# --- delegation (ORG-5), posted from a person's page ---------------------
+
+def _person_for(request: HttpRequest, pk: int) -> Person:
+    subject, _access = get_person_for_user(_me(request), pk)
+    return subject
+
+
+@member_required
+@require_POST
+def delegation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = _person_for(request, pk)
+    form = DelegationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a delegate and a valid period."))
+        return redirect("org:person", subject.pk)
+    try:
+        delegation.delegation_create(actor=_me(request), principal=subject, **form.cleaned_data)
+        messages.success(request, _("Delegation saved."))
+    except DomainError as exc:
+        show_error(request, exc)
+    return redirect("org:person", subject.pk)
+
+
+@member_required
+@require_POST
+def delegation_cancel(request: HttpRequest, pk: int, delegation_pk: int) -> HttpResponse:
+    subject = _person_for(request, pk)
+    try:
+        delegation.delegation_cancel(actor=_me(request),
+                                  delegation=get_object_or_404(Delegation, pk=delegation_pk, principal=subject))
+    except DomainError as exc:
+        show_error(request, exc)
+    return redirect("org:person", subject.pk)

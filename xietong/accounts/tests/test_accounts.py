@@ -73,7 +73,7 @@ def test_logout_requires_post(company, client):
 
 
 def _verbs(subject_type: str, subject_id: str) -> list[str]:
-    from xietong.work.models import Event
+    from xietong.audit.models import Event
 
     return list(Event.objects.filter(subject_type=subject_type, subject_id=subject_id).order_by("seq")
                 .values_list("verb", flat=True))
@@ -93,7 +93,7 @@ def test_sign_in_sign_out_failures_and_lockouts_are_audit_events(company, client
     assert "account.locked_out" in verbs
     # A username nobody has is recorded on its own, with the address it came from.
     client.post("/accounts/login/", {"username": "nobody", "password": "x"}, REMOTE_ADDR="10.1.2.3")
-    from xietong.work.models import Event
+    from xietong.audit.models import Event
 
     event = Event.objects.get(subject_type="accounts.signin", subject_id="nobody")
     assert event.verb == "account.sign_in_failed" and event.after["ip"] == "10.1.2.3"
@@ -147,7 +147,7 @@ def test_lockout_also_counts_a_username_over_many_addresses(company, client, set
 def test_behind_trusted_proxies_the_clients_address_is_used(company, client, settings):
     from django.test import RequestFactory
 
-    from xietong.web.client import client_ip
+    from xietong.client import client_ip
 
     request = RequestFactory().get("/", REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7")
     assert client_ip(request) == "10.9.9.9"  # no proxy trusted: what we see

@@ -6,8 +6,8 @@ from django.core.exceptions import SuspiciousOperation
 
 from xietong.accounts.actions import sso_sign_in
 from xietong.accounts.models import OidcIdentity
+from xietong.audit.models import Event
 from xietong.org.actions import person_deactivate
-from xietong.work.models import Event
 
 ISSUER = "https://sso.example.com"
 

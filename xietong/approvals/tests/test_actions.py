@@ -9,7 +9,7 @@ from django.utils import timezone
 from xietong.approvals import actions
 from xietong.approvals.models import ApprovalCc, ApprovalState, ApproverState, Origin, StepApprover
 from xietong.errors import Conflict, DomainError, PermissionDenied
-from xietong.org.actions import delegation_create
+from xietong.work.delegation import delegation_create
 from xietong.work.models import Notification, Task, TaskState
 from xietong.work.sweep import sweep_run
 

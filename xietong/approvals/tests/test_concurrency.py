@@ -13,8 +13,9 @@ from django.utils import timezone
 from xietong.approvals import actions
 from xietong.approvals.builtin import builtin_install
 from xietong.approvals.models import ApprovalState, ApproverState, StepApprover
+from xietong.audit.models import Event
 from xietong.errors import Conflict
-from xietong.work.models import Event, Task, TaskState
+from xietong.work.models import Task, TaskState
 from xietong.work.sweep import sweep_run
 
 from .conftest import make_template, mine, node, pending_names, purchase, submit

@@ -157,7 +157,7 @@ def _window(days: int = 3) -> dict:
 
 def test_hr_cannot_make_themselves_the_ceos_delegate(builtins):
     """The finding: HR named themselves the CEO's delegate and approved ¥600,000 in his name."""
-    from xietong.org.actions import delegation_create
+    from xietong.work.delegation import delegation_create
 
     c = builtins
     with pytest.raises(PermissionDenied):
@@ -167,7 +167,7 @@ def test_hr_cannot_make_themselves_the_ceos_delegate(builtins):
 
 
 def test_hr_may_name_a_delegate_and_the_principal_is_told_and_may_revoke(builtins):
-    from xietong.org.actions import delegation_cancel, delegation_create
+    from xietong.work.delegation import delegation_cancel, delegation_create
     from xietong.work.models import Notification
 
     c = builtins
@@ -180,7 +180,7 @@ def test_hr_may_name_a_delegate_and_the_principal_is_told_and_may_revoke(builtin
 
 
 def test_only_the_principal_hands_over_decisions_above_the_thresholds(builtins):
-    from xietong.org.actions import delegation_create
+    from xietong.work.delegation import delegation_create
 
     c = builtins
     with pytest.raises(PermissionDenied):
@@ -189,7 +189,7 @@ def test_only_the_principal_hands_over_decisions_above_the_thresholds(builtins):
 
 def test_a_large_purchase_stays_with_the_ceo_unless_he_delegated_major_decisions(builtins):
     from xietong.approvals.actions import approval_approve
-    from xietong.org.actions import delegation_cancel, delegation_create
+    from xietong.work.delegation import delegation_cancel, delegation_create
 
     c = builtins
     delegation = delegation_create(actor=c.ceo, principal=c.ceo, delegate=c.office, **_window())

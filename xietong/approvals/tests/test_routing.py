@@ -6,9 +6,10 @@ import pytest
 
 from xietong.approvals.actions import version_publish, version_save_draft
 from xietong.approvals.models import Approval, ApprovalState, FlowTemplate
+from xietong.audit.models import Event
+from xietong.audit.trail import audit_verify
 from xietong.policy.actions import parameter_set
-from xietong.work.audit import audit_verify
-from xietong.work.models import Event, Task, TaskState
+from xietong.work.models import Task, TaskState
 
 from .conftest import approve, make_template, node, pending_names, purchase, submit
 

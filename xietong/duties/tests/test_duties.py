@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from xietong.audit.trail import history_for
 from xietong.duties import actions as d
 from xietong.duties.models import DutyList
 from xietong.errors import DomainError, PermissionDenied
-from xietong.work.audit import history_for
 from xietong.work.models import Task, TaskState
 from xietong.work.sweep import sweep_run
 

@@ -5,16 +5,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from xietong.audit.models import Event
 from xietong.org import actions
 from xietong.org.models import Delegation, Liaison, Membership, RoleAssignment
-from xietong.work.models import Event
+from xietong.work.delegation import delegation_create
 
 
 @pytest.fixture
 def setup(company):
     now = timezone.now()
     liaison = actions.liaison_set(actor=company.admin, department=company.tech, person=company.engineer)
-    delegation = actions.delegation_create(actor=company.tech_head, principal=company.tech_head,
+    delegation = delegation_create(actor=company.tech_head, principal=company.tech_head,
                                            delegate=company.rd1_lead, starts_at=now, ends_at=now + timedelta(days=1))
     actions.membership_set(actor=company.admin, person=company.engineer, department=company.sales)
     role = company.finance.role_assignments.get()
@@ -28,9 +29,9 @@ def posts(c, liaison, delegation, role):
         (f"/org/people/{c.engineer.pk}/memberships/", {"department": c.finance_dept.pk}),
         (f"/org/people/{c.engineer.pk}/memberships/{c.sales.pk}/remove/", {}),
         (f"/org/people/{c.finance.pk}/roles/{role.pk}/revoke/", {}),
-        (f"/org/people/{c.tech_head.pk}/delegations/", {"delegate": c.employee.pk, "starts_at": "2030-01-01T09:00",
+        (f"/work/people/{c.tech_head.pk}/delegations/", {"delegate": c.employee.pk, "starts_at": "2030-01-01T09:00",
                                                         "ends_at": "2030-01-02T09:00"}),
-        (f"/org/people/{c.tech_head.pk}/delegations/{delegation.pk}/cancel/", {}),
+        (f"/work/people/{c.tech_head.pk}/delegations/{delegation.pk}/cancel/", {}),
     ]
 
 

@@ -3,10 +3,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from xietong.audit.models import Event
 from xietong.errors import DomainError, PermissionDenied
 from xietong.org import actions
 from xietong.org.models import Delegation, Department, Membership, Person
-from xietong.work.models import Event
+from xietong.work import delegation
 
 
 def test_creating_a_department_records_an_event(company):
@@ -97,10 +98,10 @@ def test_membership_over_cap_returns_a_warning(company):
 
 def test_delegation_periods_cannot_overlap(company):
     now = timezone.now()
-    actions.delegation_create(actor=company.employee, principal=company.employee, delegate=company.sales_head,
+    delegation.delegation_create(actor=company.employee, principal=company.employee, delegate=company.sales_head,
                               starts_at=now, ends_at=now + timedelta(days=3))
     with pytest.raises(DomainError) as info:
-        actions.delegation_create(actor=company.employee, principal=company.employee, delegate=company.hr,
+        delegation.delegation_create(actor=company.employee, principal=company.employee, delegate=company.hr,
                                   starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=5))
     assert info.value.code == "overlap"
     assert Delegation.objects.count() == 1
@@ -109,9 +110,9 @@ def test_delegation_periods_cannot_overlap(company):
 def test_only_oneself_hr_or_the_head_may_delegate(company):
     now = timezone.now()
     window = {"starts_at": now, "ends_at": now + timedelta(days=1)}
-    actions.delegation_create(actor=company.sales_head, principal=company.employee, delegate=company.hr, **window)
+    delegation.delegation_create(actor=company.sales_head, principal=company.employee, delegate=company.hr, **window)
     with pytest.raises(PermissionDenied):
-        actions.delegation_create(actor=company.tech_head, principal=company.sales_head, delegate=company.hr,
+        delegation.delegation_create(actor=company.tech_head, principal=company.sales_head, delegate=company.hr,
                                   **window)
 
 

@@ -138,11 +138,8 @@ def test_negative_amounts_are_refused(cal):
 
 
 def test_from_november_the_administrators_are_asked_for_next_years_calendar(company, calendar):
-    from xietong.policy.actions import (
-        KIND_ENTER_CALENDAR,
-        calendar_next_year_run,
-        calendar_year_open,
-    )
+    from xietong.policy.actions import calendar_year_open
+    from xietong.work.calendar_tasks import KIND_ENTER_CALENDAR, calendar_next_year_run
     from xietong.work.models import Task, TaskState
 
     october, november = t(2026, 10, 20, 10), t(2026, 11, 2, 10)
@@ -152,5 +149,7 @@ def test_from_november_the_administrators_are_asked_for_next_years_calendar(comp
     task = Task.objects.get(kind=KIND_ENTER_CALENDAR)
     assert task.assignee_role == "admin" and "2027" in task.title and task.state == TaskState.OPEN
     calendar_year_open(actor=company.admin, year=2027)
+    assert calendar_next_year_run(now=november) == 1  # the next sweep closes it
     task.refresh_from_db()
     assert task.state == TaskState.DONE and task.outcome == "entered"
+    assert calendar_next_year_run(now=november) == 0

@@ -4,12 +4,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from xietong.audit.models import Event
 from xietong.errors import DomainError, PermissionDenied
 from xietong.policy.actions import parameter_set
 from xietong.policy.queries import param, parameter_history, parameter_states
 from xietong.policy.registry import parameters
 from xietong.testing import NAV_QUERIES
-from xietong.work.models import Event
 
 
 def test_every_parameter_names_its_clause_and_both_languages():

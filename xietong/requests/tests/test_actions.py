@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from xietong.audit.trail import history_for
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.policy.calendar import WorkingCalendar
 from xietong.requests import actions as a
 from xietong.requests.models import ProposalState, Request, RequestState
-from xietong.work.audit import history_for
 from xietong.work.models import Notification, Task, TaskState
 from xietong.work.sweep import sweep_run
 

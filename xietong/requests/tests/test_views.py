@@ -5,11 +5,11 @@ from io import BytesIO
 
 from openpyxl import load_workbook
 
+from xietong.audit.models import Event
+from xietong.audit.trail import history_for
 from xietong.duties.actions import duty_save
 from xietong.requests import actions as a
 from xietong.requests.models import Request, RequestState
-from xietong.work.audit import history_for
-from xietong.work.models import Event
 
 from .conftest import ask, workday
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from xietong.audit.trail import history_for
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.service import actions as a
 from xietong.service.models import Assignment, AssignmentState, Case, CaseState, WeeklySummary
-from xietong.work.audit import history_for
 from xietong.work.models import Task, TaskState
 
 CUSTOMER = {"title": "充电桩无法启动", "description": "扫码后没有反应", "customer_name": "李雷",

@@ -1,9 +1,9 @@
 """Case pages, the public website channel and the API: who gets in, abuse
 limits, masking on the page and in the API, reveal logging."""
 
+from xietong.audit.trail import history_for
 from xietong.service import actions as a
 from xietong.service.models import Case, CaseState
-from xietong.work.audit import history_for
 
 from .test_actions import CUSTOMER, record
 

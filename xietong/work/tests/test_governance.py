@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xietong.errors import DomainError, PermissionDenied
-from xietong.org.actions import delegation_create
 from xietong.org.models import Role
 from xietong.work import actions, discussion
+from xietong.work.delegation import delegation_create
 from xietong.work.models import Attachment, Comment, Task
 from xietong.work.registry import SUPERVISE
 from xietong.work.sweep import escalations_run

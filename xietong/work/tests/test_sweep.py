@@ -5,7 +5,9 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from xietong.work.models import Delivery, Event, Notification, Task
+from xietong.audit.models import Event
+from xietong.work import delegation
+from xietong.work.models import Delivery, Notification, Task
 from xietong.work.registry import SUPERVISE
 from xietong.work.sweep import digest_send, escalations_run, reminders_send, sweep_run
 
@@ -60,10 +62,9 @@ def test_the_reminder_is_sent_once_before_due(make_task, company):
 
 
 def test_supervision_follows_the_supervisor_delegation(make_task, company):
-    from xietong.org import actions as org_actions
 
     now = timezone.now()
-    org_actions.delegation_create(actor=company.sales_head, principal=company.sales_head, delegate=company.hr,
+    delegation.delegation_create(actor=company.sales_head, principal=company.sales_head, delegate=company.hr,
                                   starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=1))
     task = make_task(due_at=now - timedelta(minutes=1))
     escalations_run()

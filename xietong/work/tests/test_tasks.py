@@ -3,12 +3,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from xietong.audit.models import Event
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.org import actions as org_actions
 from xietong.org.models import Role
 from xietong.policy.actions import parameter_set
 from xietong.work import actions
-from xietong.work.models import Event, Notification, Task, TaskState
+from xietong.work import delegation as delegations
+from xietong.work.models import Notification, Task, TaskState
 from xietong.work.registry import ACKNOWLEDGE, SUPERVISE
 
 from .conftest import at
@@ -64,7 +66,7 @@ def test_creation_notifies_the_assignee_and_records_an_event(make_task, company)
 
 def test_a_task_for_someone_away_goes_to_their_delegate(make_task, company):
     now = timezone.now()
-    org_actions.delegation_create(actor=company.employee, principal=company.employee, delegate=company.sales_head,
+    delegations.delegation_create(actor=company.employee, principal=company.employee, delegate=company.sales_head,
                                   starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=2))
     task = make_task(requester=company.tech_head, actor=company.tech_head)
     assert task.assignee == company.sales_head and task.delegated_from == company.employee
@@ -74,14 +76,14 @@ def test_a_task_for_someone_away_goes_to_their_delegate(make_task, company):
 def test_delegation_start_and_end_move_open_tasks_and_record_it(make_task, company):
     task = make_task(requester=company.tech_head, actor=company.tech_head)
     now = timezone.now()
-    delegation = org_actions.delegation_create(
+    delegation = delegations.delegation_create(
         actor=company.employee, principal=company.employee, delegate=company.sales_head,
         starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(days=1))
     assert actions.delegations_apply() == {"delegated": 1, "returned": 0}
     task.refresh_from_db()
     assert (task.assignee, task.delegated_from) == (company.sales_head, company.employee)
     assert actions.delegations_apply() == {"delegated": 0, "returned": 0}  # idempotent
-    org_actions.delegation_cancel(actor=company.employee, delegation=delegation)
+    delegations.delegation_cancel(actor=company.employee, delegation=delegation)
     assert actions.delegations_apply() == {"delegated": 0, "returned": 1}
     task.refresh_from_db()
     assert (task.assignee, task.delegated_from) == (company.employee, None)
@@ -91,7 +93,7 @@ def test_delegation_start_and_end_move_open_tasks_and_record_it(make_task, compa
 
 def test_the_delegate_completes_on_behalf_of_the_principal(make_task, company):
     now = timezone.now()
-    org_actions.delegation_create(actor=company.employee, principal=company.employee, delegate=company.sales_head,
+    delegations.delegation_create(actor=company.employee, principal=company.employee, delegate=company.sales_head,
                                   starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=2))
     task = make_task(requester=company.tech_head, actor=company.tech_head)
     actions.task_complete(actor=company.sales_head, task=task)

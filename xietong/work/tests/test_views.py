@@ -341,7 +341,8 @@ def test_api_notifications_list_and_mark_read(make_task, company, api):
 
 
 def test_saving_preferences_writes_only_changes_and_one_event(company, as_):
-    from xietong.work.models import Event, Preference
+    from xietong.audit.models import Event
+    from xietong.work.models import Preference
 
     client = as_(company.employee)
     client.post("/work/preferences/", {"task_assigned:inapp": "on", "mention:inapp": "on", "mention:email": "on"})

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from xietong.work.audit import audit_needs_rekey, audit_rekey
+from xietong.audit.trail import audit_needs_rekey, audit_rekey
 
 
 class Command(BaseCommand):

@@ -31,9 +31,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xietong.errors import Conflict
+from xietong.fastsql import update_rows
 
 from . import anchors
-from .fastsql import update_rows
 from .models import Event, Seal
 
 Subject = models.Model | tuple[str, str]
@@ -199,7 +199,7 @@ class NewEvent:
 def events_record_many(entries: Iterable[NewEvent], *, at: datetime | None = None) -> int:
     """Append many events at once (the sweeps): one read of the chains' heads,
     then multi-row INSERTs. Same chains, same guarantees as `event_record`."""
-    from .fastsql import insert_rows
+    from xietong.fastsql import insert_rows
 
     at = at or timezone.now()
     items = [(subject_key(e.subject), e) for e in entries]
@@ -411,27 +411,6 @@ def verify_chains(*, batch_size: int = 10_000, part: tuple[int, int] | None = No
                     continue
                 broken = True
                 yield ChainBreak(subject_type, subject_id, seq, reason)
-
-
-def verify_parallel(*, jobs: int) -> "list[ChainBreak | SealBreak | AnchorBreak]":
-    """Chains and seals, split over `jobs` processes on PostgreSQL; the
-    anchors in this one."""
-    # Inside a transaction, other processes could not see its rows: stay here.
-    if jobs <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
-        return list(audit_verify())
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from . import verify_worker
-
-    # Spawned, not forked: a fresh interpreter owes nothing to this process's
-    # threads and connections. A child that fails breaks the pool (an error),
-    # it is not silently replaced.
-    work = [("chains", i, jobs) for i in range(jobs)] + [("seals", i, jobs) for i in range(jobs)]
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=verify_worker.init, initargs=(connection.settings_dict["NAME"],)) as pool:
-        parts = list(pool.map(verify_worker.verify_part, work))
-    return [b for part in parts for b in part] + list(verify_anchors())
 
 
 def _aware(at: Any) -> datetime:

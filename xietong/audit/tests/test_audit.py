@@ -1,9 +1,9 @@
 import pytest
 from django.db import connection
 
+from xietong.audit.models import Event
+from xietong.audit.trail import audit_verify, event_record
 from xietong.org import actions
-from xietong.work.audit import audit_verify, event_record
-from xietong.work.models import Event
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def sealed(chain, django_capture_on_commit_callbacks):
 
     from django.utils import timezone
 
-    from xietong.work.audit import audit_seal
+    from xietong.audit.trail import audit_seal
 
     with django_capture_on_commit_callbacks(execute=True):  # a seal is anchored once it commits
         assert audit_seal(now=timezone.now() + timedelta(hours=1)) >= 1
@@ -91,7 +91,7 @@ def test_an_inserted_event_is_caught(chain, django_capture_on_commit_callbacks):
 
     from django.utils import timezone
 
-    from xietong.work.audit import audit_seal
+    from xietong.audit.trail import audit_seal
 
     # A hole in the ids (a rolled-back transaction leaves one on PostgreSQL).
     hole = event_record(actor=None, verb="x.rolled_back", subject=("test.hole", "1"))
@@ -120,7 +120,7 @@ def test_two_events_swapped_are_caught(chain):
 
 
 def test_a_seal_edited_is_caught(sealed):
-    from xietong.work.models import Seal
+    from xietong.audit.models import Seal
 
     Seal.objects.filter(seq=1).update(digest="0" * 64)
     seal = Seal.objects.get(seq=1)
@@ -134,8 +134,8 @@ def test_two_sealers_at_once_write_one_seal(chain):
 
     from django.utils import timezone
 
-    from xietong.work.audit import audit_seal
-    from xietong.work.models import Seal
+    from xietong.audit.models import Seal
+    from xietong.audit.trail import audit_seal
 
     later = timezone.now() + timedelta(hours=1)
     assert audit_seal(now=later) == 1
@@ -160,7 +160,8 @@ def test_verify_split_over_processes_finds_the_same_breaks(company):
 
     from django.utils import timezone
 
-    from xietong.work.audit import audit_seal, verify_parallel
+    from xietong.audit.parallel import verify_parallel
+    from xietong.audit.trail import audit_seal
 
     for name in ("一", "二", "三"):
         actions.department_update(actor=company.admin, department=company.sales, changes={"name": name})

@@ -6,10 +6,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from xietong.audit import anchors
+from xietong.audit.models import Event
+from xietong.audit.parallel import verify_parallel
+from xietong.audit.trail import audit_rekey, audit_seal, keyed
 from xietong.errors import DomainError
-from xietong.work import anchors
-from xietong.work.audit import audit_rekey, audit_seal, keyed, verify_parallel
-from xietong.work.models import Event
 
 
 class Command(BaseCommand):

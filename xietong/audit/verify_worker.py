@@ -13,7 +13,7 @@ def init(database_name: str) -> None:
 
 
 def verify_part(work: tuple[str, int, int]) -> list:
-    from xietong.work.audit import verify_chains, verify_seals
+    from xietong.audit.trail import verify_chains, verify_seals
 
     kind, i, n = work
     return list((verify_chains if kind == "chains" else verify_seals)(part=(i, n)))

@@ -19,8 +19,9 @@ from django.utils import timezone
 from xietong.approvals.actions import approval_approve
 from xietong.approvals.builtin import builtin_install
 from xietong.approvals.models import FlowTemplate
-from xietong.work import anchors, audit
-from xietong.work.models import Event, Seal
+from xietong.audit import anchors
+from xietong.audit import trail as audit
+from xietong.audit.models import Event, Seal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
