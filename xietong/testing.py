@@ -14,6 +14,7 @@
     company.service    谢晨, customer service (in the office)
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from xietong.org import actions
@@ -91,3 +92,31 @@ def build_company() -> Company:
 # Queries every signed-in page spends on the navigation's inbox badges
 # (KER-2): role assignments, the open/overdue aggregate, unread notifications.
 NAV_QUERIES = 3
+
+
+def together[T](*calls: Callable[[], T]) -> tuple[list[T], list[BaseException]]:
+    """Run the calls at the same moment, each in its own thread and database
+    connection (a transactional test): their results and the errors raised."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(len(calls))
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run(call: Callable[[], T]) -> None:
+        try:
+            barrier.wait()
+            results.append(call())
+        except BaseException as exc:  # noqa: BLE001 — the test inspects them
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors

@@ -1,6 +1,8 @@
 """Every write an action: permission, the write, its audit event and its
 tasks in one transaction (docs/modules.md)."""
 
+from datetime import date, datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,3 +43,17 @@ def note_create(*, actor: Person, department: Department, title: str) -> Note:
         notify(recipients=[head], kind="example_note", key=f"note:{note.pk}:created", title=note.title,
                url=f"/example/{note.pk}/")
     return note
+
+
+def monthly_note(*, occurrence: date, nominal: date, at: datetime, now: datetime) -> int:
+    """The schedule `example.monthly`: a note for the company on the day of
+    the month `example.monthly_day` names (the next working day if it is a
+    day off)."""
+    department = Department.objects.order_by("path").first()
+    author = Person.objects.filter(is_superuser=True).order_by("pk").first()
+    if department is None or author is None:
+        return 0
+    note = Note.objects.create(title=f"Monthly note {nominal:%Y-%m} ({occurrence:%m-%d})", department=department,
+                               created_by=author, created_at=now)
+    event_record(actor=None, verb="note.create", subject=note, first=True, after={"title": note.title})
+    return 1

@@ -13,6 +13,8 @@ run time, in some request, for some person:
 - xietong.E005  a navigation entry without a permission rule
 - xietong.E006  a task kind of a module that is not registered
 - xietong.E007  a parameter rule naming an undeclared parameter
+- xietong.E009  a schedule of an unknown module, frequency or holiday rule,
+                or whose day parameter is not a bounded whole number of its range
 - xietong.E008  a parameter owned by an undeclared role, or a number
                 without both bounds
 """
@@ -99,4 +101,33 @@ def check_manifests(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
                                  hint="Declare minimum= and maximum= (POL-2)."))
         if param.type not in TYPES:
             errors.append(_error(8, f"The parameter {param.key!r} has the unknown type {param.type!r}."))
+    for schedule in manifest.SCHEDULES.values():
+        errors += _schedule_errors(schedule)
+    return errors
+
+
+# The frequencies and holiday rules of work.schedules, and the range of each
+# frequency's day parameter.
+_EVERY = {"weekly": (1, 7), "monthly": (1, 31), "quarterly": (1, 31), "yearly": (1, 31)}
+_HOLIDAY = ("next", "previous", "skip")
+
+
+def _schedule_errors(schedule: Any) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    if schedule.module not in manifest.MODULES:
+        errors.append(_error(9, f"The schedule {schedule.key!r} names the module {schedule.module!r}, which is not "
+                                "registered."))
+    if schedule.every not in _EVERY or schedule.holiday not in _HOLIDAY:
+        errors.append(_error(9, f"The schedule {schedule.key!r} has every={schedule.every!r} and "
+                                f"holiday={schedule.holiday!r}.", hint=f"every: {', '.join(_EVERY)}; holiday: "
+                                                                       f"{', '.join(_HOLIDAY)}."))
+        return errors
+    param = manifest.PARAMETERS.get(schedule.day_param)
+    low, high = _EVERY[schedule.every]
+    if param is None or param.type != "int":
+        errors.append(_error(9, f"The schedule {schedule.key!r} takes its day from {schedule.day_param!r}, which is "
+                                "not a declared whole-number parameter."))
+    elif param.minimum is None or param.maximum is None or param.minimum < low or param.maximum > high:
+        errors.append(_error(9, f"The schedule {schedule.key!r} takes its day from {schedule.day_param!r}, whose "
+                                f"bounds are not within {low}–{high}."))
     return errors

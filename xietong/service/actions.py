@@ -502,16 +502,13 @@ def summary_cases(week_start: date, *, tz: Any) -> Any:
         Q(created_at__gte=since, created_at__lt=until) | Q(closed_at__gte=since, closed_at__lt=until))
 
 
-def weekly_summary_run(*, now: datetime | None = None) -> int:
-    """On `cs.weekly_summary_weekday`, summarise last week's important
-    feedback for leadership: one summary per week, whichever worker gets
-    there first (the unique week is the claim)."""
-    now = now or timezone.now()
+def weekly_summary_for(*, occurrence: date, nominal: date, at: datetime, now: datetime) -> int:
+    """The schedule `service.weekly_summary` (on `cs.weekly_summary_weekday`,
+    the next working day when that is a day off; a missed week is made up):
+    summarise the important feedback of the week before the nominal day's
+    week for leadership."""
     calendar = WorkingCalendar.load(at=now, lenient=True)
-    today = calendar.local_date(now)
-    if today.isoweekday() != int(param("cs.weekly_summary_weekday", at=now)):
-        return 0
-    week_start = today - timedelta(days=today.weekday() + 7)
+    week_start = nominal - timedelta(days=nominal.weekday() + 7)
     return 1 if summary_make(week_start, now=now, tz=calendar.tz) else 0
 
 

@@ -8,6 +8,7 @@ from xietong.org.principal import member
 from xietong.platform import Module, NavEntry, RoleDef
 from xietong.platform.kinds import SubjectType, TaskKind
 from xietong.platform.params import SCHEDULE, TIME, param
+from xietong.work.schedules import NEXT, WEEKLY, Schedule
 
 from . import actions as a
 from .models import Case, WeeklySummary
@@ -38,7 +39,9 @@ MODULE = Module(
                     can_view=lambda person, pk: can_view_summaries(person),
                     url=lambda pk: f"/service/summaries/{pk}/", model=WeeklySummary),
     ),
-    sweeps=(("case_weekly_summary", a.weekly_summary_run),),
+    schedules=(Schedule("service.weekly_summary", _("Weekly summary of important customer feedback"), module="service",
+                        every=WEEKLY, day_param="cs.weekly_summary_weekday", at="09:00", holiday=NEXT,
+                        run=a.weekly_summary_for),),
     parameters=(
         param("cs.department_response_working_hours", "CS-2", "seed 003 相关部门收到客户需求信息后应及时安排人员进行处理", "int", 8,
               "working_hours", "部门处理客服转办事项的时限", "Time for a department to handle a customer case", minimum=1,

@@ -241,10 +241,11 @@ class Preference(models.Model):
 
 
 class SweepRun(models.Model):
-    """Once-a-day jobs (the digest): the unique row is the claim, so with
-    several workers exactly one runs it."""
+    """Jobs that run once per day or per occurrence (the digest, each
+    schedule's occurrences): the unique row is the claim, so with several
+    workers exactly one runs it."""
 
-    name = models.CharField(max_length=32)
+    name = models.CharField(max_length=64)
     day = models.DateField()
     at = models.DateTimeField()
 
@@ -253,6 +254,29 @@ class SweepRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.day}"
+
+
+class SweepStatus(models.Model):
+    """How each part of the sweep and each schedule has been doing, across
+    all workers: shown to administrators at /work/workers/."""
+
+    name = models.CharField(max_length=64, unique=True)
+    runs = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+    last_run_at = models.DateTimeField(null=True)
+    last_success_at = models.DateTimeField(null=True)
+    last_count = models.PositiveIntegerField(default=0)
+    last_error_at = models.DateTimeField(null=True)
+    last_error = models.TextField(blank=True)  # the exception and the end of its traceback
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def failing(self) -> bool:
+        """Its last run failed."""
+        return self.last_error_at is not None and (self.last_success_at is None
+                                                   or self.last_error_at > self.last_success_at)
 
 
 class Comment(models.Model):

@@ -9,11 +9,12 @@ every escalation step therefore happens exactly once.
 """
 
 import logging
+import traceback
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,9 +34,10 @@ from .actions import (
     task_recipients,
 )
 from .delivery import deliveries_send_due
-from .models import Priority, SweepRun, Task, TaskState
+from .models import Priority, SweepRun, SweepStatus, Task, TaskState
 from .notify import Message, notify_many
 from .registry import SUPERVISE, SWEEPS
+from .schedules import schedules_run
 
 logger = logging.getLogger(__name__)
 
@@ -264,18 +266,23 @@ def sweep_run(*, now: datetime | None = None, errors: dict[str, str] | None = No
         try:
             outcome = run()  # each part commits in its own batches
         except Exception as exc:
+            failed[name] = f"{type(exc).__name__}: {exc}"[:1000]
             if isinstance(exc, DatabaseError):
                 if errors is None:
                     raise
-                logger.warning("sweep %s: database unavailable: %s", name, exc)  # one line, not a trace
-            else:
-                logger.exception("sweep %s failed", name)
-            failed[name] = f"{type(exc).__name__}: {exc}"[:1000]
+                # One line, not a trace; and no status row: the database is what
+                # failed (the worker's heartbeat records the outage).
+                logger.warning("sweep %s: database unavailable: %s", name, exc)
+                return
+            logger.exception("sweep %s failed", name)
+            status_record(name, now=timezone.now(), error=f"{failed[name]}\n\n{traceback.format_exc()[-3000:]}")
             return
         if isinstance(outcome, dict):
             result.update(outcome)
         else:
             result[name] = outcome
+        count = sum(outcome.values()) if isinstance(outcome, dict) else int(outcome or 0)
+        status_record(name, now=timezone.now(), count=count)
 
     def delegation() -> dict[str, int]:
         moved = delegations_apply(now=now)
@@ -289,12 +296,34 @@ def sweep_run(*, now: datetime | None = None, errors: dict[str, str] | None = No
     part("jobs_pruned", lambda: jobs_prune(now=now))
     for name, run in SWEEPS.items():
         part(name, lambda run=run: run(now=now))
+    schedules_run(now=now, part=part)
     part("deliveries", lambda: {f"deliveries_{k}": v for k, v in deliveries_send_due(limit=500).items()})
     if failed:
         if errors is None:
             raise SweepFailed(failed)
         errors.update(failed)
     return result
+
+
+def status_record(name: str, *, now: datetime, count: int = 0, error: str = "") -> None:
+    """Count a run of one part (a sweep or a schedule) where administrators
+    see it. Several workers: one row per part, changed by UPDATE … SET n = n + 1."""
+    updates: dict[str, Any] = {"runs": F("runs") + 1, "last_run_at": now}
+    if error:
+        updates |= {"failures": F("failures") + 1, "last_error": error, "last_error_at": now}
+    else:
+        updates |= {"last_success_at": now, "last_count": count}
+    try:
+        if SweepStatus.objects.filter(name=name).update(**updates):
+            return
+        try:
+            with transaction.atomic():
+                SweepStatus.objects.create(name=name)
+        except IntegrityError:
+            pass  # another worker made it first
+        SweepStatus.objects.filter(name=name).update(**updates)
+    except DatabaseError:
+        logger.warning("sweep %s: could not record its status", name, exc_info=True)
 
 
 class SweepFailed(Exception):

@@ -21,11 +21,12 @@ from xietong.org.models import Delegation, Department, Person, Role
 from xietong.org.permissions import can_manage_org, get_person_for_user
 from xietong.org.queries import has_role
 from xietong.pages import forbidden, show_error
+from xietong.platform.manifest import SCHEDULES
 
 from . import actions, delegation, discussion, notify
 from .heartbeat import STALE_AFTER, worker_states
 from .history import may_read_history
-from .models import Attachment, Channel, Notification, RobotChannel
+from .models import Attachment, Channel, Notification, RobotChannel, SweepStatus
 from .permissions import get_task_for_user
 from .queries import BOXES, InboxFilter, counts
 from .queries import inbox as inbox_query
@@ -325,7 +326,8 @@ def workers(request: HttpRequest) -> HttpResponse:
     states = worker_states()
     return render(request, "work/workers.html", {
         "states": states, "alive": sum(1 for s in states if s.alive),
-        "stale_minutes": int(STALE_AFTER.total_seconds() // 60)})
+        "stale_minutes": int(STALE_AFTER.total_seconds() // 60),
+        "parts": [(status, SCHEDULES.get(status.name)) for status in SweepStatus.objects.order_by("name")]})
 
 
 # --- delegation (ORG-5), posted from a person's page ---------------------

@@ -2,12 +2,9 @@
 PostgreSQL the row lock decides, on SQLite the write lock; either way exactly
 one action takes effect and the other gets a clear Conflict."""
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from xietong.approvals import actions
@@ -15,32 +12,11 @@ from xietong.approvals.builtin import builtin_install
 from xietong.approvals.models import ApprovalState, ApproverState, StepApprover
 from xietong.audit.models import Event
 from xietong.errors import Conflict
+from xietong.testing import together
 from xietong.work.models import Task, TaskState
 from xietong.work.sweep import sweep_run
 
 from .conftest import make_template, mine, node, pending_names, purchase, submit
-
-
-def together(*calls: Callable[[], object]) -> tuple[list[object], list[BaseException]]:
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = []
-    errors: list[BaseException] = []
-
-    def run(call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            results.append(call())
-        except BaseException as exc:  # noqa: BLE001 — the test inspects them
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 def _verbs(approval) -> list[str]:

@@ -155,19 +155,42 @@ def test_survey_answered_once_with_a_valid_rating(company, calendar):
 
 
 def test_weekly_summary_for_leadership_once_per_week(company, calendar):
-    from xietong.policy.calendar import WorkingCalendar
+    """A schedule (service.weekly_summary): Mondays at 09:00 (cs.weekly_summary_weekday),
+    the important feedback of the week before, made once."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
 
-    cal = WorkingCalendar.load(lenient=True)
-    monday = cal.local_date(timezone.now())
-    monday -= timedelta(days=monday.weekday())
-    last_week = timezone.now() - timedelta(days=7)
-    important = record(company, data={"complaint": True}, now=last_week)
-    record(company, now=last_week, answer="ok")  # not important
-    at = cal.end_of_day(monday) - timedelta(hours=2)
-    assert a.weekly_summary_run(now=at + timedelta(days=1)) == 0, "only on the policy's weekday"
-    assert a.weekly_summary_run(now=at) == 1
-    assert a.weekly_summary_run(now=at) == 0
+    from xietong.platform.manifest import SCHEDULES
+    from xietong.work.models import SweepRun
+    from xietong.work.schedules import schedule_run
+
+    def at(month, day, hour=10):
+        return datetime(2026, month, day, hour, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    schedule = SCHEDULES["service.weekly_summary"]
+    SweepRun.objects.create(name=schedule.key, day=date(2026, 11, 16), at=at(11, 16))  # the week before was done
+    important = record(company, data={"complaint": True}, now=at(11, 18))
+    record(company, now=at(11, 19), answer="ok")  # not important
+    assert schedule_run(schedule, now=at(11, 23, 8)) == 0, "not before 09:00 on Monday"
+    assert schedule_run(schedule, now=at(11, 23)) == 1
+    assert schedule_run(schedule, now=at(11, 24)) == 0, "once a week"
     summary = WeeklySummary.objects.get()
+    assert summary.week_start == date(2026, 11, 16)
     assert list(summary.cases.all()) == [important] and summary.counts["complaints"] == 1
     task = Task.objects.get(kind=a.KIND_SUMMARY)
     assert task.assignee_role == "leadership"
+
+
+def test_a_weekly_summary_missed_on_monday_is_made_up_the_next_day(company, calendar):
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from xietong.platform.manifest import SCHEDULES
+    from xietong.work.models import SweepRun
+    from xietong.work.schedules import schedule_run
+
+    schedule = SCHEDULES["service.weekly_summary"]
+    tuesday = datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    SweepRun.objects.create(name=schedule.key, day=date(2026, 11, 16), at=tuesday)
+    assert schedule_run(schedule, now=tuesday) == 1  # no worker ran on Monday the 23rd
+    assert WeeklySummary.objects.get().week_start == date(2026, 11, 16)

@@ -1,11 +1,12 @@
-import threading
+
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from xietong.audit.models import Event
+from xietong.testing import together
 from xietong.work import delegation
 from xietong.work.models import Delivery, Notification, Task
 from xietong.work.registry import SUPERVISE
@@ -97,24 +98,7 @@ def test_two_concurrent_sweeps_escalate_each_step_exactly_once(company, calendar
     tasks = [task_create(kind=TODO, title=f"并发 {i}", subject=("test.item", str(i)), actor=company.sales_head,
                          assignee=company.employee, requester=company.sales_head, due_at=now - timedelta(minutes=1))
              for i in range(60)]
-    barrier = threading.Barrier(2)
-    results: list[int] = []
-    errors: list[BaseException] = []
-
-    def sweep() -> None:
-        try:
-            barrier.wait()
-            results.append(escalations_run(batch=7))
-        except BaseException as exc:  # noqa: BLE001 — reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = together(lambda: escalations_run(batch=7), lambda: escalations_run(batch=7))
     assert not errors, errors
     assert sum(results) == len(tasks)
     assert Task.objects.filter(kind=SUPERVISE).count() == len(tasks)
