@@ -386,8 +386,8 @@ def _make_pending(approval: Approval, step: Step, a: StepApprover, *, now: datet
         due_working_hours=hours, escalates=a.timeout_action == TimeoutAction.ESCALATE,
         priority=Priority.URGENT if approval.emergency else Priority.NORMAL, major=major,
         remind_at_due=a.timeout_action == TimeoutAction.REMIND, now=now)
-    a.state, a.task, a.due_at = ApproverState.PENDING, task, task.due_at
-    a.save(update_fields=["state", "task", "due_at"])
+    a.state, a.task = ApproverState.PENDING, task
+    a.save(update_fields=["state", "task"])
     if task.delegated_from_id:
         step.explanation.append({"code": "delegated", "principal": a.person.name,
                                  "delegate": task.assignee.name if task.assignee else ""})
@@ -898,26 +898,24 @@ def approve_from_inbox(actor: Person, task: Task) -> None:
 
 # --- timeouts --------------------------------------------------------------
 
-def approvals_timeouts_run(*, now: datetime | None = None, batch: int = 200) -> int:
-    """Per-node timeout (APR-4): approve or reject automatically when a node
-    says so. Reminders and escalation are the kernel's (the task's due time).
-    Safe with several workers: each approver is re-checked under the
+def approver_timeout(task: Task, now: datetime) -> bool:
+    """The approve tasks' timeout action (APR-4; TaskKind.on_timeout, called
+    by the kernel's sweep when the task falls due): approve or reject
+    automatically when the node says so. Reminders and escalation are the
+    kernel's. Several workers: the approver is re-checked under the
     approval's lock, so it is acted on once."""
-    now = now or timezone.now()
-    due = list(StepApprover.objects.filter(
-        state=ApproverState.PENDING, timeout_action__in=[TimeoutAction.APPROVE, TimeoutAction.REJECT],
-        due_at__lte=now).order_by("due_at").values_list("pk", "approval_id")[:batch])
-    acted = 0
-    for approver_id, approval_id in due:
-        acted += _timeout_one(approver_id=approver_id, approval_id=approval_id, now=now)
-    return acted
+    a = StepApprover.objects.filter(task=task).values_list("pk", "approval_id", "timeout_action").first()
+    if a is None or a[2] not in (TimeoutAction.APPROVE, TimeoutAction.REJECT):
+        return False
+    return _timeout_one(approver_id=a[0], approval_id=a[1], now=now) == 1
 
 
-@transaction.atomic
 def _timeout_one(*, approver_id: int, approval_id: int, now: datetime) -> int:
     approval = _lock(approval_id)
     a = StepApprover.objects.select_related("step", "task").get(pk=approver_id)
-    if approval.state != ApprovalState.RUNNING or a.state != ApproverState.PENDING or not a.due_at or a.due_at > now:
+    task = a.task
+    if (approval.state != ApprovalState.RUNNING or a.state != ApproverState.PENDING or task is None
+            or task.state != TaskState.OPEN or task.due_at is None or task.due_at > now):
         return 0
     approve = a.timeout_action == TimeoutAction.APPROVE
     note = "timeout: approved automatically" if approve else "timeout: rejected automatically"

@@ -84,7 +84,8 @@ def _detail(approval: Approval) -> dict[str, Any]:
             "state": s.state, "superseded": s.superseded, "why": [explain(e) for e in s.explanation],
             "approvers": [{"id": a.pk, "person": _ref(a.person), "state": a.state, "origin": a.origin,
                         "acted_by": _ref(a.acted_by), "on_behalf_of": _ref(a.on_behalf_of), "acted_at": a.acted_at,
-                        "comment": a.comment, "due_at": a.due_at} for a in s.approvers.all()]})
+                        "comment": a.comment, "due_at": a.task.due_at if a.task else None}
+                       for a in s.approvers.all()]})
     out = _summary(approval)
     out.update(data=approval.data, route=[n["key"] for n in approval.plan],
                current=approval.current, steps=steps)
@@ -94,7 +95,8 @@ def _detail(approval: Approval) -> dict[str, Any]:
 @router.get("/approvals/pending", response=list[PendingOut], summary="Waiting for me (待我审批)")
 @paginate(Paged)
 def pending(request: HttpRequest) -> Any:
-    return [{"approver": a.pk, "approval": _summary(a.approval), "step": a.step.label, "batch": a.batch, "due_at": a.due_at} for a in pending_for(_me(request))]
+    return [{"approver": a.pk, "approval": _summary(a.approval), "step": a.step.label, "batch": a.batch,
+             "due_at": a.task.due_at if a.task else None} for a in pending_for(_me(request))]
 
 
 @router.get("/approvals", response=list[ApprovalOut], summary="Mine: box = started | done | cc")

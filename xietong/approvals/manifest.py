@@ -22,11 +22,14 @@ MODULE = Module(
     key="approvals",
     label=_("Approvals"),
     kinds=(
+        # A node that approves or rejects by itself when late does it through
+        # the kind's timeout action (APR-4).
         TaskKind(actions.KIND_APPROVE, _("Approve"), module="approvals", outcomes=DECISIONS,
-                 completed_by_module=True, due_param="approval.step_timeout_working_hours"),
+                 completed_by_module=True, due_param="approval.step_timeout_working_hours",
+                 on_timeout=actions.approver_timeout),
         TaskKind(actions.KIND_APPROVE_BATCH, _("Approve (may be batched)"), module="approvals", outcomes=DECISIONS,
                  completed_by_module=True, bulk=True, on_bulk=actions.approve_from_inbox,
-                 due_param="approval.step_timeout_working_hours"),
+                 due_param="approval.step_timeout_working_hours", on_timeout=actions.approver_timeout),
         TaskKind(actions.KIND_RESUBMIT, _("Edit and resubmit"), module="approvals", escalates=False,
                  outcomes=(("resubmitted", _("Resubmitted")),), completed_by_module=True),
         # APR-5: given on the approval's page (a reason for an objection), escalating when late.
@@ -42,7 +45,6 @@ MODULE = Module(
                     model=FlowTemplate),
     ),
     notifications=(NotificationKind("approval_result", _("An approval of mine is decided")),),
-    sweeps=(("approval_timeouts", actions.approvals_timeouts_run),),
     parameters=(
         param("approval.finance_threshold_yuan", "APR-3", "seed 000 §4 X万元以下由部门负责人审批，X万元以上需财务部参与",
               "decimal", Decimal("50000"), "yuan", "超过此金额须财务部参与审批（以下由部门负责人审批）",

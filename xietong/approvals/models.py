@@ -14,7 +14,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -252,7 +251,6 @@ class StepApprover(models.Model):
                                  related_name="+")
     on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+")
-    due_at = models.DateTimeField(null=True, blank=True)
     timeout_action = models.CharField(max_length=12, choices=TimeoutAction.choices, default=TimeoutAction.ESCALATE)
     timeout_hours = models.PositiveIntegerField(null=True, blank=True)  # working hours; null: the parameter
     batch = models.BooleanField(default=False)
@@ -262,9 +260,6 @@ class StepApprover(models.Model):
         indexes = [
             # 我已审批: what a person acted on, newest first.
             models.Index(fields=["acted_by", "-acted_at"], name="approver_acted_idx"),
-            # The timeout sweep: pending approvers whose node acts on its own when late.
-            models.Index(fields=["due_at"], name="approver_timeout_idx",
-                         condition=Q(state="pending", timeout_action__in=["approve", "reject"])),
             models.Index(fields=["person", "state"], name="approver_person_idx"),
         ]
 

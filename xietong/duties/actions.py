@@ -8,7 +8,7 @@ the item's history is the list's change history.
 """
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db import transaction
@@ -180,28 +180,24 @@ def duty_list_review(*, actor: Person, department: Department, note: str = "") -
     return row
 
 
-def duty_reviews_run(*, now: datetime | None = None, batch: int = 200) -> int:
-    """Ask each department whose list is due for review to review it (a
-    task for its head). Safe with several workers: rows are claimed with
-    SKIP LOCKED and the task is recorded on the row in the same transaction."""
-    now = now or timezone.now()
+def duty_reviews_for(*, occurrence: date, nominal: date, at: datetime, now: datetime) -> int:
+    """The schedule `duties.review` (on `org.duty_list_review_day` of each
+    month, the next working day when that is a day off): ask each department
+    whose list falls due for review this month to review it — a task for its
+    head. The schedule runs once per month across all workers; a list whose
+    department has nobody to ask is asked again next month."""
+    month_end = add_months(datetime.combine(nominal.replace(day=1), time(), tzinfo=at.tzinfo), 1)
     asked = 0
-    while True:
-        with transaction.atomic():
-            rows = list(DutyList.objects.select_for_update(skip_locked=True, of=("self",)).filter(
-                review_task__isnull=True, next_review_at__lte=now).select_related("department")[:batch])
-            for row in rows:
-                head = department_head(row.department) or department_liaison(row.department)
-                if head is None:
-                    # Nobody to ask: look again in a day rather than every sweep.
-                    row.next_review_at = now + timedelta(days=1)
-                    row.save(update_fields=["next_review_at"])
-                    continue
-                row.review_task = task_create(
-                    kind=KIND_REVIEW, subject=row, actor=None, assignee=head, due_working_days=10, now=now,
-                    title=str(_("Review the duty list of %(department)s")) % {"department": row.department.name},
-                    url=f"/duties/{row.department_id}/")
-                row.save(update_fields=["review_task"])
-                asked += 1
-        if len(rows) < batch:
-            return asked
+    rows = DutyList.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+        review_task__isnull=True, next_review_at__lt=month_end).select_related("department")
+    for row in rows:
+        head = department_head(row.department) or department_liaison(row.department)
+        if head is None:
+            continue
+        row.review_task = task_create(
+            kind=KIND_REVIEW, subject=row, actor=None, assignee=head, due_working_days=10, now=now,
+            title=str(_("Review the duty list of %(department)s")) % {"department": row.department.name},
+            url=f"/duties/{row.department_id}/")
+        row.save(update_fields=["review_task"])
+        asked += 1
+    return asked

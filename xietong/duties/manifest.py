@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from xietong.org.principal import member
 from xietong.platform import Module, NavEntry
 from xietong.platform.kinds import SubjectType, TaskKind
-from xietong.platform.params import TIME, param
+from xietong.platform.params import SCHEDULE, TIME, param
+from xietong.work.schedules import MONTHLY, NEXT, Schedule
 
 from . import actions
 from .models import DutyItem, DutyList
@@ -21,11 +22,16 @@ MODULE = Module(
         SubjectType("duties.dutylist", _("duty list"), can_view=actions.can_view_duty, url=actions.duty_list_url,
                     model=DutyList),
     ),
-    sweeps=(("duty_reviews", actions.duty_reviews_run),),
+    schedules=(Schedule("duties.review", _("Duty lists due for review"), module="duties", every=MONTHLY,
+                        day_param="org.duty_list_review_day", at="09:00", holiday=NEXT, run=actions.duty_reviews_for),),
     parameters=(
         # The key keeps the "org." of its first declaration: values in force are stored under it.
         param("org.duty_list_review_months", "ORG-4", "seed 002 职责清单应定期审核更新", "int", 12, "months",
               "职责清单复核周期", "Months between duty-list reviews", minimum=1, maximum=60, **TIME),
+        param("org.duty_list_review_day", "ORG-4", "seed 002 职责清单应定期审核更新", "int", 1, "day_of_month",
+              "每月几日提醒到期的职责清单复核（遇非工作日顺延）",
+              "Day of the month the lists falling due are sent for review (next working day if not one)",
+              minimum=1, maximum=28, **SCHEDULE),
     ),
     urls="xietong.duties.urls",
     nav=(NavEntry("duties", _("Duty lists"), "duties:index", visible=member, order=80),),

@@ -11,6 +11,7 @@ creates, routes and shows them; these are only their declarations.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
@@ -49,6 +50,14 @@ class TaskKind:
     # The policy parameter its due time is counted from when the caller gives
     # none (a duration: hours, working hours or days); checked at start-up.
     due_param: str = ""
+    # What happens when an open task of this kind falls due, besides the
+    # reminder and the ladder: on_timeout(task, now) -> whether it acted (an
+    # approval node that approves itself, a request confirmed for its
+    # requester). Called by every sweep, once per due time, in a transaction
+    # of its own; it locks its record and checks the task is still open
+    # (two workers may offer it the same task). It never keeps a deadline
+    # column of its own: the task's due time is the deadline.
+    on_timeout: Callable[[Any, datetime], bool] | None = None
 
 
 @dataclass(frozen=True)

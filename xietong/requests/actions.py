@@ -443,13 +443,13 @@ def request_complete(*, actor: Person, request: Request, result: str, now: datet
     request.state, request.result, request.completed_at = RequestState.COMPLETED, result, now
     if request.on_time is None:
         request.on_time = now <= request.due_at
-    days = int(param("request.auto_confirm_working_days", at=now))
-    request.auto_confirm_at = _calendar(now).add_working_days(now, days)
-    request.save(update_fields=["state", "result", "completed_at", "on_time", "auto_confirm_at"])
+    request.save(update_fields=["state", "result", "completed_at", "on_time"])
     _close(request, KIND_DELIVER, outcome="completed", actor=actor, note=result, now=now)
     task_create(kind=KIND_CONFIRM, subject=request, actor=actor, assignee=request.requester,
                 title=str(_("Confirm and rate: %(title)s")) % {"title": request.title},
-                url=f"/requests/{request.pk}/", due_at=request.auto_confirm_at, escalates=False, now=now)
+                # Due after request.auto_confirm_working_days (the kind's due_param); confirmed
+                # by its timeout action (request_confirm_timeout) when nobody answers.
+                url=f"/requests/{request.pk}/", escalates=False, now=now)
     event_record(actor=actor, verb="request.complete", subject=request, at=now, before=before,
                  after={**_snapshot(request), "on_time": request.on_time}, note=result)
     return request
@@ -501,10 +501,10 @@ def request_reopen(*, actor: Person, request: Request, reason: str, now: datetim
     reason = _text(reason, _("What is still missing"), required=True)
     before = _snapshot(request)
     days = int(param("request.reopen_working_days", at=now))
-    request.state, request.reopen_count, request.auto_confirm_at = RequestState.ACCEPTED, request.reopen_count + 1, None
+    request.state, request.reopen_count = RequestState.ACCEPTED, request.reopen_count + 1
     calendar = _calendar(now)
     request.due_at = calendar.add_working_days(now, days)
-    request.save(update_fields=["state", "reopen_count", "auto_confirm_at", "due_at"])
+    request.save(update_fields=["state", "reopen_count", "due_at"])
     _close(request, KIND_CONFIRM, outcome="reopened", actor=actor, note=reason, now=now)
     if request.owner is not None and not request.owner.is_active:
         request.owner = request.liaison
@@ -620,18 +620,17 @@ def request_rule(*, actor: Person, request: Request, for_requester: bool, note: 
 
 # --- the sweep -------------------------------------------------------------
 
-def requests_auto_confirm_run(*, now: datetime | None = None, batch: int = 200) -> int:
-    """Confirm completed requests nobody answered (REQ-3). Rows are claimed
-    with SKIP LOCKED: two workers never confirm one request twice."""
-    now = now or timezone.now()
-    done = 0
-    while True:
-        with transaction.atomic():
-            rows = list(Request.objects.select_for_update(skip_locked=True, of=("self",)).filter(
-                state=RequestState.COMPLETED, auto_confirm_at__lte=now).select_related(
-                "requester", "owner", "liaison", "to_department")[:batch])
-            for request in rows:
-                _confirm(request, actor=None, rating=None, comment="", now=now)
-                done += 1
-        if len(rows) < batch:
-            return done
+def request_confirm_timeout(task: Task, now: datetime) -> bool:
+    """The confirm task's timeout action (REQ-3; TaskKind.on_timeout): a
+    completed request its requester did not answer is confirmed for them.
+    Under the request's lock, once, whichever worker offers it."""
+    try:
+        request = Request.objects.select_for_update(of=("self",)).select_related(
+            "requester", "owner", "liaison", "to_department").get(pk=int(task.subject_id))
+    except (Request.DoesNotExist, ValueError):
+        return False
+    task.refresh_from_db(fields=["state"])
+    if request.state != RequestState.COMPLETED or task.state != TaskState.OPEN:
+        return False
+    _confirm(request, actor=None, rating=None, comment="", now=now)
+    return True

@@ -27,7 +27,8 @@ MODULE = Module(
                            WITHDRAWN), completed_by_module=True, due_param="request.date_decision_working_hours"),
         TaskKind(a.KIND_CONFIRM, _("Confirm and rate a request"), module="requests", escalates=False,
                  outcomes=(("confirmed", _("Confirmed")), ("reopened", _("Reopened")),
-                           ("auto_confirmed", _("Confirmed automatically"))), completed_by_module=True),
+                           ("auto_confirmed", _("Confirmed automatically"))), completed_by_module=True,
+                 due_param="request.auto_confirm_working_days", on_timeout=a.request_confirm_timeout),
         TaskKind(a.KIND_RULE, _("Rule on a request"), module="requests",
                  outcomes=(("for_requester", _("For the requester")), ("for_department", _("For the asked department")),
                            WITHDRAWN), completed_by_module=True, due_param="request.ruling_working_days"),
@@ -35,7 +36,6 @@ MODULE = Module(
     subjects=(SubjectType(a.SUBJECT, _("collaboration request"), can_view=can_view_request_id,
                           url=lambda pk: f"/requests/{pk}/", model=Request),),
     notifications=(NotificationKind("request_update", _("News on a collaboration request"), defaults=(INAPP,)),),
-    sweeps=(("request_auto_confirm", a.requests_auto_confirm_run),),
     parameters=(
         param("request.response_working_hours", "REQ-2", "seed 003 §5 接到协作请求后应及时安排人员和资源", "int", 8, "working_hours",
               "协作请求须受理或拒绝的时限", "Time to accept or decline a collaboration request", minimum=1, maximum=200,

@@ -62,7 +62,6 @@ class Request(models.Model):
     responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
-    auto_confirm_at = models.DateTimeField(null=True, blank=True)
     auto_confirmed = models.BooleanField(default=False)
     # Working minutes from creation to the first answer (accept or decline).
     response_minutes = models.PositiveIntegerField(null=True, blank=True)
@@ -88,8 +87,6 @@ class Request(models.Model):
             models.Index(fields=["requester", "-created_at"], name="request_requester_idx"),
             models.Index(fields=["to_department", "state"], name="request_to_state_idx"),
             models.Index(fields=["from_department", "state"], name="request_from_state_idx"),
-            models.Index(fields=["auto_confirm_at"], name="request_autoconfirm_idx",
-                         condition=Q(state="completed")),
         ]
 
     def __str__(self) -> str:

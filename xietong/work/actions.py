@@ -390,11 +390,12 @@ def task_reschedule(*, actor: Person | None, task: Task, due_at: datetime, note:
                                                     or task.due_at is None),
                        calendar=calendar, values=values)
     before = {"due_at": task.due_at, "escalation_level": task.escalation_level}
-    Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(escalation_level=0, reminded_at=None, **times)
+    Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(escalation_level=0, reminded_at=None,
+                                                                 timed_out_at=None, **times)
     _close_children(task=task, actor=actor, now=now)
     for name, value in times.items():
         setattr(task, name, value)
-    task.escalation_level, task.reminded_at = 0, None
+    task.escalation_level, task.reminded_at, task.timed_out_at = 0, None, None
     event_record(actor=actor, verb="task.reschedule", subject=task, before=before,
                  after={"due_at": task.due_at, "escalation_level": 0}, note=note, at=now)
     return task

@@ -63,6 +63,9 @@ class Task(models.Model):
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     remind_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep handed the task to its kind's timeout action (on_timeout),
+    # once per due time (a rescheduled task may time out again).
+    timed_out_at = models.DateTimeField(null=True, blank=True)
     # The escalation ladder (KER-3): steps taken so far and when the next is due.
     escalation_level = models.PositiveSmallIntegerField(default=0)
     next_escalation_at = models.DateTimeField(null=True, blank=True)
@@ -87,6 +90,9 @@ class Task(models.Model):
                          condition=Q(state="open", reminded_at__isnull=True)),
             models.Index(fields=["next_escalation_at"], name="task_escalation_due_idx",
                          condition=Q(state="open", next_escalation_at__isnull=False)),
+            # The timeout actions of the kinds that have one.
+            models.Index(fields=["kind", "due_at"], name="task_timeout_due_idx",
+                         condition=Q(state="open", timed_out_at__isnull=True)),
             # Delegation returns: open tasks held for someone else.
             models.Index(fields=["delegated_from"], name="task_open_delegated_idx",
                          condition=Q(state="open", delegated_from__isnull=False)),

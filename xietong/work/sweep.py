@@ -36,7 +36,7 @@ from .actions import (
 from .delivery import deliveries_send_due
 from .models import Priority, SweepRun, SweepStatus, Task, TaskState
 from .notify import Message, notify_many
-from .registry import SUPERVISE, SWEEPS
+from .registry import KINDS, SUPERVISE, SWEEPS
 from .schedules import schedules_run
 
 logger = logging.getLogger(__name__)
@@ -204,6 +204,45 @@ def _overdue_title(task: Task) -> Any:
 DIGEST_HOUR = 8
 
 
+def timeouts_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
+    """The timeout actions of task kinds (TaskKind.on_timeout): each open task
+    of such a kind whose due time has passed is offered to its kind once. The
+    kind's action locks its own record first (the same order as a person
+    acting on it) and checks the task is still open; the task is then marked
+    in the same transaction, so it is offered again only if the action
+    failed (rolled back) or the task is rescheduled. Failures are logged,
+    the others still run, and the part then reports them."""
+    now = now or timezone.now()
+    kinds = {key: kind.on_timeout for key, kind in KINDS.items() if kind.on_timeout is not None}
+    if not kinds:
+        return 0
+    acted, failed = 0, list[int]()
+    while True:
+        due = list(Task.objects.filter(kind__in=kinds, state=TaskState.OPEN, due_at__lte=now,
+                                       timed_out_at__isnull=True).exclude(pk__in=failed)
+                   .order_by("due_at", "pk")[:batch])
+        for task in due:
+            try:
+                with transaction.atomic():
+                    if kinds[task.kind](task, now):
+                        acted += 1
+                    Task.objects.filter(pk=task.pk, timed_out_at__isnull=True).update(timed_out_at=now)
+            except DatabaseError:
+                raise
+            except Exception:
+                logger.exception("timeout of task %s (%s) failed", task.pk, task.kind)
+                failed.append(task.pk)
+        if len(due) < batch:
+            break
+    if failed:
+        raise TimeoutsFailed(f"{len(failed)} timeout action(s) failed, first on task {failed[0]}; see the log")
+    return acted
+
+
+class TimeoutsFailed(Exception):
+    pass
+
+
 def digest_send(*, now: datetime | None = None) -> int:
     """The daily digest of open and overdue tasks (KER-5), once a working day
     after 08:00. The SweepRun row makes it once across all workers."""
@@ -291,6 +330,7 @@ def sweep_run(*, now: datetime | None = None, errors: dict[str, str] | None = No
     part("delegation", delegation)
     part("reminders", lambda: reminders_send(now=now))
     part("escalations", lambda: escalations_run(now=now))
+    part("timeouts", lambda: timeouts_run(now=now))
     part("digests", lambda: digest_send(now=now))
     part("seals", lambda: audit_seal(now=now))
     part("jobs_pruned", lambda: jobs_prune(now=now))

@@ -269,11 +269,11 @@ def test_timeout_auto_approve_and_auto_reject(company):
     ok, no = submit(c.employee, "late_ok", amount=1), submit(c.employee, "late_no", amount=1)
     later = timezone.now() + timedelta(days=10)
     report = sweep_run(now=later)
-    assert report["approval_timeouts"] == 2
+    assert report["timeouts"] == 2
     assert pending_names(ok) == ["ceo"]
     no.refresh_from_db()
     assert no.state == ApprovalState.REJECTED
-    assert sweep_run(now=later)["approval_timeouts"] == 0  # once
+    assert sweep_run(now=later)["timeouts"] == 0  # once
 
 
 def test_timeout_escalate_uses_the_kernel_ladder_and_remind_does_not(company):

@@ -48,14 +48,15 @@ def test_retire_keeps_the_item_and_its_history(company, calendar):
     assert [e.verb for e in history_for(item)] == ["duty.create", "duty.retire"]
 
 
-def test_review_falls_due_and_the_sweep_asks_the_head_once(company, calendar):
+def test_review_falls_due_and_the_monthly_schedule_asks_the_head_once(company, calendar):
     d.duty_save(actor=company.tech_head, department=company.tech, fields={"title": "设备维护"})
     row = DutyList.objects.get(department=company.tech)
     assert row.next_review_at is not None  # org.duty_list_review_months = 12
     assert timedelta(days=364) < row.next_review_at - timezone.now() < timedelta(days=367)
     later = row.next_review_at + timedelta(hours=1)
-    assert sweep_run(now=later)["duty_reviews"] == 1
-    assert sweep_run(now=later)["duty_reviews"] == 0
+    # The schedule (duties.review, the 1st of each month) asks for the lists due in its month, once.
+    assert sweep_run(now=later)["duties.review"] == 1
+    assert sweep_run(now=later)["duties.review"] == 0
     task = Task.objects.get(kind=d.KIND_REVIEW)
     assert task.assignee == company.tech_head and task.state == TaskState.OPEN
     d.duty_list_review(actor=company.tech_head, department=company.tech, note="无变化")

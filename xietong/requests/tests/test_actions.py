@@ -248,12 +248,18 @@ def test_reopen_sends_it_back_to_the_owner(collab):
     assert r.on_time is True and r.state == RequestState.COMPLETED
 
 
-def test_auto_confirm_after_the_policy_days_by_the_sweep(collab):
+def test_auto_confirm_after_the_policy_days_by_the_confirm_task_s_timeout(collab):
+    from xietong.policy.calendar import WorkingCalendar
+    from xietong.work.sweep import timeouts_run
+
     r = accepted(collab)
     r = a.request_complete(actor=collab.engineer, request=r, result="done")
-    assert a.requests_auto_confirm_run(now=_(r.auto_confirm_at) - timedelta(minutes=1)) == 0
-    result = sweep_run(now=_(r.auto_confirm_at) + timedelta(minutes=1))
-    assert result["request_auto_confirm"] == 1
+    (confirm,) = tasks(r, a.KIND_CONFIRM)
+    # request.auto_confirm_working_days = 5, counted on the working calendar from completion.
+    assert confirm.due_at == WorkingCalendar.load().add_working_days(_(r.completed_at), 5)
+    assert timeouts_run(now=_(confirm.due_at) - timedelta(minutes=1)) == 0
+    result = sweep_run(now=_(confirm.due_at) + timedelta(minutes=1))
+    assert result["timeouts"] == 1
     r.refresh_from_db()
     assert r.state == RequestState.CONFIRMED and r.auto_confirmed and r.rating is None
     assert tasks(r, a.KIND_CONFIRM, TaskState.DONE)[0].outcome == "auto_confirmed"
