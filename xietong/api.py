@@ -22,11 +22,20 @@ from pydantic import BaseModel
 
 from xietong.accounts.actions import token_authenticate
 from xietong.apikit import ERROR_STATUSES, ErrorOut
-from xietong.errors import DomainError
+from xietong.errors import DomainError, PermissionDenied
+from xietong.org.queries import is_member
 from xietong.platform.manifest import load, modules
 from xietong.web.errors import database_unavailable, is_unavailable
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+
+
+def _member(person: Any) -> Any:
+    """The API is for the company's members: an outsider account is refused
+    (403) here, before any input is read, so no endpoint can forget it."""
+    if person is not None and not is_member(person):
+        raise PermissionDenied()
+    return person
 
 
 class TokenAuth(HttpBearer):
@@ -36,13 +45,13 @@ class TokenAuth(HttpBearer):
         person = token_authenticate(token)
         if person is not None:
             request.user = person
-        return person
+        return _member(person)
 
 
 class ActiveSessionAuth(SessionAuth):
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
-        return user if user is not None and user.is_active else None
+        return _member(user if user is not None and user.is_active else None)
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

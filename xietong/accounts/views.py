@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from xietong.errors import DomainError
+from xietong.org.gates import member_required
 from xietong.org.models import Person
 
 from .actions import password_change, password_reset, token_create, token_revoke
@@ -37,7 +38,7 @@ class TokenForm(forms.Form):
     )
 
 
-@login_required
+@member_required  # the API refuses outsiders: no tokens for them either
 def tokens(request: HttpRequest) -> HttpResponse:
     person: Person = request.user  # type: ignore[assignment]
     form = TokenForm(request.POST or None)
@@ -57,7 +58,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/tokens.html", {"form": form, "tokens": rows, "raw": raw})
 
 
-@login_required
+@member_required
 @require_POST
 def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, person=request.user)
@@ -99,7 +100,7 @@ def password(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password.html", {"form": form, "forced": person.must_change_password})
 
 
-@login_required
+@member_required
 @require_POST
 def password_reset_view(request: HttpRequest, pk: int) -> HttpResponse:
     """HR resets someone's password: the temporary one is shown here, once."""

@@ -786,12 +786,15 @@ def approval_add_signer(*, actor: Person, approval: Approval | int, approver_id:
     return approval
 
 
-def may_withdraw(approval: Approval, person: Person) -> bool:
+def may_withdraw(approval: Approval, person: Person, *, approvers: list[StepApprover] | None = None) -> bool:
+    """`approvers`: the approval's approvers with their steps, when the caller has them."""
     if person.pk != approval.applicant_id or not approval.is_open:
         return False
     if _settings(approval).withdraw == "until_end":
         return True
     # Until the first approval by a person (automatic approvals don't count).
+    if approvers is not None:
+        return not any(a.state == ApproverState.APPROVED and not a.step.superseded for a in approvers)
     return not approval.approvers.filter(state=ApproverState.APPROVED, step__superseded=False).exists()
 
 

@@ -9,33 +9,41 @@ from xietong.org.models import Person, Role
 from xietong.org.queries import has_role, is_member
 from xietong.work.models import Task
 
-from .models import Approval, ApprovalCc, ApproverState, StepApprover
+from .models import Approval, ApprovalCc, ApproverState, Step, StepApprover
+from .queries import timeline
 
 
 def _sees_everything(person: Person) -> bool:
     return person.is_superuser or has_role(person, Role.AUDITOR, Role.ADMIN)
 
 
-def can_view_approval(person: Person, approval: Approval) -> bool:
+def _asked(person: Person, a: StepApprover) -> bool:
+    return person.pk in (a.person_id, a.acted_by_id) or (
+        a.task is not None and person.pk in (a.task.assignee_id, a.task.delegated_from_id))
+
+
+def can_view_approval(person: Person, approval: Approval, *, approvers: list[StepApprover] | None = None) -> bool:
     """The applicant, everyone asked to approve (and their delegates), people
     CC'd, the flow administrator, auditors and administrators; leadership
-    for emergency decisions (they review them, APR-5)."""
+    for emergency decisions (they review them, APR-5). `approvers`: the
+    approval's approvers with their tasks, when the caller has them."""
     if not person.is_active:
         return False
-    if person.pk == approval.applicant_id or person.pk == approval.template.admin_id:
+    if person.pk == approval.applicant_id or person.pk == approval.template.admin_id or _sees_everything(person):
         return True
     from django.db.models import Q
 
-    if StepApprover.objects.filter(Q(person=person) | Q(acted_by=person) | Q(task__assignee=person)
-                                   | Q(task__delegated_from=person), approval=approval).exists():
+    if approvers is not None:
+        if any(_asked(person, a) for a in approvers):
+            return True
+    elif StepApprover.objects.filter(Q(person=person) | Q(acted_by=person) | Q(task__assignee=person)
+                                     | Q(task__delegated_from=person), approval=approval).exists():
         return True
     if ApprovalCc.objects.filter(approval=approval, person=person).exists():
         return True
-    if approval.emergency and (has_role(person, Role.LEADERSHIP) or person.pk in approval.emergency_group.get(
-            "reviewers", []) or Task.objects.filter(subject_type="approvals.approval", subject_id=str(approval.pk),
-                                                    delegated_from=person).exists()):
-        return True
-    return _sees_everything(person)
+    return approval.emergency and (has_role(person, Role.LEADERSHIP) or person.pk in approval.emergency_group.get(
+        "reviewers", []) or Task.objects.filter(subject_type="approvals.approval", subject_id=str(approval.pk),
+                                                delegated_from=person).exists())
 
 
 def can_view_approval_id(person: Person, pk: str) -> bool:
@@ -54,6 +62,8 @@ class ApprovalAccess:
     can_resubmit: bool = False
     # APR-5: the post-hoc review of an emergency decision this person may give.
     can_review: bool = False
+    # Every step reached, with its approvers (queries.timeline), read once for the gate and the page.
+    steps: list[Step] = field(default_factory=list)
 
 
 def get_approval_for_user(viewer: Person, pk: int) -> tuple[Approval, ApprovalAccess]:
@@ -63,23 +73,26 @@ def get_approval_for_user(viewer: Person, pk: int) -> tuple[Approval, ApprovalAc
         approval = Approval.objects.select_related("template", "version", "applicant", "department").get(pk=pk)
     except Approval.DoesNotExist:
         raise Http404 from None
-    if not can_view_approval(viewer, approval):
+    steps = timeline(approval)
+    approvers = [a for step in steps for a in step.approvers.all()]
+    if not can_view_approval(viewer, approval, approvers=approvers):
         raise Http404
     from xietong.work.actions import may_act_on
 
-    from .actions import involved, may_withdraw, open_review_task
+    from .actions import may_withdraw, open_review_task
 
     mine = []
     if approval.state == "running" and viewer.pk != approval.applicant_id:
-        pending = StepApprover.objects.filter(approval=approval, state=ApproverState.PENDING).select_related(
-            "task", "task__assignee", "step", "person")
-        mine = [a for a in pending if a.task is not None and may_act_on(viewer, a.task)[0]]
+        mine = [a for a in approvers if a.state == ApproverState.PENDING and a.task is not None
+                and may_act_on(viewer, a.task)[0]]
     applicant = viewer.pk == approval.applicant_id
+    involved = applicant or any(viewer.pk in (a.person_id, a.acted_by_id)
+                                or (a.task is not None and a.task.assignee_id == viewer.pk) for a in approvers)
     return approval, ApprovalAccess(
-        mine=mine, is_applicant=applicant,
-        can_withdraw=may_withdraw(approval, viewer),
+        mine=mine, is_applicant=applicant, steps=steps,
+        can_withdraw=may_withdraw(approval, viewer, approvers=approvers),
         can_urge=applicant and approval.state == "running",
-        can_cc=approval.is_open and involved(approval, viewer),
+        can_cc=approval.is_open and involved,
         can_resubmit=applicant and approval.state == "returned",
         can_review=approval.emergency and approval.reviewed_at is None and approval.state != "running"
         and open_review_task(approval, viewer) is not None,

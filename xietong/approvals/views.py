@@ -26,7 +26,7 @@ from .forms import people_from, values_from_post
 from .handlers import HANDLERS
 from .models import ApprovalState, FlowTemplate, FlowVersion, VersionState
 from .permissions import get_approval_for_user
-from .queries import BOXES, box, form_rows, open_templates, pending_for, timeline
+from .queries import BOXES, box, form_rows, open_templates, pending_for
 from .routing import explain, route_preview
 
 PAGE_SIZE = 25
@@ -155,7 +155,7 @@ def apply(request: HttpRequest, key: str) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     me = _me(request)
     approval, access = get_approval_for_user(me, pk)
-    steps = timeline(approval)
+    steps = access.steps
     targets = {}
     for a in access.mine:
         targets[a.pk] = actions.return_targets(approval, a.step)

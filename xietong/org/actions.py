@@ -38,6 +38,7 @@ from .permissions import (
     is_administrator,
     other_active_administrators,
 )
+from .principal import Principal
 from .queries import department_head, headcount_warning
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
@@ -272,6 +273,7 @@ def person_deactivate(*, actor: Person, person: Person, reason: str = "") -> Per
         is_active=False, deactivated_at=timezone.now()
     )
     person.refresh_from_db()
+    Principal.forget(person)
     if not updated:
         return person
     Delegation.objects.filter(
@@ -289,6 +291,7 @@ def person_reactivate(*, actor: Person, person: Person) -> Person:
         event_record(actor=actor, verb="person.reactivate", subject=person,
                      before={"is_active": False}, after={"is_active": True})
     person.refresh_from_db()
+    Principal.forget(person)
     return person
 
 
@@ -306,6 +309,7 @@ def membership_set(
     membership, created = Membership.objects.get_or_create(
         person=person, department=department, defaults={"position": position}
     )
+    Principal.forget(person)
     if not created and membership.position != position.strip():
         before = membership.position
         membership.position = position.strip()
@@ -325,6 +329,7 @@ def membership_remove(*, actor: Person, person: Person, department: Department) 
     if person.primary_department_id == department.pk:
         raise DomainError(_("Change the primary department before leaving it."), code="primary_department")
     deleted, _rows = Membership.objects.filter(person=person, department=department).delete()
+    Principal.forget(person)
     if deleted:
         event_record(actor=actor, verb="membership.remove", subject=person, before={"department": department.pk})
 
@@ -340,6 +345,7 @@ def role_grant(*, actor: Person, person: Person, role: str, department: Departme
     if not person.is_active:
         raise DomainError(_("Roles can only be given to active people."), code="inactive_person")
     assignment, created = RoleAssignment.objects.get_or_create(person=person, role=role, department=department)
+    Principal.forget(person)
     if created:
         event_record(actor=actor, verb="role.grant", subject=person,
                      after={"role": role, "department": department.pk if department else None})
@@ -354,6 +360,7 @@ def role_revoke(*, actor: Person, assignment: RoleAssignment) -> None:
         raise DomainError(_("%(name)s is the last administrator: name another one first.")
                           % {"name": assignment.person.name}, code="last_admin")
     deleted, _rows = RoleAssignment.objects.filter(pk=assignment.pk).delete()
+    Principal.forget(assignment.person)
     if deleted:
         event_record(actor=actor, verb="role.revoke", subject=assignment.person,
                      before={"role": assignment.role, "department": assignment.department_id})

@@ -12,7 +12,8 @@ from django.http import Http404
 from xietong.errors import PermissionDenied
 from xietong.personal import mask_email, mask_phone  # noqa: F401 — re-exported for org's pages and API
 
-from .models import Department, Person, Role
+from .models import Department, Person, Role, RoleAssignment
+from .principal import Principal
 from .queries import has_role, is_member, manager_of
 
 
@@ -40,6 +41,10 @@ def can_delegate_for(actor: Person, principal: Person) -> bool:
         return False
     if actor.pk == principal.pk or has_role(actor, Role.HR):
         return True
+    if principal.manager_id == actor.pk:
+        return True
+    if principal.manager_id is None and not Principal.of(actor).headed:
+        return False  # the manager is a department head, and the actor heads nothing
     boss = manager_of(principal)
     return boss is not None and boss.pk == actor.pk
 
@@ -48,10 +53,10 @@ def is_administrator(person: Person) -> bool:
     return person.is_superuser or has_role(person, Role.ADMIN)
 
 
-def can_manage_person(actor: Person, person: Person) -> bool:
+def can_manage_person(actor: Person, person: Person, *, person_is_admin: bool | None = None) -> bool:
     """HR manages people, but not administrators: an administrator's account
     is changed only by an administrator (nobody below takes over the keys)."""
-    if is_administrator(person):
+    if is_administrator(person) if person_is_admin is None else person_is_admin:
         return can_manage_org(actor)
     return can_manage_people(actor)
 
@@ -76,6 +81,8 @@ class PersonAccess:
     can_edit: bool
     can_see_personal_data: bool
     can_delegate: bool
+    # The person's role assignments (with their departments), read once for the gate and the page.
+    roles: tuple[RoleAssignment, ...] = ()
 
 
 def get_department_for_user(viewer: Person, pk: int) -> tuple[Department, DepartmentAccess]:
@@ -95,8 +102,11 @@ def get_person_for_user(viewer: Person, pk: int) -> tuple[Person, PersonAccess]:
         person = Person.objects.select_related("primary_department", "manager").get(pk=pk)
     except Person.DoesNotExist:
         raise Http404 from None
+    roles = tuple(person.role_assignments.select_related("department").order_by("role", "pk"))
     return person, PersonAccess(
-        can_edit=can_manage_person(viewer, person),
+        can_edit=can_manage_person(viewer, person, person_is_admin=person.is_superuser
+                                   or any(r.role == Role.ADMIN for r in roles)),
+        roles=roles,
         can_see_personal_data=can_see_personal_data(viewer, person),
         can_delegate=can_delegate_for(viewer, person),
     )

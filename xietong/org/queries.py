@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .models import Delegation, Department, Liaison, Membership, Person, Role, RoleAssignment
+from .principal import Principal
 
 MAX_DELEGATION_HOPS = 5
 
@@ -83,9 +84,9 @@ def person_roles(person: Person) -> list[RoleAssignment]:
 
 
 def has_role(person: Person, *roles: Role | str) -> bool:
-    if not person.is_authenticated or not person.is_active:
-        return False
-    return RoleAssignment.objects.filter(person=person, role__in=roles).exists()
+    """Holds one of the roles (company-wide or for a department). Read from
+    the person's principal: one query per request however many gates ask."""
+    return Principal.of(person).has_role(*roles)
 
 
 def department_liaison(department: Department, *, partner: Department | None = None) -> Person | None:
@@ -142,11 +143,12 @@ def department_headcount(department: Department) -> int:
     )
 
 
-def headcount_warning(department: Department) -> tuple[int, int] | None:
-    """(headcount, cap) when the cap is exceeded (ORG-1, seed 000 §2), else None."""
+def headcount_warning(department: Department, *, headcount: int | None = None) -> tuple[int, int] | None:
+    """(headcount, cap) when the cap is exceeded (ORG-1, seed 000 §2), else None.
+    `headcount`: the department's, when the caller has counted it."""
     if department.headcount_cap is None:
         return None
-    count = department_headcount(department)
+    count = department_headcount(department) if headcount is None else headcount
     return (count, department.headcount_cap) if count > department.headcount_cap else None
 
 
@@ -159,14 +161,7 @@ def is_member(person: Person) -> bool:
     Everyone else (an outsider account) sees nothing of the organization."""
     if not person.is_authenticated or not person.is_active:
         return False
-    if person.is_superuser:
-        return True
-    cached = getattr(person, "_xt_is_member", None)
-    if cached is None:
-        # Asked by member_required and again by the object gates in one request.
-        cached = person.memberships.exists() or person.role_assignments.exists()
-        person._xt_is_member = cached  # type: ignore[attr-defined]
-    return cached
+    return Principal.of(person).is_member
 
 
 def department_list() -> QuerySet[Department]:

@@ -58,10 +58,11 @@ def department(request: HttpRequest, pk: int) -> HttpResponse:
     me = _me(request)
     dept, access = get_department_for_user(me, pk)
     members = dept.memberships.select_related("person").filter(person__is_active=True).order_by("person__name")
+    headcount = department_headcount(dept)
     return render(request, "org/department.html", {
         "dept": dept, "access": access, "members": members,
-        "head": department_head(dept), "headcount": department_headcount(dept),
-        "warning": headcount_warning(dept),
+        "head": department_head(dept), "headcount": headcount,
+        "warning": headcount_warning(dept, headcount=headcount),
         "liaisons": Liaison.objects.filter(department=dept).select_related("person", "partner"),
         "children": dept.children.filter(is_active=True).select_related("head"),
         "liaison_form": LiaisonForm(), "history": history_shown(me, dept, limit=50) if access.can_edit else [],
@@ -146,7 +147,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         "email": subject.email if access.can_see_personal_data else mask_email(subject.email) if subject.email else "",
         "phone": subject.phone if access.can_see_personal_data else mask_phone(subject.phone) if subject.phone else "",
         "memberships": subject.memberships.select_related("department"),
-        "roles": subject.role_assignments.select_related("department"),
+        "roles": access.roles,
         "delegations": Delegation.objects.filter(principal=subject).select_related("delegate", "created_by").order_by(
             "-starts_at")[:20],
         "membership_form": MembershipForm(), "role_form": RoleForm(), "delegation_form": DelegationForm(),

@@ -27,6 +27,7 @@ from xietong.audit.trail import event_record
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import check_date, clean_line, clean_text
 from xietong.org.models import Department, DepartmentKind, Membership, Person, Role
+from xietong.org.principal import Principal
 from xietong.org.queries import department_head, department_liaison, has_role
 from xietong.policy.calendar import WorkingCalendar, assumption_note
 from xietong.policy.queries import param
@@ -85,7 +86,10 @@ def open_tasks(request: Request) -> QuerySet[Task]:
     return Task.objects.filter(subject_type=SUBJECT, subject_id=str(request.pk), state=TaskState.OPEN)
 
 
-def open_task(request: Request, kind: str) -> Task | None:
+def open_task(request: Request, kind: str, *, tasks: Sequence[Task] | None = None) -> Task | None:
+    """The open task of that kind; from `tasks` (the request's open tasks) when the caller has them."""
+    if tasks is not None:
+        return next((task for task in tasks if task.kind == kind), None)
     return open_tasks(request).filter(kind=kind).select_related("assignee").first()
 
 
@@ -120,32 +124,35 @@ def _tell(request: Request, people: Sequence[Person | None], *, key: str, title:
 
 
 def is_head_of(person: Person, department: Department) -> bool:
+    if not Principal.of(person).headed:
+        return False  # heads nothing: no department's (or its vacancy's) head
     head = department_head(department)
     return head is not None and head.pk == person.pk
 
 
-def may_receive(person: Person, request: Request) -> bool:
+def may_receive(person: Person, request: Request, *, tasks: Sequence[Task] | None = None) -> bool:
     """Accept or decline: whoever holds the respond task (the liaison or
     their delegate), or the head of the asked department."""
-    task = open_task(request, KIND_RESPOND)
+    task = open_task(request, KIND_RESPOND, tasks=tasks)
     if task is not None and may_act_on(person, task)[0]:
         return True
     return is_head_of(person, request.to_department)
 
 
-def may_deliver(person: Person, request: Request) -> bool:
+def may_deliver(person: Person, request: Request, *, tasks: Sequence[Task] | None = None) -> bool:
     """Report progress, give notice of delay, complete, ask a third department:
     the owner (or their delegate), or the head of the asked department."""
-    task = open_task(request, KIND_DELIVER)
+    task = open_task(request, KIND_DELIVER, tasks=tasks)
     if task is not None and may_act_on(person, task)[0]:
         return True
     return person.pk == request.owner_id or is_head_of(person, request.to_department)
 
 
-def may_answer_as_requester(person: Person, request: Request, kind: str) -> bool:
+def may_answer_as_requester(person: Person, request: Request, kind: str, *,
+                            tasks: Sequence[Task] | None = None) -> bool:
     if person.pk == request.requester_id:
         return True
-    task = open_task(request, kind)
+    task = open_task(request, kind, tasks=tasks)
     return task is not None and may_act_on(person, task)[0]
 
 
@@ -567,13 +574,16 @@ def request_escalate(*, actor: Person, request: Request, reason: str, now: datet
     return request
 
 
-def pending_ruling(request: Request) -> str:
-    """What the coordination office is asked to rule on: "decline", "date" or ""."""
+def pending_ruling(request: Request, *, proposals: Sequence[DateProposal] | None = None) -> str:
+    """What the coordination office is asked to rule on: "decline", "date" or "".
+    `proposals`: the request's date proposals, when the caller has them."""
     if request.state == RequestState.IN_RULING:
         return "decline"
-    if request.state == RequestState.ACCEPTED and request.proposals.filter(state=ProposalState.REJECTED).exists():
-        return "date"
-    return ""
+    if request.state != RequestState.ACCEPTED:
+        return ""
+    if proposals is not None:
+        return "date" if any(p.state == ProposalState.REJECTED for p in proposals) else ""
+    return "date" if request.proposals.filter(state=ProposalState.REJECTED).exists() else ""
 
 
 @transaction.atomic

@@ -6,12 +6,13 @@ from django.db.models import Q
 from django.http import Http404
 
 from xietong.inputs import parse_id
-from xietong.org.models import Membership, Person, Role
+from xietong.org.models import Person, Role
+from xietong.org.principal import Principal
 from xietong.org.queries import has_role, is_member
 from xietong.work.models import Task
 
 from . import actions as a
-from .models import Request, RequestState
+from .models import DateProposal, Request, RequestState
 
 
 def sees_all_requests(person: Person) -> bool:
@@ -28,14 +29,12 @@ def can_view_request(person: Person, request: Request) -> bool:
         return False
     if person.pk in (request.requester_id, request.owner_id, request.liaison_id):
         return True
-    paths = [request.from_department.path, request.to_department.path]
-    if Membership.objects.filter(person=person).filter(
-            Q(department__path__startswith=paths[0]) | Q(department__path__startswith=paths[1])).exists():
+    if Principal.of(person).in_subtree(request.from_department.path, request.to_department.path):
         return True
-    if Task.objects.filter(subject_type=a.SUBJECT, subject_id=str(request.pk)).filter(
-            Q(assignee=person) | Q(delegated_from=person)).exists():
+    if sees_all_requests(person):  # the roles are read already: no query
         return True
-    return sees_all_requests(person)
+    return Task.objects.filter(subject_type=a.SUBJECT, subject_id=str(request.pk)).filter(
+        Q(assignee=person) | Q(delegated_from=person)).exists()
 
 
 def can_view_request_id(person: Person, pk: str) -> bool:
@@ -53,20 +52,29 @@ class RequestAccess:
     can_withdraw: bool = False
     can_escalate: bool = False
     can_rule: bool = False
+    # Read once for the gates and the page: the open tasks (with their holders) and the date proposals.
+    tasks: tuple[Task, ...] = ()
+    proposals: tuple[DateProposal, ...] = ()
+    ruling: str = ""
 
 
 def access_for(viewer: Person, request: Request) -> RequestAccess:
     state = request.state
     requester = viewer.pk == request.requester_id
+    tasks = tuple(a.open_tasks(request).select_related("assignee", "delegated_from"))
+    proposals = tuple(request.proposals.select_related("proposed_by", "decided_by"))
+    ruling = a.pending_ruling(request, proposals=proposals)
     return RequestAccess(
-        can_receive=state == RequestState.SUBMITTED and a.may_receive(viewer, request),
-        can_deliver=state == RequestState.ACCEPTED and a.may_deliver(viewer, request),
-        can_decide_date=state == RequestState.ACCEPTED and request.proposals.filter(state="pending").exists()
-        and a.may_answer_as_requester(viewer, request, a.KIND_DECIDE_DATE),
-        can_confirm=state == RequestState.COMPLETED and a.may_answer_as_requester(viewer, request, a.KIND_CONFIRM),
+        can_receive=state == RequestState.SUBMITTED and a.may_receive(viewer, request, tasks=tasks),
+        can_deliver=state == RequestState.ACCEPTED and a.may_deliver(viewer, request, tasks=tasks),
+        can_decide_date=state == RequestState.ACCEPTED and any(p.state == "pending" for p in proposals)
+        and a.may_answer_as_requester(viewer, request, a.KIND_DECIDE_DATE, tasks=tasks),
+        can_confirm=state == RequestState.COMPLETED
+        and a.may_answer_as_requester(viewer, request, a.KIND_CONFIRM, tasks=tasks),
         can_withdraw=requester and state in (RequestState.SUBMITTED, RequestState.ACCEPTED, RequestState.DECLINED),
         can_escalate=state == RequestState.DECLINED and (requester or a.is_head_of(viewer, request.from_department)),
-        can_rule=bool(a.pending_ruling(request)) and has_role(viewer, Role.COORDINATION_OFFICE),
+        can_rule=bool(ruling) and has_role(viewer, Role.COORDINATION_OFFICE),
+        tasks=tasks, proposals=proposals, ruling=ruling,
     )
 
 

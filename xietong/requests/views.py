@@ -139,14 +139,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Dates counted Monday–Friday because a year's holidays were not entered yet (POL-3).
     assumed = sorted({year for e in history if isinstance(e.after, dict) for year in e.after.get(
         "calendar_assumed", [])})
+    proposals = access.proposals
     return render(request, "requests/detail.html", {
         "r": r, "access": access, "members": members, "today": calendar_today,
-        "proposals": r.proposals.select_related("proposed_by", "decided_by"),
-        "pending": r.proposals.filter(state="pending").first(),
+        "proposals": proposals, "pending": next((p for p in proposals if p.state == "pending"), None),
         "updates": r.updates.select_related("author"),
         "children": r.children.select_related("to_department", "owner"),
-        "ruling": actions.pending_ruling(r),
-        "tasks": actions.open_tasks(r).select_related("assignee"),
+        "ruling": access.ruling,
+        "tasks": access.tasks,
         "history": history, "subject": (actions.SUBJECT, str(r.pk)), "assumed_years": assumed,
         "comments": discussion.comments_for(r), "attachments": discussion.attachments_for(r),
     })

@@ -1,16 +1,17 @@
 """Who may see a customer case. Seeing a case is not seeing the customer:
 personal data stays masked unless revealed (actions.case_reveal)."""
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404
 
 from xietong.inputs import parse_id
-from xietong.org.models import Membership, Person, Role
+from xietong.org.models import Person, Role
+from xietong.org.principal import Principal
 from xietong.org.queries import has_role, is_member
 from xietong.work.models import Task
 
 from . import actions as a
-from .models import Case
+from .models import Assignment, Case
 from .roles import CUSTOMER_SERVICE
 
 
@@ -27,21 +28,17 @@ def can_view_summaries(person: Person) -> bool:
 def can_view_case(person: Person, case: Case) -> bool:
     """Customer service, leadership, supervision, the coordination office and
     administrators; the people of the departments it was passed to; anyone
-    who holds or held a task on it."""
+    who holds or held a task on it. (With the case's assignments prefetched,
+    as get_case_for_user does, only the last check may query.)"""
     if not person.is_active or not is_member(person):
         return False
     if sees_all_cases(person):
         return True
-    if Task.objects.filter(subject_type=a.SUBJECT, subject_id=str(case.pk)).filter(
-            Q(assignee=person) | Q(delegated_from=person)).exists():
+    paths = [assignment.department.path for assignment in case.assignments.all()]
+    if Principal.of(person).in_subtree(*paths):
         return True
-    paths = list(case.assignments.values_list("department__path", flat=True))
-    if not paths:
-        return False
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(department__path__startswith=path)
-    return Membership.objects.filter(person=person).filter(q).exists()
+    return Task.objects.filter(subject_type=a.SUBJECT, subject_id=str(case.pk)).filter(
+        Q(assignee=person) | Q(delegated_from=person)).exists()
 
 
 def can_view_case_id(person: Person, pk: str) -> bool:
@@ -50,7 +47,11 @@ def can_view_case_id(person: Person, pk: str) -> bool:
 
 
 def get_case_for_user(viewer: Person, pk: int) -> Case:
-    case = Case.objects.select_related("recorded_by").filter(pk=pk).first()
+    """The case with its assignments (each with its department, handler and
+    task) prefetched for the gate and the page; 404 for whoever may not see it."""
+    case = Case.objects.select_related("recorded_by").prefetch_related(Prefetch(
+        "assignments", queryset=Assignment.objects.select_related("department", "handler", "task", "task__assignee",
+                                                                  "task__delegated_from"))).filter(pk=pk).first()
     if case is None or not can_view_case(viewer, case):
         raise Http404
     return case

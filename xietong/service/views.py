@@ -115,15 +115,15 @@ def new(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     me = _me(request)
-    pending = list(case.assignments.filter(round=case.round, state=AssignmentState.PENDING).select_related(
-        "task", "task__assignee", "department"))
+    assignments = list(case.assignments.all())  # prefetched by get_case_for_user
+    pending = [a for a in assignments if a.round == case.round and a.state == AssignmentState.PENDING]
     from xietong.work.actions import may_act_on
 
     mine = [a for a in pending if a.task is not None and may_act_on(me, a.task)[0]]
     is_cs = actions.is_customer_service(me)
     return {
         "case": case, "masked": actions.masked(case), "can_reveal": actions.may_reveal(me, case), "is_cs": is_cs,
-        "assignments": case.assignments.select_related("department", "handler", "task__assignee"),
+        "assignments": assignments,
         "mine": mine, "departments": _case_departments(),
         "can_take": is_cs and case.state in (CaseState.NEW, CaseState.OPEN),
         "can_confirm": is_cs and case.state == CaseState.CONFIRMING,

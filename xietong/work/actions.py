@@ -18,6 +18,7 @@ from xietong.audit.trail import NewEvent, Subject, event_record, events_record_m
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import clean_line, clean_text, one_line
 from xietong.org.models import Department, Person, Role
+from xietong.org.principal import Principal
 from xietong.org.queries import acting_for, department_head, has_role, manager_of, role_holders
 from xietong.platform.manifest import ROLES
 from xietong.policy.calendar import WorkingCalendar, assumption_note
@@ -206,7 +207,10 @@ def may_act_on(person: Person, task: Task) -> tuple[bool, Person | None]:
         return True, None
     if task.delegated_from_id == person.pk:
         return True, None  # back early: the principal may still do their own work
-    if task.assignee is not None and acting_for(task.assignee, major=task.major).pk == person.pk:
+    # Someone away whose work reaches this person through delegations; nobody's
+    # does when nobody delegates to them (read once per request).
+    if (task.assignee is not None and Principal.of(person).delegators
+            and acting_for(task.assignee, major=task.major).pk == person.pk):
         return True, task.assignee
     return False, None
 

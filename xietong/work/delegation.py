@@ -16,6 +16,7 @@ from xietong.errors import DomainError, PermissionDenied
 from xietong.inputs import check_instant, clean_line
 from xietong.org.models import Delegation, Person
 from xietong.org.permissions import can_delegate_for
+from xietong.org.principal import Principal
 from xietong.org.queries import MAX_DELEGATION_HOPS
 
 from .notify import notify
@@ -73,6 +74,7 @@ def delegation_create(
         principal=principal, delegate=delegate, starts_at=starts_at, ends_at=ends_at,
         reason=reason, created_by=actor, include_major=include_major,
     )
+    Principal.forget(delegate)
     event_record(actor=actor, verb="delegation.create", subject=principal,
                  after={"delegation": delegation.pk, "delegate": delegate.pk, "starts_at": starts_at,
                         "ends_at": ends_at, "reason": delegation.reason, "include_major": include_major})
@@ -110,4 +112,5 @@ def delegation_cancel(*, actor: Person, delegation: Delegation) -> Delegation:
         event_record(actor=actor, verb="delegation.cancel", subject=delegation.principal,
                      before={"delegation": delegation.pk, "delegate": delegation.delegate_id})
     delegation.refresh_from_db()
+    Principal.forget(delegation.delegate)
     return delegation

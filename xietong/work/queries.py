@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Func, Max, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from xietong.org.models import Delegation, Person, RoleAssignment
+from xietong.org.models import Person
+from xietong.org.principal import Principal
 
 from .models import Notification, Task, TaskCc, TaskState
 
@@ -15,18 +17,9 @@ BOXES = ("todo", "done", "started", "cc")
 
 def role_rows(person: Person, *, now: datetime | None = None) -> list[tuple[int, str, int | None]]:
     """(person, role, department) for this person and for everyone who
-    delegates to them now (ORG-5). One query, kept on the person object for
-    the rest of the request (the navigation and the inbox both need it)."""
-    cached = getattr(person, "_xt_role_rows", None)
-    if cached is not None:
-        return cached
-    now = now or timezone.now()
-    principals = Delegation.objects.filter(delegate=person, cancelled_at__isnull=True, starts_at__lte=now,
-                                           ends_at__gt=now).values("principal_id")
-    rows: list[tuple[int, str, int | None]] = list(RoleAssignment.objects.filter(Q(person=person) | Q(person__in=principals)).values_list(
-        "person_id", "role", "department_id"))
-    person._xt_role_rows = rows  # type: ignore[attr-defined]
-    return rows
+    delegates to them now (ORG-5): the person's principal's, read once per
+    request (the navigation, the inbox and the gates all need it)."""
+    return Principal.of(person).role_rows
 
 
 def _role_filter(person: Person, *, now: datetime) -> Q:
@@ -99,16 +92,23 @@ class Counts:
     unread: int
 
 
+def _count(queryset: QuerySet[Any]) -> Subquery:
+    """COUNT(*) of a queryset as a scalar subquery (no GROUP BY: one row)."""
+    return Subquery(queryset.order_by().annotate(c=Func(F("pk"), function="COUNT")).values("c")[:1])
+
+
 def counts(person: Person, *, now: datetime | None = None) -> Counts:
-    """The navigation's badges: two queries (three with the role rows), once
-    per request."""
+    """The navigation's badges: one query (after the principal's), once per
+    request."""
     cached = getattr(person, "_xt_counts", None)
     if cached is not None:
         return cached
     now = now or timezone.now()
-    row = todo(person, now=now).aggregate(n=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
-    unread = Notification.objects.filter(recipient=person, read_at__isnull=True).count()
-    result = Counts(todo=row["n"], overdue=row["overdue"], unread=unread)
+    mine = todo(person, now=now)
+    row = Person.objects.filter(pk=person.pk).aggregate(
+        n=Max(_count(mine)), overdue=Max(_count(mine.filter(due_at__lt=now))),
+        unread=Max(_count(Notification.objects.filter(recipient=person, read_at__isnull=True))))
+    result = Counts(todo=row["n"] or 0, overdue=row["overdue"] or 0, unread=row["unread"] or 0)
     person._xt_counts = result  # type: ignore[attr-defined]
     return result
 
