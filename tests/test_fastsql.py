@@ -1,0 +1,81 @@
+"""xietong.fastsql, the sweeps' bulk writes, on both databases: from 200 rows
+PostgreSQL takes them by COPY (ids from the sequence, collisions through a
+temporary table), SQLite and smaller batches by multi-row INSERTs. Both
+paths must store exactly what they were given — text that COPY must escape,
+JSON, NULLs, aware times — return ids in order and skip collisions."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+
+from xietong.fastsql import COPY_FROM, insert_rows, update_rows
+from xietong.work.models import Delivery, Notification
+
+AWKWARD = "制表\t换行\n反斜杠\\ 引号\"' 百分号% \\N 结尾"
+AT = datetime(2026, 11, 30, 1, 2, 3, 456789, tzinfo=UTC)
+
+
+def notification_rows(company, n: int, prefix: str = "k"):
+    return [(f"{prefix}{i}", company.employee.pk, "task_assigned", f"标题 {i}", AWKWARD if i % 2 else "",
+             f"/work/tasks/{i}/", i % 3 == 0, AT + timedelta(seconds=i)) for i in range(n)]
+
+
+COLUMNS = ["key", "recipient", "kind", "title", "body", "url", "urgent", "created_at"]
+
+
+def copy_table_exists(table: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [f"pg_temp._xt_{table}"])
+        return cursor.fetchone()[0] is not None
+
+
+@pytest.mark.parametrize("n", [COPY_FROM - 1, COPY_FROM + 50])
+def test_rows_go_in_exactly_with_their_ids_in_order(company, n):
+    rows = notification_rows(company, n)
+    ids = insert_rows(Notification, COLUMNS, rows, returning="id")
+    assert len(ids) == n and ids == sorted(ids) and len(set(ids)) == n
+    stored = {x.pk: x for x in Notification.objects.filter(pk__in=ids)}
+    for pk, row in zip(ids, rows, strict=True):
+        x = stored[pk]
+        assert (x.key, x.recipient_id, x.kind, x.title, x.body, x.url, x.urgent, x.created_at) == row
+        assert x.read_at is None
+
+
+def test_collisions_are_skipped_and_the_rest_inserted(company):
+    first = notification_rows(company, 60, prefix="dup")
+    insert_rows(Notification, COLUMNS, first)
+    before = {x.key: x.title for x in Notification.objects.filter(key__startswith="dup")}
+    again = [(*row[:3], "改过的标题", *row[4:]) for row in first] + notification_rows(company, COPY_FROM, prefix="new")
+    insert_rows(Notification, COLUMNS, again, ignore_conflicts=True)
+    assert {x.key: x.title for x in Notification.objects.filter(key__startswith="dup")} == before
+    assert Notification.objects.filter(key__startswith="new").count() == COPY_FROM
+    if connection.vendor == "postgresql":
+        assert copy_table_exists("work_notification")  # the COPY path ran
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT count(*) FROM pg_temp."_xt_work_notification"')
+            assert cursor.fetchone()[0] == 0  # and left its staging table empty
+    # A second batch in the same session works the same way.
+    insert_rows(Notification, COLUMNS, notification_rows(company, COPY_FROM, prefix="more"), ignore_conflicts=True)
+    assert Notification.objects.filter(key__startswith="more").count() == COPY_FROM
+
+
+def test_json_and_nulls_go_in_by_copy_too(company):
+    payload = {"title": AWKWARD, "list": [1, 2.5, None, True], "nested": {"中文": "值"}}
+    rows = [(f"d{i}", "email", company.employee.pk if i % 2 else None, "liu@example.com", payload, "pending", 0,
+             AT, "", AT) for i in range(COPY_FROM + 10)]
+    insert_rows(Delivery, ["key", "channel", "recipient", "address", "payload", "state", "attempts",
+                           "next_attempt_at", "last_error", "created_at"], rows)
+    stored = list(Delivery.objects.filter(key__startswith="d").order_by("pk"))
+    assert len(stored) == COPY_FROM + 10
+    assert all(d.payload == payload for d in stored)
+    assert [d.recipient_id for d in stored[:2]] == [None, company.employee.pk]
+    assert stored[0].claimed_until is None and stored[0].next_attempt_at == AT
+
+
+def test_update_rows_sets_each_row_to_its_own_values(company):
+    ids = insert_rows(Notification, COLUMNS, notification_rows(company, COPY_FROM + 5), returning="id")
+    update_rows(Notification, "id", ["title", "read_at"],
+                [(pk, f"已读 {pk}{AWKWARD}", AT + timedelta(minutes=i)) for i, pk in enumerate(ids)])
+    for i, x in enumerate(Notification.objects.filter(pk__in=ids).order_by("pk")):
+        assert x.title == f"已读 {x.pk}{AWKWARD}" and x.read_at == AT + timedelta(minutes=i)
