@@ -2,6 +2,7 @@
 tasks in one transaction (docs/modules.md)."""
 
 from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -57,3 +58,13 @@ def monthly_note(*, occurrence: date, nominal: date, at: datetime, now: datetime
                                created_by=author, created_at=now)
     event_record(actor=None, verb="note.create", subject=note, first=True, after={"title": note.title})
     return 1
+
+
+def note_approved(approval: Any, subject: Note | None) -> None:
+    """The approval handler `example.note_approval`: the note submitted with
+    the approval (approval_submit(subject=note)) is marked approved, in the
+    transaction of the final approval."""
+    if subject is None:
+        return
+    Note.objects.filter(pk=subject.pk).update(approved_at=approval.finished_at)
+    event_record(actor=None, verb="note.approve", subject=subject, after={"approval": approval.pk})

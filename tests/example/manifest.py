@@ -2,6 +2,7 @@
 docs/modules.md walks through it, tests/test_modules.py proves every part of
 it is wired without a line in a central file."""
 
+from xietong.approvals.handlers import Handler
 from xietong.org.principal import member
 from xietong.platform import Module, NavEntry, RoleDef
 from xietong.platform.kinds import NotificationKind, SubjectType, TaskKind
@@ -32,4 +33,6 @@ MODULE = Module(
     api=(("/example", "tests.example.api:router"),),
     nav=(NavEntry("example", "Notes", "example:index", visible=member, order=200),),
     demo="tests.example.demo:load_demo_example",
+    # Approvals as a service: a note submitted for approval is marked approved by this handler.
+    approval_handlers=(Handler("example.note_approval", "Approve a note", approved=actions.note_approved),),
 )

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from xietong.audit.trail import event_record
+from xietong.audit.trail import Subject, event_record, subject_key
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import clean_line, clean_text, one_line, parse_id
 from xietong.org.models import Department, Person, Role
@@ -29,8 +29,9 @@ from xietong.work.actions import may_act_on, task_cancel, task_complete, task_cr
 from xietong.work.discussion import attachment_add
 from xietong.work.models import Priority, Task, TaskState
 from xietong.work.notify import notify
+from xietong.work.registry import subject_exists, subject_visible
 
-from .definition import Definition, definition_parse, route
+from .definition import Definition, route
 from .forms import amount_of, form_validate
 from .handlers import HANDLERS
 from .models import (
@@ -46,7 +47,6 @@ from .models import (
     StepApprover,
     StepState,
     TimeoutAction,
-    VersionState,
 )
 from .routing import Context, node_people
 
@@ -153,11 +153,20 @@ def approval_submit(
     files: dict[str, list[UploadedFile]] | None = None,
     emergency: Emergency | None = None,
     system: bool = False,
+    subject: Subject | None = None,
     now: datetime | None = None,
 ) -> Approval:
-    """Start an approval on the template's published version (APR-1..3, 6)."""
+    """Start an approval on the template's published version (APR-1..3, 6).
+    `subject`: the record another module submits for approval (a project, a
+    document, a booking); it must exist and the applicant must see it. The
+    template's handler receives it when the approval ends; `approvals_for`
+    reads a record's approvals."""
     if not is_member(actor):
         raise PermissionDenied()
+    subject_type, subject_id = subject_key(subject) if subject is not None else ("", "")
+    if subject is not None and not (subject_exists(subject_type, subject_id)
+                                    and subject_visible(actor, subject_type, subject_id)):
+        raise DomainError(_("There is no such record to submit for approval."), code="no_subject")
     if not template.is_active or template.current_version_id is None or (template.system and not system):
         raise DomainError(_("This approval form is not open for applications."), code="template_closed")
     now = now or timezone.now()
@@ -202,7 +211,7 @@ def approval_submit(
     approval = Approval.objects.create(
         template=template, version=version, title=title, applicant=actor, department=department, data=values,
         amount=amount, emergency=emergency is not None, emergency_group=group, plan=plan, chosen=chosen,
-        submitted_at=now,
+        submitted_at=now, subject_type=subject_type, subject_id=subject_id,
     )
     event_record(actor=actor, verb="approval.submit", subject=approval, at=now, first=True, after={
         "template": template.key, "version": version.number, "title": title, "amount": amount,
@@ -459,10 +468,11 @@ def _finish(approval: Approval, *, state: str, actor: Person | None, now: dateti
                  after={"state": state}, note=note)
     handler = HANDLERS.get(approval.template.handler)
     if handler:
+        # The handler receives the submitted record (None for a form on its own).
         if state == ApprovalState.APPROVED:
-            handler.approved(approval)
+            handler.approved(approval, approval.subject)
         elif handler.ended:
-            handler.ended(approval)
+            handler.ended(approval, approval.subject)
     titles: dict[str, Any] = {
         ApprovalState.APPROVED: gettext_lazy("Approved: %(title)s"),
         ApprovalState.REJECTED: gettext_lazy("Rejected: %(title)s"),
@@ -936,93 +946,3 @@ def _timeout_one(*, approver_id: int, approval_id: int, now: datetime) -> int:
         a.step.save(update_fields=["state", "finished_at"])
         _finish(approval, state=ApprovalState.REJECTED, actor=None, now=now, note=note)
     return 1
-
-
-# --- templates -------------------------------------------------------------
-
-def can_manage_templates(person: Person) -> bool:
-    from xietong.org.permissions import can_manage_org
-
-    return can_manage_org(person)
-
-
-@transaction.atomic
-def template_create(*, actor: Person, key: str, name: str, name_en: str = "", category: str = "general",
-                    description: str = "", definition: Any, admin: Person | None = None) -> FlowVersion:
-    """A new template with its first version as a draft (APR-1)."""
-    if not can_manage_templates(actor):
-        raise PermissionDenied()
-    from django.core.validators import validate_slug
-
-    try:
-        validate_slug(key)
-    except Exception:
-        raise DomainError(_("The key may contain only letters, digits, - and _."), code="bad_key") from None
-    if not name.strip():
-        raise DomainError(_("A template needs a name."), code="name_required")
-    if FlowTemplate.objects.filter(key=key).exists():
-        raise DomainError(_("A template with this key already exists."), code="duplicate_key")
-    name, name_en = clean_line(name, _("Name"), limit=100), clean_line(name_en, _("English name"), limit=100)
-    template = FlowTemplate.objects.create(key=key, name=name, name_en=name_en,
-                                           category=category, description=description, admin=admin)
-    event_record(actor=actor, verb="template.create", subject=template, first=True,
-                 after={"key": key, "name": template.name, "category": category})
-    return version_save_draft(actor=actor, template=template, definition=definition, note="")
-
-
-@transaction.atomic
-def version_save_draft(*, actor: Person, template: FlowTemplate, definition: Any, note: str = "") -> FlowVersion:
-    """Save a template's definition as a new draft version (APR-1). Validated
-    in full; the published version and running approvals are untouched."""
-    if not can_manage_templates(actor):
-        raise PermissionDenied()
-    from .definition import DefinitionError
-
-    try:
-        parsed = definition_parse(definition)
-    except DefinitionError as error:
-        raise DomainError(_("The definition has problems: %(problems)s") % {"problems": "; ".join(error.problems)},
-                          code="bad_definition", details={"problems": error.problems}) from None
-    FlowTemplate.objects.select_for_update().filter(pk=template.pk).first()
-    number = (template.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    version = FlowVersion.objects.create(template=template, number=number, definition=parsed.model_dump(
-        mode="json", exclude_defaults=False), note=clean_line(note, _("Note"), limit=300), created_by=actor,
-        created_at=timezone.now())
-    event_record(actor=actor, verb="template.draft", subject=template, after={"version": number}, note=version.note)
-    return version
-
-
-@transaction.atomic
-def version_publish(*, version: FlowVersion, actor: Person | None, approval: Approval | None = None) -> FlowVersion:
-    """Make a version the one new approvals use. Called when its POL-2
-    publishing approval is approved, or by the built-in installer."""
-    template = FlowTemplate.objects.select_for_update().get(pk=version.template_id)
-    now = timezone.now()
-    previous = template.current_version_id
-    FlowVersion.objects.filter(template=template, state=VersionState.PUBLISHED).update(state=VersionState.SUPERSEDED)
-    FlowVersion.objects.filter(pk=version.pk).update(state=VersionState.PUBLISHED, published_at=now)
-    template.current_version = version
-    template.save(update_fields=["current_version"])
-    event_record(actor=actor, verb="template.publish", subject=template, at=now,
-                 before={"version": previous}, after={"version": version.number},
-                 note=approval.serial if approval else "")
-    version.refresh_from_db()
-    return version
-
-
-@transaction.atomic
-def version_request_publish(*, actor: Person, version: FlowVersion, reason: str) -> Approval:
-    """POL-2: publishing a template version is itself approved (department
-    review, then the CEO: a route is authority, so always a major change).
-    It is published when approved."""
-    if not can_manage_templates(actor):
-        raise PermissionDenied()
-    if FlowVersion.objects.filter(pk=version.pk, state=VersionState.DRAFT).update(
-            state=VersionState.IN_REVIEW) != 1:
-        raise Conflict(_("Only a draft version can be sent for publishing."), code="not_draft")
-    publisher = FlowTemplate.objects.get(key="template_publish")
-    return approval_submit(
-        actor=actor, template=publisher, system=True,
-        title=f"{version.template.name} v{version.number}",
-        data={"template": version.template.key, "version": version.number,
-              "reason": reason})

@@ -15,7 +15,7 @@ from xietong.inputs import Id
 from xietong.org.gates import api_member
 from xietong.org.models import Person
 
-from . import actions
+from . import actions, flows
 from .definition import DefinitionError, definition_parse
 from .forms import people_from
 from .handlers import HANDLERS
@@ -73,7 +73,8 @@ def _summary(approval: Approval) -> dict[str, Any]:
     return {"id": approval.pk, "serial": approval.serial, "template": approval.template.key,
             "version": approval.version.number, "title": approval.title, "applicant": _ref(approval.applicant),
             "state": approval.state, "emergency": approval.emergency, "amount": approval.amount,
-            "submitted_at": approval.submitted_at, "finished_at": approval.finished_at}
+            "submitted_at": approval.submitted_at, "finished_at": approval.finished_at,
+            "subject_type": approval.subject_type, "subject_id": approval.subject_id}
 
 
 def _detail(approval: Approval) -> dict[str, Any]:
@@ -204,7 +205,7 @@ def cc(request: HttpRequest, approval_id: Id, body: CcIn) -> Any:
 
 def _manager(request: HttpRequest) -> Person:
     me = _me(request)
-    if not actions.can_manage_templates(me):
+    if not flows.can_manage_templates(me):
         raise PermissionDenied()
     return me
 
@@ -213,7 +214,7 @@ def _manager(request: HttpRequest) -> Person:
 def templates(request: HttpRequest) -> Any:
     me = _me(request)
     rows = FlowTemplate.objects.select_related("current_version").order_by("category", "key")
-    if not actions.can_manage_templates(me):
+    if not flows.can_manage_templates(me):
         rows = rows.filter(is_active=True, system=False, current_version__isnull=False)
     return list(rows)
 
@@ -222,7 +223,7 @@ def templates(request: HttpRequest) -> Any:
 def template(request: HttpRequest, key: Key) -> Any:
     me = _me(request)
     found = get_object_or_404(FlowTemplate.objects.select_related("current_version"), key=key)
-    if found.system and not actions.can_manage_templates(me):
+    if found.system and not flows.can_manage_templates(me):
         raise Http404
     out = TemplateOut.from_orm(found).dict()
     out["definition"] = found.current_version.definition if found.current_version else None
@@ -232,7 +233,7 @@ def template(request: HttpRequest, key: Key) -> Any:
 @router.post("/approval-templates", response={201: VersionOut}, summary="Create a template (first version: draft)")
 def template_create(request: HttpRequest, body: TemplateIn) -> Any:
     me = _manager(request)
-    version = actions.template_create(actor=me, key=body.key, name=body.name, name_en=body.name_en,
+    version = flows.template_create(actor=me, key=body.key, name=body.name, name_en=body.name_en,
                                       category=body.category, description=body.description,
                                       definition=body.definition, admin=_person(body.admin) if body.admin else None)
     return Status(201, version)
@@ -242,7 +243,7 @@ def template_create(request: HttpRequest, body: TemplateIn) -> Any:
 def version_create(request: HttpRequest, key: Key, body: VersionIn) -> Any:
     me = _manager(request)
     found = get_object_or_404(FlowTemplate, key=key)
-    return Status(201, actions.version_save_draft(actor=me, template=found, definition=body.definition, note=body.note))
+    return Status(201, flows.version_save_draft(actor=me, template=found, definition=body.definition, note=body.note))
 
 
 @router.post("/approval-templates/{key}/versions/{int:number}/publish", response=ApprovalOut,
@@ -252,7 +253,7 @@ def version_publish(request: HttpRequest, key: Key, number: Number, body: Publis
     version = get_object_or_404(FlowVersion.objects.select_related("template"), template__key=key, number=number)
     if not body.reason.strip():
         raise DomainError(_("Say what changes and why."), code="reason_required")
-    found = actions.version_request_publish(actor=me, version=version, reason=body.reason)
+    found = flows.version_request_publish(actor=me, version=version, reason=body.reason)
     return _summary(found)
 
 

@@ -22,8 +22,8 @@ from django.utils import timezone
 from xietong.audit.trail import event_record
 from xietong.policy.registry import parameters
 
-from .actions import version_publish
 from .definition import definition_parse
+from .flows import version_publish
 from .models import Category, FlowTemplate, FlowVersion
 
 HEAD = {"type": "approve", "key": "head", "name": "部门负责人审批", "name_en": "Department head",

@@ -65,7 +65,7 @@ def _parameter_major(data: dict[str, Any]) -> bool:
         return True  # unknown: the strictest route (validate refuses it anyway)
 
 
-def _parameter_approved(approval: Approval) -> None:
+def _parameter_approved(approval: Approval, subject: Any = None) -> None:
     data = approval.data
     parameter_set(actor=approval.applicant, key=data["parameter"], raw_value=data["value"],
                   reason=data["reason"], effective_from=_effective(data["effective_from"]),
@@ -86,13 +86,13 @@ def _publish_validate(applicant: Person, data: dict[str, Any], approval: Approva
         raise DomainError(_("Only a draft version can be published."), code="not_draft")
 
 
-def _publish_approved(approval: Approval) -> None:
-    from .actions import version_publish
+def _publish_approved(approval: Approval, subject: Any = None) -> None:
+    from .flows import version_publish
 
     version_publish(version=_version_of(approval.data), actor=None, approval=approval)
 
 
-def _publish_ended(approval: Approval) -> None:
+def _publish_ended(approval: Approval, subject: Any = None) -> None:
     version = _version_of(approval.data)
     if FlowVersion.objects.filter(pk=version.pk, state=VersionState.IN_REVIEW).update(state=VersionState.REJECTED):
         event_record(actor=None, verb="template.publish_refused", subject=version.template,

@@ -25,13 +25,15 @@ if TYPE_CHECKING:
 class Handler:
     key: str
     label: str | Promise
-    approved: Callable[["Approval"], None]
+    # approved(approval, subject): `subject` is the record submitted with it
+    # (approval_submit(subject=…)), or None for a form filled in on its own.
+    approved: Callable[["Approval", Any], None]
     # validate(applicant, values, approval): `approval` is the one being
     # resubmitted, None at the first submission.
     validate: Callable[["Person", dict[str, Any], "Approval | None"], None] | None = None
     major: Callable[[dict[str, Any]], bool] | None = None
-    # Rejected or withdrawn.
-    ended: Callable[["Approval"], None] | None = None
+    # Rejected or withdrawn: ended(approval, subject).
+    ended: Callable[["Approval", Any], None] | None = None
 
 
 # Every handler, as the modules' manifests declared them (`approval_handlers`);

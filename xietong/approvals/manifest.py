@@ -11,7 +11,7 @@ from xietong.platform import Module, NavEntry
 from xietong.platform.kinds import NotificationKind, SubjectType, TaskKind
 from xietong.platform.params import MONEY, TIME, ParamRule, param
 
-from . import actions, effects
+from . import actions, effects, flows
 from .models import Approval, FlowTemplate
 from .permissions import can_view_approval_id
 
@@ -41,7 +41,7 @@ MODULE = Module(
         SubjectType("approvals.approval", _("approval"), can_view=can_view_approval_id,
                     url=lambda pk: f"/approvals/{pk}/", model=Approval),
         SubjectType("approvals.flowtemplate", _("approval template"),
-                    can_view=lambda person, pk: actions.can_manage_templates(person), url=lambda pk: "",
+                    can_view=lambda person, pk: flows.can_manage_templates(person), url=lambda pk: "",
                     model=FlowTemplate),
     ),
     notifications=(NotificationKind("approval_result", _("An approval of mine is decided")),),

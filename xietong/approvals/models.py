@@ -128,11 +128,19 @@ class Approval(models.Model):
     round = models.PositiveIntegerField(default=1)
     submitted_at = models.DateTimeField(_("submitted"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The record another module submitted for approval (a project, a document,
+    # a booking…), as the kernel names records: "<app_label>.<model>" and its
+    # id; empty for a form filled in on its own (APR as a service).
+    subject_type = models.CharField(max_length=64, blank=True, default="", db_default="")
+    subject_id = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("approval")
         verbose_name_plural = _("approvals")
         indexes = [
+            # approvals_for(record): a record's approvals.
+            models.Index(fields=["subject_type", "subject_id"], name="approval_subject_idx",
+                         condition=~models.Q(subject_type="")),
             # 我发起的: an applicant's approvals, newest first.
             models.Index(fields=["applicant", "-submitted_at"], name="approval_applicant_idx"),
             # Supervision and reports: open approvals by template.
@@ -144,6 +152,19 @@ class Approval(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("approvals:detail", args=[self.pk])
+
+    @property
+    def subject(self) -> models.Model | None:
+        """The submitted record (its model from the manifests' record types), or None."""
+        if not self.subject_type:
+            return None
+        from xietong.platform.manifest import SUBJECTS
+
+        spec = SUBJECTS.get(self.subject_type)
+        model = getattr(spec, "model", None)
+        if model is None:
+            return None
+        return model._default_manager.filter(pk=self.subject_id).first()
 
     @property
     def serial(self) -> str:

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from xietong.audit.trail import Subject, subject_key
 from xietong.org.models import Department, Person
 
 from .actions import version_definition
@@ -81,6 +82,14 @@ def form_rows(approval: Approval) -> list[Row]:
         else:
             out.append(Row(field=f, label=field_label(f), value=display_value(f, data.get(f.key), people, departments)))
     return out
+
+
+def approvals_for(subject: Subject) -> QuerySet[Approval]:
+    """The approvals a record was submitted to, newest first (APR as a
+    service: a project's, a document's, a booking's)."""
+    subject_type, subject_id = subject_key(subject)
+    return (Approval.objects.filter(subject_type=subject_type, subject_id=subject_id)
+            .select_related("template", "applicant").order_by("-submitted_at", "-pk"))
 
 
 def timeline(approval: Approval) -> list[Step]:

@@ -161,6 +161,9 @@ class ApprovalOut(Schema):
     amount: Decimal | None
     submitted_at: datetime
     finished_at: datetime | None
+    # The record another module submitted for approval ("<app_label>.<model>", its id), or "".
+    subject_type: str = ""
+    subject_id: str = ""
 
 
 class ApprovalDetailOut(ApprovalOut):

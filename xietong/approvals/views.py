@@ -18,13 +18,15 @@ from xietong.inputs import parse_id
 from xietong.org.gates import member_required
 from xietong.org.models import Person
 from xietong.pages import forbidden, show_error
+from xietong.platform.manifest import SUBJECTS
 from xietong.work import discussion
+from xietong.work.registry import subject_visible
 
-from . import actions
+from . import actions, flows
 from .definition import DefinitionError, definition_parse
 from .forms import people_from, values_from_post
 from .handlers import HANDLERS
-from .models import ApprovalState, FlowTemplate, FlowVersion, VersionState
+from .models import Approval, ApprovalState, FlowTemplate, FlowVersion, VersionState
 from .permissions import get_approval_for_user
 from .queries import BOXES, box, form_rows, open_templates, pending_for
 from .routing import explain, route_preview
@@ -166,7 +168,20 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": history_shown(me, approval), "subject": ("approvals.approval", str(approval.pk)),
         "comments": discussion.comments_for(approval), "attachments": discussion.attachments_for(approval),
         "remaining": approval.plan[approval.current + 1:] if approval.state == ApprovalState.RUNNING else [],
+        "subject_link": _subject_link(me, approval),
     })
+
+
+def _subject_link(viewer: Person, approval: Approval) -> dict[str, Any] | None:
+    """The record submitted with the approval, for whoever may see it."""
+    if not approval.subject_type:
+        return None
+    spec = SUBJECTS.get(approval.subject_type)
+    if spec is None or not subject_visible(viewer, approval.subject_type, approval.subject_id):
+        return None
+    record = approval.subject
+    return {"kind": spec.name, "label": str(record) if record is not None else f"#{approval.subject_id}",
+            "url": spec.url(approval.subject_id)}
 
 
 @member_required
@@ -267,7 +282,7 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _manager(request: HttpRequest) -> Person | None:
     me = _me(request)
-    return me if actions.can_manage_templates(me) else None
+    return me if flows.can_manage_templates(me) else None
 
 
 @member_required
@@ -300,7 +315,7 @@ def template_new(request: HttpRequest) -> HttpResponse:
         try:
             definition = _json(request.POST.get("definition", ""))
             admin = people_from(request.POST.get("admin", ""))
-            version = actions.template_create(
+            version = flows.template_create(
                 actor=me, key=request.POST.get("key", "").strip(), name=request.POST.get("name", ""),
                 name_en=request.POST.get("name_en", ""), category=request.POST.get("category", "general"),
                 description=request.POST.get("description", "")[:2000], definition=definition,
@@ -336,7 +351,7 @@ def template_edit(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "POST":
         context["definition_text"] = request.POST.get("definition", "")
         try:
-            version = actions.version_save_draft(actor=me, template=template,
+            version = flows.version_save_draft(actor=me, template=template,
                                                  definition=_json(request.POST.get("definition", "")),
                                                  note=request.POST.get("note", ""))
         except DomainError as error:
@@ -384,7 +399,7 @@ def template_publish(request: HttpRequest, key: str, number: int) -> HttpRespons
         reason = request.POST.get("reason", "").strip()
         if not reason:
             raise DomainError(_("Say what changes and why."), code="reason_required")
-        approval = actions.version_request_publish(actor=me, version=version,
+        approval = flows.version_request_publish(actor=me, version=version,
                                                    reason=reason)
     except DomainError as error:
         show_error(request, error)

@@ -48,6 +48,13 @@ class Event(models.Model):
             # The chain is linear per subject: exactly one event per position.
             models.UniqueConstraint(fields=["subject_type", "subject_id", "seq"], name="event_subject_seq_uniq")
         ]
+        indexes = [
+            # The read model (docs/kernel.md): facts by what happened and when
+            # (every approval decided this quarter), and by record type and
+            # when (everything that happened to requests this month).
+            models.Index(fields=["verb", "at"], name="event_verb_at_idx"),
+            models.Index(fields=["subject_type", "at"], name="event_type_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject_type}#{self.subject_id} {self.verb} @{self.at:%Y-%m-%d %H:%M}"

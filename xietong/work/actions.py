@@ -98,6 +98,11 @@ def _holder_of(person: Person, *, at: datetime, requester: Person | None,
 
 
 @transaction.atomic
+def record_pk(subject_id: str) -> int | None:
+    """A record id as the number it is (Task.subject_pk), or None."""
+    return int(subject_id) if subject_id.isascii() and subject_id.isdigit() and len(subject_id) < 19 else None
+
+
 def task_create(
     *,
     kind: str,
@@ -155,6 +160,7 @@ def task_create(
     subject_type, subject_id = subject_key(subject)
     task = Task.objects.create(
         kind=kind, module=spec.module, title=title, subject_type=subject_type, subject_id=subject_id,
+        subject_pk=record_pk(subject_id),
         url=url or subject_url(subject_type, subject_id), assignee=holder, delegated_from=delegated_from,
         assignee_role=role, assignee_department=department, requester=requester, created_by=actor,
         parent=parent, priority=priority, major=major, created_at=now, **times,

@@ -36,6 +36,9 @@ class Task(models.Model):
     title = models.CharField(_("title"), max_length=200)
     subject_type = models.CharField(max_length=64)
     subject_id = models.CharField(max_length=64)
+    # The record's primary key as a number when it is one (every model's is):
+    # what read models join on without casting subject_id (docs/kernel.md).
+    subject_pk = models.BigIntegerField(null=True, blank=True)
     url = models.CharField(max_length=300, blank=True)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="tasks", verbose_name=_("assignee"))
@@ -101,6 +104,7 @@ class Task(models.Model):
             models.Index(fields=["requester", "-created_at"], name="task_requester_idx"),
             # A record's tasks (its page, closing them with the record).
             models.Index(fields=["subject_type", "subject_id"], name="task_subject_idx"),
+            models.Index(fields=["subject_type", "subject_pk"], name="task_subject_pk_idx"),
             models.Index(fields=["parent"], name="task_parent_idx", condition=Q(parent__isnull=False)),
         ]
 

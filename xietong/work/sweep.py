@@ -53,7 +53,7 @@ ESCALATION_FIELDS = ["id", "title", "url", "priority", "due_at", "escalation_lev
                      "delegated_from__primary_department__head", "delegated_from__primary_department__parent"]
 SUPERVISION_COLUMNS = ["kind", "module", "title", "subject_type", "subject_id", "url", "assignee", "assignee_role",
                        "parent", "priority", "state", "outcome", "outcome_note", "created_at", "due_at",
-                       "escalation_level", "urge_count"]
+                       "escalation_level", "urge_count", "subject_pk"]
 
 
 def _claim(queryset: Any, limit: int) -> list[Task]:
@@ -141,7 +141,7 @@ def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
                 for person in people:
                     supervision.append((SUPERVISE, "work", task.title, "work.task", str(task.pk), task.url,
                                         person.pk, "", task.pk, max(task.priority, Priority.HIGH), TaskState.OPEN,
-                                        "", "", now, supervise_due, level, 0))
+                                        "", "", now, supervise_due, level, 0, task.pk))
                 events.append(NewEvent(verb="task.escalate", subject=task, after={
                     "level": level, "target": target, "supervisors": [p.pk for p in people]}))
                 department = task.assignee.primary_department if task.assignee else task.assignee_department

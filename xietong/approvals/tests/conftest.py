@@ -3,13 +3,9 @@ from typing import Any
 
 import pytest
 
-from xietong.approvals.actions import (
-    approval_approve,
-    approval_submit,
-    template_create,
-    version_publish,
-)
+from xietong.approvals.actions import approval_approve, approval_submit
 from xietong.approvals.builtin import builtin_install
+from xietong.approvals.flows import template_create, version_publish
 from xietong.approvals.models import Approval, ApproverState, FlowTemplate, StepApprover
 
 

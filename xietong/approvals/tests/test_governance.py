@@ -138,7 +138,7 @@ def test_two_values_for_one_day_cannot_be_set_even_by_an_administrator(builtins)
 
 
 def test_publishing_a_template_version_always_goes_to_the_ceo(builtins):
-    from xietong.approvals.actions import template_create, version_request_publish
+    from xietong.approvals.flows import template_create, version_request_publish
 
     c = builtins
     version = template_create(actor=c.admin, key="gift", name="礼品", definition={

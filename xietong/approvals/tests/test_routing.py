@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from xietong.approvals.actions import version_publish, version_save_draft
+from xietong.approvals.flows import version_publish, version_save_draft
 from xietong.approvals.models import Approval, ApprovalState, FlowTemplate
 from xietong.audit.models import Event
 from xietong.audit.trail import audit_verify

@@ -210,7 +210,8 @@ def test_files_uploaded_with_the_form_are_attached_to_the_approval(as_, builtins
 
 
 def test_a_refused_publication_leaves_the_version_unpublished_and_says_so(builtins):
-    from xietong.approvals.actions import approval_reject, template_create, version_request_publish
+    from xietong.approvals.actions import approval_reject
+    from xietong.approvals.flows import template_create, version_request_publish
     from xietong.audit.models import Event
 
     c = builtins
