@@ -130,7 +130,7 @@ def test_progress_out_of_range_or_not_a_number_is_refused(c, as_):
     r = requests_actions.request_submit(actor=c.employee, to_department=c.tech, title="固件")
     requests_actions.request_accept(actor=c.rd1_lead, request=r, owner=c.engineer)
     for bad in ("-10", "abc", "101"):
-        page = as_(c.engineer).post(f"/requests/{r.pk}/act/", {"action": "update", "body": "进展", "percent": bad},
+        page = as_(c.engineer).post(f"/requests/{r.pk}/progress/", {"body": "进展", "percent": bad},
                                     follow=True)
         assert "Progress" in page.content.decode() and r.updates.count() == 0
 

@@ -1,6 +1,7 @@
 """Collaboration requests, duty lists and the collaboration map over REST
 (REQ-1..5, ORG-4). Same permissions as the pages; errors in the one shape."""
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
 
@@ -16,13 +17,14 @@ from xietong.duties.models import DutyItem
 from xietong.errors import DomainError
 from xietong.inputs import Id, check_date
 from xietong.org.gates import api_member
-from xietong.org.models import Department, Person
+from xietong.org.models import Department
 
 from . import actions
 from .models import Request
 from .permissions import get_request_for_user
 from .queries import collaboration_map, request_list
-from .schemas import DutyIn, DutyOut, MapOut, RequestActIn, RequestDetailOut, RequestIn, RequestOut
+from .schemas import DutyIn, DutyOut, MapOut, RequestDetailOut, RequestIn, RequestOut
+from .verbs import VERBS, Verb
 
 router = Router(tags=["requests"])
 
@@ -106,41 +108,24 @@ def detail(request: HttpRequest, request_id: Id) -> Any:
     return _detail(found)
 
 
-@router.post("/requests/{int:request_id}/act", response=RequestDetailOut, summary="Act on a request (REQ-2..4)")
-def act(request: HttpRequest, request_id: Id, body: RequestActIn) -> Any:
-    me = _me(request)
-    r, _access = get_request_for_user(me, request_id)
-    if body.action == "accept":
-        owner = Person.objects.filter(pk=body.owner or 0).first()
-        if owner is None:
-            raise DomainError(_("Choose the owner."), code="owner_required")
-        actions.request_accept(actor=me, request=r, owner=owner, new_date=body.new_date, reason=body.reason)
-    elif body.action == "decline":
-        actions.request_decline(actor=me, request=r, reason=body.reason)
-    elif body.action == "propose_date":
-        if body.new_date is None:
-            raise DomainError(_("Give the new date you can meet."), code="date_required")
-        actions.request_propose_date(actor=me, request=r, new_date=body.new_date, reason=body.reason)
-    elif body.action in ("accept_date", "dispute_date"):
-        actions.request_decide_date(actor=me, request=r, accept=body.action == "accept_date", note=body.note)
-    elif body.action == "update":
-        actions.request_update(actor=me, request=r, body=body.note, percent=body.percent)
-    elif body.action == "complete":
-        actions.request_complete(actor=me, request=r, result=body.note)
-    elif body.action == "confirm":
-        actions.request_confirm(actor=me, request=r, rating=body.rating, comment=body.note)
-    elif body.action == "reopen":
-        actions.request_reopen(actor=me, request=r, reason=body.reason)
-    elif body.action == "withdraw":
-        actions.request_withdraw(actor=me, request=r, reason=body.reason)
-    elif body.action == "escalate":
-        actions.request_escalate(actor=me, request=r, reason=body.reason)
-    else:
-        if body.for_requester is None:
-            raise DomainError(_("Say for whom the ruling is."), code="for_requester_required")
-        actions.request_rule(actor=me, request=r, for_requester=body.for_requester, note=body.note)
-    r.refresh_from_db()
-    return _detail(r)
+def _verb_endpoint(verb: Verb) -> Callable[..., Any]:
+    """The API's POST for one verb, with the page's schema and step."""
+
+    def endpoint(request: HttpRequest, request_id: Id, body: verb.schema) -> Any:  # type: ignore[name-defined]
+        me = _me(request)
+        r, _access = get_request_for_user(me, request_id)
+        verb.step(me, r, body)
+        r.refresh_from_db()
+        return _detail(r)
+
+    endpoint.__name__ = endpoint.__qualname__ = f"request_{verb.slug.replace('-', '_')}"
+    return endpoint
+
+
+# One endpoint per verb: POST /requests/{id}/accept, /decline, … (verbs.py).
+for _verb in VERBS:
+    router.post(f"/requests/{{int:request_id}}/{_verb.slug}", response=RequestDetailOut, summary=_verb.summary,
+                operation_id=f"request_{_verb.slug.replace('-', '_')}")(_verb_endpoint(_verb))
 
 
 # --- duty lists (ORG-4) ----------------------------------------------------

@@ -1,5 +1,5 @@
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from ninja import Field, Schema
 from pydantic import ConfigDict
@@ -82,19 +82,6 @@ class RequestIn(Schema):
     parent: Id | None = None
 
 
-class RequestActIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    action: Literal["accept", "decline", "propose_date", "accept_date", "dispute_date", "update", "complete",
-                    "confirm", "reopen", "withdraw", "escalate", "rule"]
-    owner: Id | None = None  # accept
-    new_date: date | None = None  # accept (counter-proposal), propose_date
-    reason: Text = ""  # decline, propose_date, reopen, withdraw, escalate, accept with another date
-    note: Text = ""  # accept_date / dispute_date, update (the progress text), complete (the result), rule
-    percent: Annotated[int, Field(ge=0, le=100)] | None = None  # update
-    rating: Annotated[int, Field(ge=1, le=5)] | None = None  # confirm
-    for_requester: bool | None = None  # rule
-
-
 class LinkOut(Schema):
     source: str
     target: str
@@ -147,3 +134,53 @@ class DutyIn(Schema):
     offered: bool = False
     response_working_hours: Annotated[int, Field(ge=1, le=2000)] | None = None
     delivery_working_days: Annotated[int, Field(ge=1, le=250)] | None = None
+
+
+# --- one schema per verb, shared by the page (inputs.parse_form) and the API ---
+
+class AcceptIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    owner: Id | None = None
+    new_date: date | None = None  # a counter-proposal
+    reason: Text = ""  # why another date
+
+
+class ReasonIn(Schema):
+    """Decline, reopen, withdraw, escalate: a reason."""
+    model_config = ConfigDict(extra="forbid")
+    reason: Text = ""
+
+
+class ProposeDateIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    new_date: date | None = None
+    reason: Text = ""
+
+
+class DecideDateIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    accept: bool
+    note: Text = ""
+
+
+class ProgressIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    body: Text = ""
+    percent: Annotated[int, Field(ge=0, le=100)] | None = None
+
+
+class ResultIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    result: Text = ""
+
+
+class ConfirmIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    rating: Annotated[int, Field(ge=1, le=5)] | None = None
+    comment: Text = ""
+
+
+class RuleIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    for_requester: bool
+    note: Text = ""

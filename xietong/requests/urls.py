@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .verbs import VERBS
 
 app_name = "requests"
 urlpatterns = [
@@ -10,5 +11,7 @@ urlpatterns = [
     path("map/", views.collab_map, name="map"),
     path("map.xlsx", views.map_export, name="map_export"),
     path("<id:pk>/", views.detail, name="detail"),
-    path("<id:pk>/act/", views.act, name="act"),
+    # One URL per verb (verbs.py): accept, decline, propose-date, decide-date, progress, complete, confirm,
+    # reopen, withdraw, escalate, rule.
+    *[path(f"<id:pk>/{verb.slug}/", views.VERB_VIEWS[verb.slug], name=verb.slug) for verb in VERBS],
 ]

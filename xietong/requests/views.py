@@ -1,12 +1,14 @@
 """Request pages (REQ-1..5): the lists, asking (with the service catalogue),
 the request page with every action, and the collaboration map."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_POST
 from xietong.audit.history import history_shown
 from xietong.duties.models import DutyItem
 from xietong.errors import DomainError
-from xietong.inputs import parse_date, parse_id, parse_int
+from xietong.inputs import parse_date, parse_form, parse_id
 from xietong.org.gates import member_required
 from xietong.org.models import Department, Membership, Person
 from xietong.pages import show_error
@@ -27,6 +29,7 @@ from . import actions
 from .models import RequestState
 from .permissions import get_request_for_user, sees_all_requests
 from .queries import BOXES, collaboration_map, period_bounds, request_list
+from .verbs import LABELS, VERBS, Verb
 
 PAGE_SIZE = 25
 
@@ -152,65 +155,27 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@member_required
-@require_POST
-def act(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _me(request)
-    r, _access = get_request_for_user(me, pk)
-    verb = request.POST.get("action", "")
-    post = request.POST
-    try:
-        if verb == "accept":
-            owner = Person.objects.filter(pk=_int(post.get("owner")) or 0).first()
-            if owner is None:
-                raise DomainError(_("Choose the owner."), code="owner_required")
-            actions.request_accept(actor=me, request=r, owner=owner,
-                                   new_date=_date(post.get("new_date"), _("Proposed date")),
-                                   reason=post.get("reason", ""))
-            messages.success(request, _("Accepted. %(name)s owns it now.") % {"name": owner.name})
-        elif verb == "decline":
-            actions.request_decline(actor=me, request=r, reason=post.get("reason", ""))
-            messages.success(request, _("Declined."))
-        elif verb == "propose":
-            new_date = _date(post.get("new_date"), _("Proposed date"))
-            if new_date is None:
-                raise DomainError(_("Give the new date you can meet."), code="date_required")
-            actions.request_propose_date(actor=me, request=r, new_date=new_date, reason=post.get("reason", ""))
-            messages.success(request, _("Your delay notice and new date were sent to the requester."))
-        elif verb in ("date_accept", "date_reject"):
-            actions.request_decide_date(actor=me, request=r, accept=verb == "date_accept", note=post.get("note", ""))
-            messages.success(request, _("New date agreed.") if verb == "date_accept"
-                             else _("Disputed: the coordination office will rule."))
-        elif verb == "update":
-            percent = post.get("percent", "").strip()
-            actions.request_update(actor=me, request=r, body=post.get("body", ""),
-                                   percent=parse_int(percent, _("Progress"), minimum=0, maximum=100)
-                                   if percent else None)
-            messages.success(request, _("Progress recorded."))
-        elif verb == "complete":
-            actions.request_complete(actor=me, request=r, result=post.get("result", ""))
-            messages.success(request, _("Completed. The requester is asked to confirm."))
-        elif verb == "confirm":
-            actions.request_confirm(actor=me, request=r, rating=post.get("rating", ""), comment=post.get("comment", ""))
-            messages.success(request, _("Thank you: confirmed and rated."))
-        elif verb == "reopen":
-            actions.request_reopen(actor=me, request=r, reason=post.get("reason", ""))
-            messages.success(request, _("Reopened: back to the owner."))
-        elif verb == "withdraw":
-            actions.request_withdraw(actor=me, request=r, reason=post.get("reason", ""))
-            messages.success(request, _("Withdrawn."))
-        elif verb == "escalate":
-            actions.request_escalate(actor=me, request=r, reason=post.get("reason", ""))
-            messages.success(request, _("Sent to the coordination office for a ruling."))
-        elif verb in ("rule_requester", "rule_department"):
-            actions.request_rule(actor=me, request=r, for_requester=verb == "rule_requester",
-                                 note=post.get("note", ""))
-            messages.success(request, _("Ruling recorded."))
-        else:
-            raise DomainError(_("Unknown action."), code="unknown_action")
-    except DomainError as error:
-        show_error(request, error)
-    return redirect("requests:detail", pk=r.pk)
+def _verb_view(verb: Verb) -> Callable[..., HttpResponseBase]:
+    """The page's POST for one verb: the request's gate, the verb's schema (the
+    API's), its step; the outcome as a message on the request's page."""
+
+    @member_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        me = _me(request)
+        r, _access = get_request_for_user(me, pk)
+        try:
+            messages.success(request, verb.step(me, r, parse_form(verb.schema, request.POST, LABELS)))
+        except DomainError as error:
+            show_error(request, error)
+        return redirect("requests:detail", pk=r.pk)
+
+    view.__name__ = view.__qualname__ = verb.slug.replace("-", "_")
+    return view
+
+
+# One view per verb, each at its own URL (urls.py): /requests/<id>/accept/, /decline/, …
+VERB_VIEWS = {verb.slug: _verb_view(verb) for verb in VERBS}
 
 
 @member_required

@@ -25,7 +25,7 @@ def test_pages_need_a_member(collab, client, as_):
 def test_a_request_is_hidden_from_unrelated_people(collab, as_):
     r = ask(collab)
     assert as_(collab.finance).get(f"/requests/{r.pk}/").status_code == 404
-    assert as_(collab.finance).post(f"/requests/{r.pk}/act/", {"action": "decline", "reason": "x"}).status_code == 404
+    assert as_(collab.finance).post(f"/requests/{r.pk}/decline/", {"reason": "x"}).status_code == 404
     assert Request.objects.get(pk=r.pk).state == RequestState.SUBMITTED
     for person in (collab.employee, collab.sales_head, collab.rd1_lead, collab.engineer, collab.office,
                    collab.auditor):
@@ -40,7 +40,7 @@ def test_submit_through_the_form_and_accept_on_the_page(collab, as_):
     assert response.status_code == 302 and response["Location"] == f"/requests/{r.pk}/"
     page = as_(collab.rd1_lead).get(f"/requests/{r.pk}/").content.decode()
     assert 'data-testid="accept-form"' in page and "郑凯" in page
-    as_(collab.rd1_lead).post(f"/requests/{r.pk}/act/", {"action": "accept", "owner": collab.engineer.pk})
+    as_(collab.rd1_lead).post(f"/requests/{r.pk}/accept/", {"owner": collab.engineer.pk})
     r.refresh_from_db()
     assert r.state == RequestState.ACCEPTED and r.owner == collab.engineer
 
@@ -54,7 +54,7 @@ def test_bad_form_input_shows_an_error_and_saves_nothing(collab, as_):
 
 def test_wrong_person_acting_gets_a_message_and_nothing_changes(collab, as_):
     r = ask(collab)
-    response = as_(collab.employee).post(f"/requests/{r.pk}/act/", {"action": "accept", "owner": collab.engineer.pk},
+    response = as_(collab.employee).post(f"/requests/{r.pk}/accept/", {"owner": collab.engineer.pk},
                                          follow=True)
     assert "permission" in response.content.decode()
     assert Request.objects.get(pk=r.pk).state == RequestState.SUBMITTED
@@ -89,22 +89,21 @@ def test_api_request_journey(collab, as_):
     assert created.status_code == 201, created.content
     pk = created.json()["id"]
     assert as_(collab.finance).get(f"/api/v1/requests/{pk}").status_code == 404
-    denied = as_(collab.employee).post(f"/api/v1/requests/{pk}/act", {"action": "accept", "owner": collab.engineer.pk},
+    denied = as_(collab.employee).post(f"/api/v1/requests/{pk}/accept", {"owner": collab.engineer.pk},
                                        content_type="application/json")
     assert denied.status_code == 403
-    accepted = as_(collab.rd1_lead).post(f"/api/v1/requests/{pk}/act", {"action": "accept",
-                                                                       "owner": collab.engineer.pk},
+    accepted = as_(collab.rd1_lead).post(f"/api/v1/requests/{pk}/accept", {"owner": collab.engineer.pk},
                                          content_type="application/json")
     assert accepted.json()["state"] == "accepted"
-    again = as_(collab.rd1_lead).post(f"/api/v1/requests/{pk}/act", {"action": "accept", "owner": collab.engineer.pk},
+    again = as_(collab.rd1_lead).post(f"/api/v1/requests/{pk}/accept", {"owner": collab.engineer.pk},
                                       content_type="application/json")
     assert again.status_code == 409 and again.json()["error"]["code"] == "stale"
-    as_(collab.engineer).post(f"/api/v1/requests/{pk}/act", {"action": "complete", "note": "done"},
+    as_(collab.engineer).post(f"/api/v1/requests/{pk}/complete", {"result": "done"},
                               content_type="application/json")
-    bad = as_(collab.employee).post(f"/api/v1/requests/{pk}/act", {"action": "confirm", "rating": 9},
+    bad = as_(collab.employee).post(f"/api/v1/requests/{pk}/confirm", {"rating": 9},
                                     content_type="application/json")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "validation"
-    done = as_(collab.employee).post(f"/api/v1/requests/{pk}/act", {"action": "confirm", "rating": 5},
+    done = as_(collab.employee).post(f"/api/v1/requests/{pk}/confirm", {"rating": 5},
                                      content_type="application/json")
     assert done.json()["state"] == "confirmed" and done.json()["rating"] == 5
     listed = as_(collab.rd1_lead).get("/api/v1/requests?box=incoming").json()
