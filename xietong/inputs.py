@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, get_origin
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -208,7 +208,15 @@ def parse_form[M: BaseModel](schema: type[M], data: Any, labels: Mapping[str, La
     from pydantic import ValidationError
 
     fields = schema.model_fields
-    values = {key: data.get(key) for key in fields if key in data and str(data.get(key)).strip() != ""}
+    values: dict[str, Any] = {}
+    for key, field in fields.items():
+        if key not in data:
+            continue
+        if get_origin(field.annotation) is list or "list[" in str(field.annotation):
+            many = data.getlist(key) if hasattr(data, "getlist") else data.get(key)
+            values[key] = [v for v in many if str(v).strip() != ""]
+        elif str(data.get(key)).strip() != "":
+            values[key] = data.get(key)
     try:
         return schema.model_validate(values)
     except ValidationError as error:

@@ -1,7 +1,6 @@
 """Collaboration requests, duty lists and the collaboration map over REST
 (REQ-1..5, ORG-4). Same permissions as the pages; errors in the one shape."""
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
 
@@ -18,13 +17,14 @@ from xietong.errors import DomainError
 from xietong.inputs import Id, check_date
 from xietong.org.gates import api_member
 from xietong.org.models import Department
+from xietong.work.verbs import verb_operation
 
 from . import actions
 from .models import Request
 from .permissions import get_request_for_user
 from .queries import collaboration_map, request_list
 from .schemas import DutyIn, DutyOut, MapOut, RequestDetailOut, RequestIn, RequestOut
-from .verbs import VERBS, Verb
+from .verbs import VERBS
 
 router = Router(tags=["requests"])
 
@@ -108,24 +108,11 @@ def detail(request: HttpRequest, request_id: Id) -> Any:
     return _detail(found)
 
 
-def _verb_endpoint(verb: Verb) -> Callable[..., Any]:
-    """The API's POST for one verb, with the page's schema and step."""
-
-    def endpoint(request: HttpRequest, request_id: Id, body: verb.schema) -> Any:  # type: ignore[name-defined]
-        me = _me(request)
-        r, _access = get_request_for_user(me, request_id)
-        verb.step(me, r, body)
-        r.refresh_from_db()
-        return _detail(r)
-
-    endpoint.__name__ = endpoint.__qualname__ = f"request_{verb.slug.replace('-', '_')}"
-    return endpoint
-
-
 # One endpoint per verb: POST /requests/{id}/accept, /decline, … (verbs.py).
 for _verb in VERBS:
-    router.post(f"/requests/{{int:request_id}}/{_verb.slug}", response=RequestDetailOut, summary=_verb.summary,
-                operation_id=f"request_{_verb.slug.replace('-', '_')}")(_verb_endpoint(_verb))
+    router.post(f"/requests/{{int:pk}}/{_verb.slug}", response=RequestDetailOut, summary=_verb.summary,
+                operation_id=f"request_{_verb.slug.replace('-', '_')}")(
+        verb_operation(_verb, load=lambda me, pk: get_request_for_user(me, pk)[0], out=_detail, prefix="request"))
 
 
 # --- duty lists (ORG-4) ----------------------------------------------------

@@ -3,15 +3,13 @@ shared by the page and the API, and its step, which calls the action and
 says what happened. `views.py` and `api.py` give each its own URL and its
 own endpoint; neither dispatches on a verb string."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from xietong.errors import DomainError
 from xietong.org.models import Person
+from xietong.work.verbs import Verb
 
 from . import actions
 from .models import Request
@@ -93,14 +91,6 @@ def escalate(me: Person, r: Request, data: ReasonIn) -> str:
 def rule(me: Person, r: Request, data: RuleIn) -> str:
     actions.request_rule(actor=me, request=r, for_requester=data.for_requester, note=data.note)
     return _("Ruling recorded.")
-
-
-@dataclass(frozen=True)
-class Verb:
-    slug: str  # the URL's last part: /requests/<id>/<slug>/ and /api/v1/requests/{id}/<slug>
-    schema: type[Any]
-    step: Callable[[Person, Request, Any], str]
-    summary: str  # the API operation's summary
 
 
 VERBS = (

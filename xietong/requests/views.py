@@ -1,35 +1,33 @@
 """Request pages (REQ-1..5): the lists, asking (with the service catalogue),
 the request page with every action, and the collaboration map."""
 
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from xietong.audit.history import history_shown
 from xietong.duties.models import DutyItem
 from xietong.errors import DomainError
-from xietong.inputs import parse_date, parse_form, parse_id
+from xietong.inputs import parse_date, parse_id
 from xietong.org.gates import member_required
 from xietong.org.models import Department, Membership, Person
 from xietong.pages import show_error
 from xietong.work import discussion
 from xietong.work.models import Priority
+from xietong.work.verbs import verb_page
 
 from . import actions
 from .models import RequestState
 from .permissions import get_request_for_user, sees_all_requests
 from .queries import BOXES, collaboration_map, period_bounds, request_list
-from .verbs import LABELS, VERBS, Verb
+from .verbs import LABELS, VERBS
 
 PAGE_SIZE = 25
 
@@ -155,27 +153,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _verb_view(verb: Verb) -> Callable[..., HttpResponseBase]:
-    """The page's POST for one verb: the request's gate, the verb's schema (the
-    API's), its step; the outcome as a message on the request's page."""
-
-    @member_required
-    @require_POST
-    def view(request: HttpRequest, pk: int) -> HttpResponse:
-        me = _me(request)
-        r, _access = get_request_for_user(me, pk)
-        try:
-            messages.success(request, verb.step(me, r, parse_form(verb.schema, request.POST, LABELS)))
-        except DomainError as error:
-            show_error(request, error)
-        return redirect("requests:detail", pk=r.pk)
-
-    view.__name__ = view.__qualname__ = verb.slug.replace("-", "_")
-    return view
-
-
 # One view per verb, each at its own URL (urls.py): /requests/<id>/accept/, /decline/, …
-VERB_VIEWS = {verb.slug: _verb_view(verb) for verb in VERBS}
+VERB_VIEWS = {verb.slug: verb_page(verb, load=lambda me, pk: get_request_for_user(me, pk)[0], detail="requests:detail", labels=LABELS)
+              for verb in VERBS}
 
 
 @member_required

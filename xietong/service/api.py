@@ -15,10 +15,12 @@ from xietong.errors import DomainError
 from xietong.inputs import MAX_ID, Id, Line, ShortText, Text
 from xietong.org.gates import api_member
 from xietong.org.models import Department
+from xietong.work.verbs import verb_operation
 
 from . import actions
 from .models import Case, CaseState
 from .permissions import get_case_for_user, sees_all_cases
+from .verbs import VERBS
 
 router = Router(tags=["customer service"])
 
@@ -71,15 +73,6 @@ class CaseOut(Schema):
     created_at: datetime
     closed_at: datetime | None
     assignments: list[AssignmentOut]
-
-
-class CaseActIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    action: Literal["solve", "pass", "forward", "return", "satisfied", "unsatisfied"]
-    text: Text = ""  # the answer, instructions, note, result or the customer's words
-    departments: Ids = []  # pass; unsatisfied (optional: other departments)
-    department: Id | None = None  # forward: the department asked; return: which of mine
-    satisfaction: Annotated[int, Field(ge=1, le=5)] | None = None
 
 
 class RevealIn(Schema):
@@ -140,21 +133,8 @@ def reveal(request: HttpRequest, case_id: Id, body: RevealIn) -> Any:
     return actions.case_reveal(actor=me, case=get_case_for_user(me, case_id), reason=body.reason)
 
 
-@router.post("/cases/{int:case_id}/act", response=CaseOut, summary="Solve, pass, forward, return or confirm")
-def act(request: HttpRequest, case_id: Id, body: CaseActIn) -> Any:
-    me = _me(request)
-    case = get_case_for_user(me, case_id)
-    if body.action == "solve":
-        actions.case_solve(actor=me, case=case, answer=body.text)
-    elif body.action == "pass":
-        actions.case_pass(actor=me, case=case, departments=_departments(body.departments), instructions=body.text)
-    elif body.action == "forward":
-        actions.case_forward(actor=me, case=case, department=_departments([body.department or 0])[0], note=body.text)
-    elif body.action == "return":
-        actions.case_return(actor=me, case=case, result=body.text, department=body.department)
-    else:
-        actions.case_confirm(actor=me, case=case, satisfied=body.action == "satisfied",
-                             satisfaction=body.satisfaction, words=body.text,
-                             departments=_departments(body.departments))
-    case.refresh_from_db()
-    return _out(case)
+# One endpoint per verb: POST /cases/{id}/solve, /pass, … (verbs.py).
+for _verb in VERBS:
+    router.post(f"/cases/{{int:pk}}/{_verb.slug}", response=CaseOut, summary=_verb.summary,
+                operation_id=f"case_{_verb.slug.replace('-', '_')}")(
+        verb_operation(_verb, load=get_case_for_user, out=_out, prefix="case"))

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .verbs import VERBS
 
 app_name = "service"
 urlpatterns = [
@@ -9,7 +10,8 @@ urlpatterns = [
     path("summaries/", views.summaries, name="summaries"),
     path("summaries/<id:pk>/", views.summary, name="summary"),
     path("<id:pk>/", views.detail, name="detail"),
-    path("<id:pk>/act/", views.act, name="act"),
+    # One URL per verb (verbs.py): solve, pass, return, forward, confirm, flag.
+    *[path(f"<id:pk>/{verb.slug}/", views.VERB_VIEWS[verb.slug], name=verb.slug) for verb in VERBS],
     path("<id:pk>/reveal/", views.reveal, name="reveal"),
     # The website channel: no sign-in.
     path("public/", views.public_form, name="public_form"),

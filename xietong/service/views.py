@@ -21,6 +21,7 @@ from xietong.org.models import Department, Membership, Person
 from xietong.pages import forbidden, show_error
 from xietong.work import discussion
 from xietong.work.models import Task
+from xietong.work.verbs import verb_page
 
 from . import actions
 from .models import (
@@ -33,6 +34,7 @@ from .models import (
     WeeklySummary,
 )
 from .permissions import can_view_summaries, get_case_for_user, sees_all_cases
+from .verbs import LABELS, VERBS
 
 PAGE_SIZE = 25
 
@@ -164,46 +166,9 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "service/detail.html", context)
 
 
-@member_required
-@require_POST
-def act(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _me(request)
-    case = get_case_for_user(me, pk)
-    verb = request.POST.get("action", "")
-    post = request.POST
-    department = parse_id(post.get("department"))
-    try:
-        if verb == "solve":
-            actions.case_solve(actor=me, case=case, answer=post.get("answer", ""))
-            messages.success(request, _("Closed: answered by customer service."))
-        elif verb == "pass":
-            actions.case_pass(actor=me, case=case, departments=_departments(request),
-                              instructions=post.get("instructions", ""))
-            messages.success(request, _("Passed to the departments."))
-        elif verb == "return":
-            actions.case_return(actor=me, case=case, result=post.get("result", ""), department=department)
-            messages.success(request, _("Result returned to customer service."))
-        elif verb == "forward":
-            target = Department.objects.filter(pk=parse_id(post.get("to")) or 0, is_active=True).first()
-            if target is None:
-                raise DomainError(_("Choose the department to ask."), code="department_required")
-            actions.case_forward(actor=me, case=case, department=target, note=post.get("note", ""),
-                                 from_department=department)
-            messages.success(request, _("%(department)s is asked to help.") % {"department": target.name})
-        elif verb in ("satisfied", "unsatisfied"):
-            actions.case_confirm(actor=me, case=case, satisfied=verb == "satisfied",
-                                 satisfaction=post.get("satisfaction", ""), words=post.get("words", ""),
-                                 answer=post.get("answer", ""), departments=_departments(request))
-            messages.success(request, _("Closed.") if verb == "satisfied" else _("Sent back to the departments."))
-        elif verb == "flag":
-            actions.case_flag(actor=me, case=case, important=post.get("important") == "on",
-                              complaint=post.get("complaint") == "on")
-            messages.success(request, _("Saved."))
-        else:
-            raise DomainError(_("Unknown action."), code="unknown_action")
-    except DomainError as error:
-        show_error(request, error)
-    return redirect("service:detail", pk=case.pk)
+# One view per verb, each at its own URL (urls.py): /service/<id>/solve/, /pass/, …
+VERB_VIEWS = {verb.slug: verb_page(verb, load=get_case_for_user, detail="service:detail", labels=LABELS)
+              for verb in VERBS}
 
 
 @member_required

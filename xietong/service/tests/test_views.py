@@ -75,12 +75,11 @@ def test_survey_page_once(company, calendar, client):
 
 def test_department_returns_and_customer_service_closes_on_the_pages(company, calendar, as_):
     case = a.case_submit_public(data=CUSTOMER, source="192.0.2.1")
-    as_(company.service).post(f"/service/{case.pk}/act/", {"action": "pass", "departments": [company.tech.pk],
-                                                           "instructions": "请上门"})
-    as_(company.tech_head).post(f"/service/{case.pk}/act/", {"action": "return", "result": "已上门修复"})
+    as_(company.service).post(f"/service/{case.pk}/pass/", {"departments": [company.tech.pk], "instructions": "请上门"})
+    as_(company.tech_head).post(f"/service/{case.pk}/return/", {"result": "已上门修复"})
     case.refresh_from_db()
     assert case.state == CaseState.CONFIRMING
-    as_(company.service).post(f"/service/{case.pk}/act/", {"action": "satisfied", "satisfaction": "5"})
+    as_(company.service).post(f"/service/{case.pk}/confirm/", {"satisfied": "true", "satisfaction": "5"})
     case.refresh_from_db()
     assert case.state == CaseState.CLOSED and case.resolution == "已上门修复"
 
@@ -101,7 +100,7 @@ def test_api_masks_and_reveals(company, calendar, as_):
     full = as_(company.tech_head).post(f"/api/v1/cases/{pk}/reveal", {"reason": "回访"},
                                        content_type="application/json")
     assert full.json()["customer_phone"] == "13912345678"
-    returned = as_(company.tech_head).post(f"/api/v1/cases/{pk}/act", {"action": "return", "text": "修好了"},
+    returned = as_(company.tech_head).post(f"/api/v1/cases/{pk}/return", {"result": "修好了"},
                                            content_type="application/json")
     assert returned.json()["state"] == "confirming"
     assert as_(company.employee).get("/api/v1/cases").json()["items"] == []
@@ -130,3 +129,22 @@ def test_weekly_summary_page_is_for_leadership_customer_service_and_supervision(
     assert as_(company.employee).get(url).status_code == 403
     for person in (company.ceo, company.service, company.auditor):
         assert as_(person).get(url).status_code == 200, person.username
+
+
+def test_each_verb_has_its_url_and_bad_input_is_refused_by_the_shared_schema(company, calendar, as_):
+    case = a.case_submit_public(data=CUSTOMER, source="192.0.2.1")
+    as_(company.service).post(f"/service/{case.pk}/flag/", {"important": "on"})
+    case.refresh_from_db()
+    assert case.important and not case.complaint
+    as_(company.service).post(f"/service/{case.pk}/pass/", {"departments": [company.tech.pk]})
+    as_(company.tech_head).post(f"/service/{case.pk}/return/", {"result": "已处理"})
+    page = as_(company.service).post(f"/service/{case.pk}/confirm/", {"satisfied": "true", "satisfaction": "9"},
+                                     follow=True).content.decode()
+    case.refresh_from_db()
+    assert case.state == CaseState.CONFIRMING  # nothing changed
+    assert "Some fields are missing or invalid: satisfaction" in page  # the refused field, by its label
+    # The API's operation for the same verb reads the same schema.
+    api = as_(company.service).post(f"/api/v1/cases/{case.pk}/confirm", {"satisfied": True, "satisfaction": 9},
+                                    content_type="application/json")
+    assert api.status_code == 400 and api.json()["error"]["code"] == "validation"
+    assert as_(company.service).post(f"/service/{case.pk}/act/", {"action": "solve"}).status_code == 404

@@ -1,0 +1,69 @@
+"""One URL per verb, one parser for page and API (docs/architecture.md).
+
+A module lists what a person can do to one of its records as `Verb`s: the
+URL's last part, the schema both the page and the API read, and the step
+that calls the module's action and says what happened. These factories give
+each verb its own page view (`POST /<module>/<id>/<slug>/`) and its own API
+operation (`POST /api/v1/<records>/{pk}/<slug>`); no view dispatches on a
+verb string. requests/verbs.py and service/verbs.py are the models."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from xietong.errors import DomainError
+from xietong.inputs import Id, Label, parse_form
+from xietong.org.gates import api_member, member_required
+from xietong.org.models import Person
+from xietong.pages import show_error
+
+
+@dataclass(frozen=True)
+class Verb:
+    slug: str  # the URL's last part
+    schema: type[Any]  # a ninja Schema: the API's body, and what the page's POST is read with
+    step: Callable[[Person, Any, Any], str]  # step(actor, record, data) -> the message for the page
+    summary: str  # the API operation's summary
+
+
+def verb_page(verb: Verb, *, load: Callable[[Person, int], Any], detail: str,
+              labels: Mapping[str, Label]) -> Callable[..., HttpResponseBase]:
+    """The page's POST for one verb: `load(actor, pk)` is the record's gate
+    (404 for whoever may not see it), then the verb's schema and step; the
+    outcome is a message on the record's page (`detail`, a URL name)."""
+
+    @member_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        me: Person = request.user  # type: ignore[assignment]
+        record = load(me, pk)
+        try:
+            messages.success(request, verb.step(me, record, parse_form(verb.schema, request.POST, labels)))
+        except DomainError as error:
+            show_error(request, error)
+        return redirect(detail, pk=record.pk)
+
+    view.__name__ = view.__qualname__ = verb.slug.replace("-", "_")
+    return view
+
+
+def verb_operation(verb: Verb, *, load: Callable[[Person, int], Any], out: Callable[[Any], Any],
+                   prefix: str) -> Callable[..., Any]:
+    """The API's POST for one verb, with the page's schema and step; answers
+    the record as `out` shows it."""
+
+    def operation(request: HttpRequest, pk: Id, body: verb.schema) -> Any:  # type: ignore[name-defined]
+        me = api_member(request)
+        record = load(me, pk)
+        verb.step(me, record, body)
+        record.refresh_from_db()
+        return out(record)
+
+    operation.__name__ = operation.__qualname__ = f"{prefix}_{verb.slug.replace('-', '_')}"
+    return operation
