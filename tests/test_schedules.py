@@ -118,3 +118,12 @@ def test_a_failing_schedule_is_shown_to_administrators_and_the_others_run(compan
     assert 'data-name="broken.weekly"' in page and "月报模板缺失" in page
     client.force_login(company.employee)
     assert client.get("/work/workers/").status_code == 403
+
+
+def test_a_change_of_the_day_takes_effect_from_its_date_read_in_one_query(company, calendar, monthly,
+                                                                         django_assert_num_queries):
+    ParameterValue.objects.create(key="example.monthly_day", value=18, effective_from=at(6, 1, 0),
+                                  reason="改为18日", set_by=company.admin)
+    with django_assert_num_queries(1):
+        nominal = [(day.month, value) for day, value in monthly.nominal_days(date(2026, 1, 1), date(2026, 12, 31))]
+    assert nominal == [(m, 5) for m in range(1, 6)] + [(m, 18) for m in range(6, 13)]

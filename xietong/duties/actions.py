@@ -188,7 +188,9 @@ def duty_reviews_for(*, occurrence: date, nominal: date, at: datetime, now: date
     department has nobody to ask is asked again next month."""
     month_end = add_months(datetime.combine(nominal.replace(day=1), time(), tzinfo=at.tzinfo), 1)
     asked = 0
-    rows = DutyList.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+    # The schedule's claim makes this run once; a list someone is reviewing
+    # this moment is waited for, not skipped until next month.
+    rows = DutyList.objects.select_for_update(of=("self",)).filter(
         review_task__isnull=True, next_review_at__lt=month_end).select_related("department")
     for row in rows:
         head = department_head(row.department) or department_liaison(row.department)

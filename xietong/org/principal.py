@@ -36,7 +36,7 @@ class Principal:
 
     @staticmethod
     def forget(person: Person) -> None:
-        for name in ("_xt_principal", "_xt_role_rows", "_xt_is_member", "_xt_counts"):
+        for name in ("_xt_principal", "_xt_counts"):
             person.__dict__.pop(name, None)
 
     # --- roles ------------------------------------------------------------------
@@ -79,18 +79,11 @@ class Principal:
                 heads.add(department_id)
         return role_rows, member_rows, frozenset(principals), frozenset(heads)
 
-    @cached_property
+    @property
     def role_rows(self) -> list[tuple[int, str, int | None]]:
         """(person, role, department) for this person and for everyone who
         delegates to them now."""
-        if not self.person.is_authenticated:
-            return []
-        cached = getattr(self.person, "_xt_role_rows", None)
-        if cached is not None:
-            return cached
-        rows = self._facts[0]
-        self.person._xt_role_rows = rows  # type: ignore[attr-defined]  # work.queries reads it too
-        return rows
+        return self._facts[0]
 
     @cached_property
     def roles(self) -> frozenset[str]:

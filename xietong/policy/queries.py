@@ -1,9 +1,11 @@
 """Reads of policy parameters and the calendar, shared by views and the API."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +25,27 @@ def param(key: str, *, at: datetime | None = None) -> Any:
         .first()
     )
     return definition.default if row is None else definition.from_json(row)
+
+
+def param_over(key: str, *, start: datetime, end: datetime) -> Callable[[datetime], Any]:
+    """The parameter as it stood at any moment in [start, end], read in one
+    query: the value in force at `start` and every change up to `end`
+    (schedules read their day this way for every day they look at)."""
+    definition = get_param(key)
+    rows = ParameterValue.objects.filter(key=key, effective_from__lte=end).order_by("effective_from", "id")
+    first = rows.filter(effective_from__lte=start).order_by("-effective_from", "-id").values("pk")[:1]
+    changes = [(at, definition.from_json(value)) for at, value in
+               rows.filter(Q(effective_from__gt=start) | Q(pk__in=first)).values_list("effective_from", "value")]
+
+    def at(moment: datetime) -> Any:
+        value = definition.default
+        for since, later in changes:
+            if since > moment:
+                break
+            value = later
+        return value
+
+    return at
 
 
 def params(*keys: str, at: datetime | None = None) -> dict[str, Any]:

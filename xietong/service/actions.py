@@ -30,7 +30,7 @@ from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import clean_line, clean_text
 from xietong.org.models import Department, DepartmentKind, Person, Role
 from xietong.org.queries import department_liaison, has_role, role_holders
-from xietong.personal import mask_address, mask_email, mask_name, mask_phone, mask_plate  # noqa: F401 — the case pages use them
+from xietong.personal import mask_address, mask_email, mask_name, mask_phone, mask_plate
 from xietong.policy.calendar import WorkingCalendar
 from xietong.policy.queries import param
 from xietong.work.actions import may_act_on, task_close, task_create

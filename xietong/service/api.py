@@ -5,27 +5,23 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict, StringConstraints
 
 from xietong.apikit import Paged
-from xietong.errors import DomainError
-from xietong.inputs import MAX_ID, Id, Line, ShortText, Text
+from xietong.inputs import Id, Line, ShortText, Text
 from xietong.org.gates import api_member
-from xietong.org.models import Department
 from xietong.work.verbs import verb_operation
 
 from . import actions
 from .models import Case, CaseState
 from .permissions import get_case_for_user, sees_all_cases
-from .verbs import VERBS
+from .verbs import VERBS, Ids, departments_of
 
 router = Router(tags=["customer service"])
 
 
-Ids = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(max_length=20)]
 
 
 class CaseIn(Schema):
@@ -93,13 +89,6 @@ def _out(case: Case) -> dict[str, Any]:
                              "instructions": a.instructions, "result": a.result} for a in case.assignments.all()]}
 
 
-def _departments(ids: list[int]) -> list[Department]:
-    found = list(Department.objects.filter(pk__in=ids, is_active=True))
-    if len(found) != len(set(ids)):
-        raise DomainError(_("Unknown department."), code="unknown_department")
-    return found
-
-
 @router.get("/cases", response=list[CaseOut], summary="Customer cases (customer service, leadership, supervision)")
 @paginate(Paged)
 def cases(request: HttpRequest, state: Literal["", "new", "open", "with_departments", "confirming", "closed"] = "") -> Any:
@@ -117,7 +106,7 @@ def record(request: HttpRequest, body: CaseIn) -> Any:
     me = _me(request)
     data = body.dict()
     case = actions.case_record(actor=me, data=data, answer=body.answer,
-                               departments=_departments(body.departments), instructions=body.instructions)
+                               departments=departments_of(body.departments), instructions=body.instructions)
     return Status(201, _out(case))
 
 

@@ -70,8 +70,13 @@ class FlagIn(Schema):
     complaint: bool = False
 
 
-def _departments(ids: Sequence[int]) -> list[Department]:
-    return list(Department.objects.filter(pk__in=list(ids), is_active=True))
+def departments_of(ids: Sequence[int]) -> list[Department]:
+    """The active departments with these ids (the API's and the pages'
+    department lists); an id that names none is refused."""
+    found = list(Department.objects.filter(pk__in=list(ids), is_active=True))
+    if len(found) != len(set(ids)):
+        raise DomainError(_("Unknown department."), code="unknown_department")
+    return found
 
 
 def solve(me: Person, case: Case, data: SolveIn) -> str:
@@ -80,7 +85,7 @@ def solve(me: Person, case: Case, data: SolveIn) -> str:
 
 
 def pass_(me: Person, case: Case, data: PassIn) -> str:
-    actions.case_pass(actor=me, case=case, departments=_departments(data.departments), instructions=data.instructions)
+    actions.case_pass(actor=me, case=case, departments=departments_of(data.departments), instructions=data.instructions)
     return _("Passed to the departments.")
 
 
@@ -99,7 +104,7 @@ def forward(me: Person, case: Case, data: ForwardIn) -> str:
 
 def confirm(me: Person, case: Case, data: ConfirmCaseIn) -> str:
     actions.case_confirm(actor=me, case=case, satisfied=data.satisfied, satisfaction=data.satisfaction,
-                         words=data.words, answer=data.answer, departments=_departments(data.departments))
+                         words=data.words, answer=data.answer, departments=departments_of(data.departments))
     return _("Closed.") if data.satisfied else _("Sent back to the departments.")
 
 

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from xietong.platform.manifest import SCHEDULES, Label
 from xietong.policy.calendar import WorkingCalendar
-from xietong.policy.queries import param
+from xietong.policy.queries import param_over
 
 from .models import SweepRun
 
@@ -62,11 +62,13 @@ class Schedule:
     catch_up: int = 1
 
     def nominal_days(self, start: date, end: date) -> Iterator[tuple[date, int]]:
-        """(day, parameter value) of every nominal day in [start, end], before the holiday rule."""
+        """(day, parameter value) of every nominal day in [start, end], before
+        the holiday rule; the parameter as it stood on each day, read once."""
+        value_at = param_over(self.day_param, start=_noon(start), end=_noon(end))
         if self.every == WEEKLY:
             day = start
             while day <= end:
-                weekday = int(param(self.day_param, at=_noon(day)))
+                weekday = int(value_at(_noon(day)))
                 if day.isoweekday() == weekday:
                     yield day, weekday
                 day += timedelta(days=1)
@@ -74,7 +76,7 @@ class Schedule:
         year, month = start.year, start.month
         while date(year, month, 1) <= end:
             if self._month_applies(month):
-                wanted = int(param(self.day_param, at=_noon(date(year, month, 1))))
+                wanted = int(value_at(_noon(date(year, month, 1))))
                 day = date(year, month, min(wanted, monthcal.monthrange(year, month)[1]))
                 if start <= day <= end:
                     yield day, wanted

@@ -148,3 +148,12 @@ def test_each_verb_has_its_url_and_bad_input_is_refused_by_the_shared_schema(com
                                     content_type="application/json")
     assert api.status_code == 400 and api.json()["error"]["code"] == "validation"
     assert as_(company.service).post(f"/service/{case.pk}/act/", {"action": "solve"}).status_code == 404
+
+
+def test_passing_to_a_department_that_does_not_exist_is_refused_and_changes_nothing(company, calendar, as_):
+    case = a.case_submit_public(data=CUSTOMER, source="192.0.2.1")
+    api = as_(company.service).post(f"/api/v1/cases/{case.pk}/pass", {"departments": [company.tech.pk, 999999]},
+                                    content_type="application/json")
+    assert api.status_code == 400 and api.json()["error"]["code"] == "unknown_department"
+    case.refresh_from_db()
+    assert case.state == CaseState.NEW and not case.assignments.exists()
