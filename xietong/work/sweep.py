@@ -304,6 +304,10 @@ def sweep_run(*, now: datetime | None = None, errors: dict[str, str] | None = No
     def part(name: str, run: Any) -> None:
         try:
             outcome = run()  # each part commits in its own batches
+            count = sum(outcome.values()) if isinstance(outcome, dict) else int(outcome or 0)
+            # Inside the try: a database that fails here fails the part, and the
+            # worker hears of it, even when the part itself only had to read.
+            status_record(name, now=timezone.now(), count=count)
         except Exception as exc:
             failed[name] = f"{type(exc).__name__}: {exc}"[:1000]
             if isinstance(exc, DatabaseError):
@@ -314,14 +318,15 @@ def sweep_run(*, now: datetime | None = None, errors: dict[str, str] | None = No
                 logger.warning("sweep %s: database unavailable: %s", name, exc)
                 return
             logger.exception("sweep %s failed", name)
-            status_record(name, now=timezone.now(), error=f"{failed[name]}\n\n{traceback.format_exc()[-3000:]}")
+            try:
+                status_record(name, now=timezone.now(), error=f"{failed[name]}\n\n{traceback.format_exc()[-3000:]}")
+            except DatabaseError:
+                logger.warning("sweep %s: could not record its failure", name, exc_info=True)
             return
         if isinstance(outcome, dict):
             result.update(outcome)
         else:
             result[name] = outcome
-        count = sum(outcome.values()) if isinstance(outcome, dict) else int(outcome or 0)
-        status_record(name, now=timezone.now(), count=count)
 
     def delegation() -> dict[str, int]:
         moved = delegations_apply(now=now)
@@ -353,17 +358,14 @@ def status_record(name: str, *, now: datetime, count: int = 0, error: str = "") 
         updates |= {"failures": F("failures") + 1, "last_error": error, "last_error_at": now}
     else:
         updates |= {"last_success_at": now, "last_count": count}
+    if SweepStatus.objects.filter(name=name).update(**updates):
+        return
     try:
-        if SweepStatus.objects.filter(name=name).update(**updates):
-            return
-        try:
-            with transaction.atomic():
-                SweepStatus.objects.create(name=name)
-        except IntegrityError:
-            pass  # another worker made it first
-        SweepStatus.objects.filter(name=name).update(**updates)
-    except DatabaseError:
-        logger.warning("sweep %s: could not record its status", name, exc_info=True)
+        with transaction.atomic():
+            SweepStatus.objects.create(name=name)
+    except IntegrityError:
+        pass  # another worker made it first
+    SweepStatus.objects.filter(name=name).update(**updates)
 
 
 class SweepFailed(Exception):
