@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from xietong.errors import DomainError
-from xietong.org.gates import member_required
+from xietong.org.gates import MemberRequest, member_required
 from xietong.org.models import Person
 
 from .actions import password_change, password_reset, token_create, token_revoke
@@ -39,8 +39,8 @@ class TokenForm(forms.Form):
 
 
 @member_required  # the API refuses outsiders: no tokens for them either
-def tokens(request: HttpRequest) -> HttpResponse:
-    person: Person = request.user  # type: ignore[assignment]
+def tokens(request: MemberRequest) -> HttpResponse:
+    person = request.user
     form = TokenForm(request.POST or None)
     raw = None
     if request.method == "POST" and form.is_valid():
@@ -60,9 +60,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke_view(request: MemberRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, person=request.user)
-    token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+    token_revoke(actor=request.user, token=token)
     messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
     return redirect("accounts:tokens")
 
@@ -102,9 +102,9 @@ def password(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def password_reset_view(request: HttpRequest, pk: int) -> HttpResponse:
+def password_reset_view(request: MemberRequest, pk: int) -> HttpResponse:
     """HR resets someone's password: the temporary one is shown here, once."""
-    actor: Person = request.user  # type: ignore[assignment]
+    actor = request.user
     person = get_object_or_404(Person, pk=pk)
     try:
         temporary = password_reset(actor=actor, person=person)

@@ -860,7 +860,10 @@ def approval_cc(*, actor: Person, approval: Approval | int, people: Sequence[Per
 
 def approval_urge(*, actor: Person, approval: Approval, note: str = "") -> int:
     """催办 (APR-4): remind everyone the approval waits for. The kernel limits
-    how often (work.urge_min_interval_hours)."""
+    how often (work.urge_min_interval_hours). Only the applicant urges here;
+    a supervisor urges a late task from the inbox."""
+    if actor.pk != approval.applicant_id:
+        raise PermissionDenied(_("Only the applicant urges an approval."))
     pending = list(Task.objects.filter(pk__in=approval.approvers.filter(state=ApproverState.PENDING).values("task_id"),
                                        state=TaskState.OPEN))
     if not pending:

@@ -1,4 +1,4 @@
-"""Approvals over REST (APR-1..7): submit, act, list mine, read the timeline,
+"""Approvals over REST (APR-1..7): submit, act (one endpoint per verb), list mine, read the timeline,
 manage templates. Same permissions as the pages; errors in the one shape."""
 
 from typing import Annotated, Any, Literal
@@ -14,10 +14,11 @@ from xietong.errors import DomainError, PermissionDenied
 from xietong.inputs import Id
 from xietong.org.gates import api_member
 from xietong.org.models import Person
+from xietong.work.verbs import verb_operation
 
 from . import actions, flows
 from .definition import DefinitionError, definition_parse
-from .forms import people_from
+from .forms import one_person, people_from
 from .handlers import HANDLERS
 from .models import Approval, FlowTemplate, FlowVersion
 from .permissions import get_approval_for_user
@@ -25,19 +26,15 @@ from .queries import box as approvals_box
 from .queries import pending_for, timeline
 from .routing import explain, route_preview
 from .schemas import (
-    ApprovalActIn,
     ApprovalDetailOut,
     ApprovalOut,
     BatchIn,
     BatchOut,
-    CcIn,
     Key,
-    NoteIn,
     PendingOut,
     PreviewIn,
     PublishIn,
     ResubmitIn,
-    ReviewIn,
     RouteNodeOut,
     SubmitIn,
     TemplateDetailOut,
@@ -46,19 +43,12 @@ from .schemas import (
     VersionIn,
     VersionOut,
 )
+from .verbs import VERBS
 
 router = Router(tags=["approvals"])
 
 
-_me = api_member
 Number = Annotated[int, Field(ge=1, le=2**31 - 1)]
-
-
-def _person(username: str) -> Person:
-    people = people_from(username)
-    if len(people) != 1:
-        raise DomainError(_("Name exactly one person."), code="one_person")
-    return people[0]
 
 
 def _chosen(chosen: dict[str, list[str]]) -> dict[str, list[int]]:
@@ -97,25 +87,25 @@ def _detail(approval: Approval) -> dict[str, Any]:
 @paginate(Paged)
 def pending(request: HttpRequest) -> Any:
     return [{"approver": a.pk, "approval": _summary(a.approval), "step": a.step.label, "batch": a.batch,
-             "due_at": a.task.due_at if a.task else None} for a in pending_for(_me(request))]
+             "due_at": a.task.due_at if a.task else None} for a in pending_for(api_member(request))]
 
 
 @router.get("/approvals", response=list[ApprovalOut], summary="Mine: box = started | done | cc")
 @paginate(Paged)
 def approvals(request: HttpRequest, box: Literal["started", "done", "cc"] = "started") -> Any:
-    me = _me(request)
+    me = api_member(request)
     return [_summary(a) for a in approvals_box(me, box).select_related("version")]
 
 
 @router.post("/approvals", response={201: ApprovalDetailOut}, summary="Submit an application")
 def submit(request: HttpRequest, body: SubmitIn) -> Any:
-    me = _me(request)
+    me = api_member(request)
     template = FlowTemplate.objects.filter(key=body.template).first()
     if template is None or template.system:
         raise Http404
     emergency = None
     if body.emergency:
-            emergency = actions.Emergency(leader=_person(body.emergency.leader),
+            emergency = actions.Emergency(leader=one_person(body.emergency.leader),
                                       members=people_from(",".join(body.emergency.members)),
                                       reason=body.emergency.reason)
     approval = actions.approval_submit(actor=me, template=template, data=body.data, title=body.title,
@@ -125,40 +115,20 @@ def submit(request: HttpRequest, body: SubmitIn) -> Any:
 
 @router.get("/approvals/{int:approval_id}", response=ApprovalDetailOut, summary="An approval with its timeline")
 def approval(request: HttpRequest, approval_id: Id) -> Any:
-    found, _access = get_approval_for_user(_me(request), approval_id)
-    return _detail(found)
-
-
-@router.post("/approvals/{int:approval_id}/act", response=ApprovalDetailOut,
-             summary="Approve, reject, return (退回), transfer (转交) or add a signer (加签)")
-def act(request: HttpRequest, approval_id: Id, body: ApprovalActIn) -> Any:
-    me = _me(request)
-    found, _access = get_approval_for_user(me, approval_id)
-    common: dict[str, Any] = {"actor": me, "approval": found, "approver_id": body.approver}
-    if body.action == "approve":
-        actions.approval_approve(**common, comment=body.comment)
-    elif body.action == "reject":
-        actions.approval_reject(**common, comment=body.comment)
-    elif body.action == "return":
-        actions.approval_return(**common, to=body.to, comment=body.comment)
-    elif body.action == "transfer":
-        actions.approval_transfer(**common, to=_person(body.person), comment=body.comment)
-    else:
-        actions.approval_add_signer(**common, person=_person(body.person), where=body.where, comment=body.comment)
-    found.refresh_from_db()
+    found, _access = get_approval_for_user(api_member(request), approval_id)
     return _detail(found)
 
 
 @router.post("/approvals/batch-approve", response=BatchOut, summary="Approve several (nodes that allow it)")
 def batch(request: HttpRequest, body: BatchIn) -> Any:
-    done, problems = actions.approvals_approve_batch(actor=_me(request), approver_ids=body.approvers,
+    done, problems = actions.approvals_approve_batch(actor=api_member(request), approver_ids=body.approvers,
                                                      comment=body.comment)
     return {"approved": done, "problems": problems}
 
 
 @router.post("/approvals/{int:approval_id}/resubmit", response=ApprovalDetailOut)
 def resubmit(request: HttpRequest, approval_id: Id, body: ResubmitIn) -> Any:
-    me = _me(request)
+    me = api_member(request)
     found, _access = get_approval_for_user(me, approval_id)
     actions.approval_resubmit(actor=me, approval=found, data=body.data, title=body.title,
                               chosen=_chosen(body.chosen) or None)
@@ -166,45 +136,17 @@ def resubmit(request: HttpRequest, approval_id: Id, body: ResubmitIn) -> Any:
     return _detail(found)
 
 
-@router.post("/approvals/{int:approval_id}/withdraw", response=ApprovalDetailOut)
-def withdraw(request: HttpRequest, approval_id: Id, body: NoteIn) -> Any:
-    me = _me(request)
-    found, _access = get_approval_for_user(me, approval_id)
-    actions.approval_withdraw(actor=me, approval=found, reason=body.note)
-    found.refresh_from_db()
-    return _detail(found)
-
-
-@router.post("/approvals/{int:approval_id}/urge", response=dict[str, int])
-def urge(request: HttpRequest, approval_id: Id, body: NoteIn) -> Any:
-    me = _me(request)
-    found, access = get_approval_for_user(me, approval_id)
-    if not access.can_urge:
-        raise PermissionDenied()
-    return {"urged": actions.approval_urge(actor=me, approval=found, note=body.note)}
-
-
-@router.post("/approvals/{int:approval_id}/review", response=ApprovalDetailOut,
-             summary="Post-hoc review of an emergency decision: confirm, or object with a comment (APR-5)")
-def review(request: HttpRequest, approval_id: Id, body: ReviewIn) -> Any:
-    me = _me(request)
-    found, _access = get_approval_for_user(me, approval_id)
-    actions.approval_review(actor=me, approval=found, confirm=body.confirm, comment=body.comment)
-    found.refresh_from_db()
-    return _detail(found)
-
-
-@router.post("/approvals/{int:approval_id}/cc", response=dict[str, int])
-def cc(request: HttpRequest, approval_id: Id, body: CcIn) -> Any:
-    me = _me(request)
-    found, _access = get_approval_for_user(me, approval_id)
-    return {"added": len(actions.approval_cc(actor=me, approval=found, people=people_from(",".join(body.people))))}
+# One endpoint per verb: POST /approvals/{id}/approve, /reject, … (verbs.py).
+for _verb in VERBS:
+    router.post(f"/approvals/{{int:pk}}/{_verb.slug}", response=ApprovalDetailOut, summary=_verb.summary,
+                operation_id=f"approval_{_verb.slug.replace('-', '_')}")(
+        verb_operation(_verb, load=lambda me, pk: get_approval_for_user(me, pk)[0], out=_detail, prefix="approval"))
 
 
 # --- templates ---------------------------------------------------------------
 
 def _manager(request: HttpRequest) -> Person:
-    me = _me(request)
+    me = api_member(request)
     if not flows.can_manage_templates(me):
         raise PermissionDenied()
     return me
@@ -212,7 +154,7 @@ def _manager(request: HttpRequest) -> Person:
 
 @router.get("/approval-templates", response=list[TemplateOut], summary="Templates open for applications")
 def templates(request: HttpRequest) -> Any:
-    me = _me(request)
+    me = api_member(request)
     rows = FlowTemplate.objects.select_related("current_version").order_by("category", "key")
     if not flows.can_manage_templates(me):
         rows = rows.filter(is_active=True, system=False, current_version__isnull=False)
@@ -221,7 +163,7 @@ def templates(request: HttpRequest) -> Any:
 
 @router.get("/approval-templates/{key}", response=TemplateDetailOut)
 def template(request: HttpRequest, key: Key) -> Any:
-    me = _me(request)
+    me = api_member(request)
     found = get_object_or_404(FlowTemplate.objects.select_related("current_version"), key=key)
     if found.system and not flows.can_manage_templates(me):
         raise Http404
@@ -235,7 +177,7 @@ def template_create(request: HttpRequest, body: TemplateIn) -> Any:
     me = _manager(request)
     version = flows.template_create(actor=me, key=body.key, name=body.name, name_en=body.name_en,
                                       category=body.category, description=body.description,
-                                      definition=body.definition, admin=_person(body.admin) if body.admin else None)
+                                      definition=body.definition, admin=one_person(body.admin) if body.admin else None)
     return Status(201, version)
 
 
@@ -270,7 +212,7 @@ def preview(request: HttpRequest, key: Key, body: PreviewIn) -> Any:
     except DefinitionError as error:
         raise DomainError("; ".join(error.problems), code="bad_definition", details={"problems": error.problems}) \
             from None
-    applicant = _person(body.applicant) if body.applicant else me
+    applicant = one_person(body.applicant) if body.applicant else me
     return [{"key": r["node"]["key"], "name": r["node"]["name"], "type": r["node"]["type"],
              "people": [_ref(p) for p in r["people"]], "why": r["why"]}
             for r in route_preview(applicant, admin=found.admin, definition=definition, data=body.data,

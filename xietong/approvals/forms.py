@@ -183,6 +183,14 @@ def people_from(text: str) -> list[Person]:
     return found
 
 
+def one_person(text: str, message: str | None = None) -> Person:
+    """The one person of the company `text` names (username or full name)."""
+    people = people_from(text)
+    if len(people) != 1:
+        raise DomainError(message or _("Name exactly one person."), code="one_person")
+    return people[0]
+
+
 def form_validate(fields: list[FieldDef], data: dict[str, Any], *,
                   files: dict[str, int] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """Clean values and the errors by field key. `files` counts the uploads per

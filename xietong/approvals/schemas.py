@@ -1,9 +1,10 @@
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints, field_validator
 
 from xietong.inputs import MAX_ID, Line, ShortText, Text
 from xietong.org.schemas import PersonRef
@@ -97,20 +98,31 @@ class ResubmitIn(Schema):
     chosen: Chosen = {}
 
 
-class ApprovalActIn(Schema):
+Comment = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class ApprovalDecisionIn(Schema):  # approve, reject
     model_config = ConfigDict(extra="forbid")
-    action: Literal["approve", "reject", "return", "transfer", "add_signer"]
     approver: ApproverId  # the pending approver row (see `steps[].approvers[].id`)
-    comment: Annotated[str, StringConstraints(max_length=2000)] = ""
-    to: Annotated[str, StringConstraints(max_length=20)] = "applicant"  # return: "applicant" or an earlier node's index
-    person: Username = ""  # transfer / add_signer: username
+    comment: Comment = ""
+
+
+class ApprovalReturnIn(ApprovalDecisionIn):
+    to: Annotated[str, StringConstraints(max_length=20)] = "applicant"  # "applicant" or an earlier node's index
+
+
+class ApprovalTransferIn(ApprovalDecisionIn):
+    person: Username  # username or full name
+
+
+class ApprovalAddSignerIn(ApprovalTransferIn):
     where: Literal["before", "after", "parallel"] = "before"
 
 
 class ReviewIn(Schema):
     model_config = ConfigDict(extra="forbid")
     confirm: bool
-    comment: Annotated[str, StringConstraints(max_length=2000)] = ""
+    comment: Comment = ""
 
 
 class NoteIn(Schema):
@@ -120,7 +132,17 @@ class NoteIn(Schema):
 
 class CcIn(Schema):
     model_config = ConfigDict(extra="forbid")
+    # usernames or full names; the page's one field may hold several, separated by commas
     people: list[Username] = Field(..., min_length=1, max_length=50)
+
+    @field_validator("people", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            return [t for v in value for t in re.split(r"[,，、\s]+", str(v)) if t]
+        return value
 
 
 class ApproverOut(Schema):

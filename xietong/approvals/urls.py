@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .verbs import VERBS
 
 app_name = "approvals"
 urlpatterns = [
@@ -9,7 +10,7 @@ urlpatterns = [
     path("new/", views.new, name="new"),
     path("new/<slug:key>/", views.apply, name="apply"),
     path("<id:pk>/", views.detail, name="detail"),
-    path("<id:pk>/act/", views.act, name="act"),
+    *[path(f"<id:pk>/{verb.slug}/", views.VERB_VIEWS[verb.slug], name=verb.slug) for verb in VERBS],
     path("<id:pk>/resubmit/", views.resubmit, name="resubmit"),
     path("<id:pk>/print.pdf", views.pdf, name="pdf"),
     path("templates/", views.templates, name="templates"),

@@ -15,12 +15,13 @@ from django.views.decorators.http import require_POST
 from xietong.audit.history import history_shown
 from xietong.errors import DomainError
 from xietong.inputs import parse_id
-from xietong.org.gates import member_required
+from xietong.org.gates import MemberRequest, member_required
 from xietong.org.models import Person
 from xietong.pages import forbidden, show_error
 from xietong.platform.manifest import SUBJECTS
 from xietong.work import discussion
 from xietong.work.registry import subject_visible
+from xietong.work.verbs import verb_page
 
 from . import actions, flows
 from .definition import DefinitionError, definition_parse
@@ -30,17 +31,15 @@ from .models import Approval, ApprovalState, FlowTemplate, FlowVersion, VersionS
 from .permissions import get_approval_for_user
 from .queries import BOXES, box, form_rows, open_templates, pending_for
 from .routing import explain, route_preview
+from .verbs import LABELS, VERBS
 
 PAGE_SIZE = 25
 
 
-def _me(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
-
 
 @member_required
-def index(request: HttpRequest) -> HttpResponse:
-    me = _me(request)
+def index(request: MemberRequest) -> HttpResponse:
+    me = request.user
     name = request.GET.get("box", "todo")
     name = name if name in BOXES else "todo"
     page: Any
@@ -57,12 +56,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def batch_approve(request: HttpRequest) -> HttpResponse:
+def batch_approve(request: MemberRequest) -> HttpResponse:
     ids = [pk for pk in map(parse_id, request.POST.getlist("approver")) if pk]
     if not ids:
         messages.error(request, _("Select at least one approval."))
         return redirect("approvals:index")
-    done, problems = actions.approvals_approve_batch(actor=_me(request), approver_ids=ids,
+    done, problems = actions.approvals_approve_batch(actor=request.user, approver_ids=ids,
                                                      comment=request.POST.get("comment", "")[:2000])
     if done:
         messages.success(request, _("%(n)s approval(s) approved.") % {"n": done})
@@ -72,7 +71,7 @@ def batch_approve(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def new(request: HttpRequest) -> HttpResponse:
+def new(request: MemberRequest) -> HttpResponse:
     return render(request, "approvals/new.html", {"templates": open_templates()})
 
 
@@ -106,8 +105,8 @@ def _departments(definition: Any) -> Any:
 
 
 @member_required
-def apply(request: HttpRequest, key: str) -> HttpResponse:
-    me = _me(request)
+def apply(request: MemberRequest, key: str) -> HttpResponse:
+    me = request.user
     template = _open_template(key)
     definition = actions.version_definition(template.current_version)  # type: ignore[arg-type]
     chosen_nodes = _chosen_nodes(definition)
@@ -154,8 +153,8 @@ def apply(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @member_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _me(request)
+def detail(request: MemberRequest, pk: int) -> HttpResponse:
+    me = request.user
     approval, access = get_approval_for_user(me, pk)
     steps = access.steps
     targets = {}
@@ -184,61 +183,14 @@ def _subject_link(viewer: Person, approval: Approval) -> dict[str, Any] | None:
             "url": spec.url(approval.subject_id)}
 
 
-@member_required
-@require_POST
-def act(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _me(request)
-    approval, access = get_approval_for_user(me, pk)
-    verb = request.POST.get("action", "")
-    comment = request.POST.get("comment", "")
-    approver = parse_id(request.POST.get("approver")) or 0
-    try:
-        if verb == "approve":
-            actions.approval_approve(actor=me, approval=approval, approver_id=approver, comment=comment)
-            messages.success(request, _("Approved."))
-        elif verb == "reject":
-            actions.approval_reject(actor=me, approval=approval, approver_id=approver, comment=comment)
-            messages.success(request, _("Rejected."))
-        elif verb == "return":
-            actions.approval_return(actor=me, approval=approval, approver_id=approver,
-                                    to=request.POST.get("to", "applicant"), comment=comment)
-            messages.success(request, _("Returned."))
-        elif verb == "transfer":
-            people = people_from(request.POST.get("person", ""))
-            if len(people) != 1:
-                raise DomainError(_("Name one person to hand it to."), code="one_person")
-            actions.approval_transfer(actor=me, approval=approval, approver_id=approver, to=people[0],
-                                      comment=comment)
-            messages.success(request, _("Transferred to %(name)s.") % {"name": people[0].name})
-        elif verb == "add_signer":
-            people = people_from(request.POST.get("person", ""))
-            if len(people) != 1:
-                raise DomainError(_("Name one person to add."), code="one_person")
-            actions.approval_add_signer(actor=me, approval=approval, approver_id=approver, person=people[0],
-                                        where=request.POST.get("where", ""), comment=comment)
-            messages.success(request, _("%(name)s is added to this step.") % {"name": people[0].name})
-        elif verb == "withdraw":
-            actions.approval_withdraw(actor=me, approval=approval, reason=comment)
-            messages.success(request, _("Withdrawn."))
-        elif verb == "urge":
-            n = actions.approval_urge(actor=me, approval=approval, note=comment)
-            messages.success(request, _("Urged %(n)s approver(s).") % {"n": n})
-        elif verb == "cc":
-            fresh = actions.approval_cc(actor=me, approval=approval, people=people_from(request.POST.get("people", "")))
-            messages.success(request, _("CC'd %(n)s person(s).") % {"n": len(fresh)})
-        elif verb in ("review_confirm", "review_object"):
-            actions.approval_review(actor=me, approval=approval, confirm=verb == "review_confirm", comment=comment)
-            messages.success(request, _("Your review is recorded."))
-        else:
-            raise DomainError(_("Unknown action."), code="unknown_action")
-    except DomainError as error:
-        show_error(request, error)
-    return redirect("approvals:detail", pk=pk)
+# One view per verb, each at its own URL (urls.py): /approvals/<id>/approve/, /reject/, …
+VERB_VIEWS = {verb.slug: verb_page(verb, load=lambda me, pk: get_approval_for_user(me, pk)[0],
+                                   detail="approvals:detail", labels=LABELS) for verb in VERBS}
 
 
 @member_required
-def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _me(request)
+def resubmit(request: MemberRequest, pk: int) -> HttpResponse:
+    me = request.user
     approval, access = get_approval_for_user(me, pk)
     if not access.can_resubmit:
         return forbidden(request)
@@ -268,10 +220,10 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
-def pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def pdf(request: MemberRequest, pk: int) -> HttpResponse:
     from .pdf import approval_pdf
 
-    me = _me(request)
+    me = request.user
     approval, _access = get_approval_for_user(me, pk)
     response = HttpResponse(approval_pdf(approval, viewer=me, request=request), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{approval.serial}.pdf"'
@@ -280,13 +232,13 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- templates (administrators) ---------------------------------------------
 
-def _manager(request: HttpRequest) -> Person | None:
-    me = _me(request)
+def _manager(request: MemberRequest) -> Person | None:
+    me = request.user
     return me if flows.can_manage_templates(me) else None
 
 
 @member_required
-def templates(request: HttpRequest) -> HttpResponse:
+def templates(request: MemberRequest) -> HttpResponse:
     if not _manager(request):
         return forbidden(request)
     rows = FlowTemplate.objects.select_related("current_version").order_by("category", "key")
@@ -304,7 +256,7 @@ EXAMPLE = {
 
 
 @member_required
-def template_new(request: HttpRequest) -> HttpResponse:
+def template_new(request: MemberRequest) -> HttpResponse:
     me = _manager(request)
     if me is None:
         return forbidden(request)
@@ -337,7 +289,7 @@ def _json(text: str) -> Any:
 
 
 @member_required
-def template_edit(request: HttpRequest, key: str) -> HttpResponse:
+def template_edit(request: MemberRequest, key: str) -> HttpResponse:
     me = _manager(request)
     if me is None:
         return forbidden(request)
@@ -364,7 +316,7 @@ def template_edit(request: HttpRequest, key: str) -> HttpResponse:
 
 @member_required
 @require_POST
-def template_preview(request: HttpRequest, key: str) -> HttpResponse:
+def template_preview(request: MemberRequest, key: str) -> HttpResponse:
     """Who would approve a sample form, for the definition being edited."""
     me = _manager(request)
     if me is None:
@@ -390,7 +342,7 @@ def template_preview(request: HttpRequest, key: str) -> HttpResponse:
 
 @member_required
 @require_POST
-def template_publish(request: HttpRequest, key: str, number: int) -> HttpResponse:
+def template_publish(request: MemberRequest, key: str, number: int) -> HttpResponse:
     me = _manager(request)
     if me is None:
         return forbidden(request)

@@ -13,20 +13,16 @@ from django.views.decorators.http import require_POST
 
 from xietong.errors import DomainError
 from xietong.inputs import parse_id
-from xietong.org.gates import member_required
-from xietong.org.models import Department, Person
+from xietong.org.gates import MemberRequest, member_required
+from xietong.org.models import Department
 from xietong.pages import forbidden, show_error
 
 from . import actions
 from .models import DutyItem, DutyList
 
 
-def _me(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
-
-
 @member_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: MemberRequest) -> HttpResponse:
     departments = Department.objects.filter(is_active=True).exclude(kind="company").annotate(
         items=Count("duties", filter=Q(duties__is_active=True)),
         offered=Count("duties", filter=Q(duties__is_active=True, duties__offered=True)),
@@ -43,7 +39,7 @@ def _department(pk: int) -> Department:
 
 
 @member_required
-def department(request: HttpRequest, pk: int) -> HttpResponse:
+def department(request: MemberRequest, pk: int) -> HttpResponse:
     dept = _department(pk)
     items = DutyItem.objects.filter(department=dept, is_active=True).prefetch_related("partners")
     shared = DutyItem.objects.filter(partners=dept, is_active=True).select_related("department")
@@ -51,7 +47,7 @@ def department(request: HttpRequest, pk: int) -> HttpResponse:
         "department": dept, "items": items, "shared": shared,
         "retired": DutyItem.objects.filter(department=dept, is_active=False),
         "duty_list": DutyList.objects.filter(department=dept).first(),
-        "can_edit": actions.can_edit_duties(_me(request), dept),
+        "can_edit": actions.can_edit_duties(request.user, dept),
     })
 
 
@@ -64,8 +60,8 @@ def _fields(request: HttpRequest) -> tuple[dict[str, Any], list[Department]]:
     return fields, list(Department.objects.filter(pk__in=ids, is_active=True))
 
 
-def _edit(request: HttpRequest, dept: Department, item: DutyItem | None) -> HttpResponse:
-    me = _me(request)
+def _edit(request: MemberRequest, dept: Department, item: DutyItem | None) -> HttpResponse:
+    me = request.user
     if not actions.can_edit_duties(me, dept):
         return forbidden(request)
     values: dict[str, Any] = {}
@@ -91,22 +87,22 @@ def _edit(request: HttpRequest, dept: Department, item: DutyItem | None) -> Http
 
 
 @member_required
-def item_new(request: HttpRequest, pk: int) -> HttpResponse:
+def item_new(request: MemberRequest, pk: int) -> HttpResponse:
     return _edit(request, _department(pk), None)
 
 
 @member_required
-def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def item_edit(request: MemberRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(DutyItem.objects.select_related("department"), pk=pk)
     return _edit(request, item.department, item)
 
 
 @member_required
 @require_POST
-def item_retire(request: HttpRequest, pk: int) -> HttpResponse:
+def item_retire(request: MemberRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(DutyItem.objects.select_related("department"), pk=pk)
     try:
-        actions.duty_retire(actor=_me(request), item=item, reason=request.POST.get("reason", "")[:500])
+        actions.duty_retire(actor=request.user, item=item, reason=request.POST.get("reason", "")[:500])
         messages.success(request, _("Removed from the list: %(title)s.") % {"title": item.title})
     except DomainError as error:
         show_error(request, error)
@@ -115,10 +111,10 @@ def item_retire(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def review(request: HttpRequest, pk: int) -> HttpResponse:
+def review(request: MemberRequest, pk: int) -> HttpResponse:
     dept = _department(pk)
     try:
-        row = actions.duty_list_review(actor=_me(request), department=dept, note=request.POST.get("note", "")[:500])
+        row = actions.duty_list_review(actor=request.user, department=dept, note=request.POST.get("note", "")[:500])
         messages.success(request, _("Reviewed. The next review is due on %(date)s.")
                          % {"date": f"{row.next_review_at:%Y-%m-%d}"})
     except DomainError as error:

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from xietong.audit.history import history_shown
 from xietong.errors import DomainError
 from xietong.inputs import parse_id
-from xietong.org.gates import member_required
+from xietong.org.gates import MemberRequest, member_required
 from xietong.pages import forbidden, show_error
 
 from . import actions
@@ -42,20 +42,17 @@ from .queries import (
 PAGE_SIZE = 50
 
 
-def _me(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
-
 
 @member_required
-def departments(request: HttpRequest) -> HttpResponse:
+def departments(request: MemberRequest) -> HttpResponse:
     return render(request, "org/departments.html", {
-        "departments": department_list(), "can_edit": can_manage_org(_me(request)),
+        "departments": department_list(), "can_edit": can_manage_org(request.user),
     })
 
 
 @member_required
-def department(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _me(request)
+def department(request: MemberRequest, pk: int) -> HttpResponse:
+    me = request.user
     dept, access = get_department_for_user(me, pk)
     members = dept.memberships.select_related("person").filter(person__is_active=True).order_by("person__name")
     headcount = department_headcount(dept)
@@ -70,8 +67,8 @@ def department(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
-def department_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    me = _me(request)
+def department_edit(request: MemberRequest, pk: int | None = None) -> HttpResponse:
+    me = request.user
     if not can_manage_org(me):
         return forbidden(request)
     dept = get_object_or_404(Department, pk=pk) if pk else None
@@ -98,12 +95,12 @@ def department_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
 
 @member_required
 @require_POST
-def liaison_set(request: HttpRequest, pk: int) -> HttpResponse:
-    dept, _access = get_department_for_user(_me(request), pk)
+def liaison_set(request: MemberRequest, pk: int) -> HttpResponse:
+    dept, _access = get_department_for_user(request.user, pk)
     form = LiaisonForm(request.POST)
     if form.is_valid():
         try:
-            actions.liaison_set(actor=_me(request), department=dept, **form.cleaned_data)
+            actions.liaison_set(actor=request.user, department=dept, **form.cleaned_data)
             messages.success(request, _("Liaison saved."))
         except DomainError as exc:
             show_error(request, exc)
@@ -114,33 +111,33 @@ def liaison_set(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def liaison_clear(request: HttpRequest, pk: int, liaison_pk: int) -> HttpResponse:
-    dept, _access = get_department_for_user(_me(request), pk)
+def liaison_clear(request: MemberRequest, pk: int, liaison_pk: int) -> HttpResponse:
+    dept, _access = get_department_for_user(request.user, pk)
     liaison = get_object_or_404(Liaison, pk=liaison_pk, department=dept)
     try:
-        actions.liaison_clear(actor=_me(request), liaison=liaison)
+        actions.liaison_clear(actor=request.user, liaison=liaison)
     except DomainError as exc:
         show_error(request, exc)
     return redirect("org:department", dept.pk)
 
 
 @member_required
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: MemberRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:50]
     dept = None
     department_id = parse_id(request.GET.get("department"))
     if department_id:
         dept = Department.objects.filter(pk=department_id).first()
     page = Paginator(people_search(query=query, department=dept), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "q": query, "dept": dept, "can_edit": can_manage_people(_me(request))}
+    context = {"page": page, "q": query, "dept": dept, "can_edit": can_manage_people(request.user)}
     if getattr(request, "htmx", False):
         return render(request, "org/people.html#results", context)
     return render(request, "org/people.html", context)
 
 
 @member_required
-def person(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _me(request)
+def person(request: MemberRequest, pk: int) -> HttpResponse:
+    me = request.user
     subject, access = get_person_for_user(me, pk)
     return render(request, "org/person.html", {
         "person": subject, "access": access,
@@ -157,8 +154,8 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
-def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    me = _me(request)
+def person_edit(request: MemberRequest, pk: int | None = None) -> HttpResponse:
+    me = request.user
     if not can_manage_people(me):
         return forbidden(request)
     subject = get_object_or_404(Person, pk=pk) if pk else None
@@ -186,20 +183,20 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "org/person_edit.html", {"form": form, "person": subject})
 
 
-def _person_post(request: HttpRequest, pk: int) -> Person:
-    subject, _access = get_person_for_user(_me(request), pk)
+def _person_post(request: MemberRequest, pk: int) -> Person:
+    subject, _access = get_person_for_user(request.user, pk)
     return subject
 
 
 @member_required
 @require_POST
-def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def person_deactivate(request: MemberRequest, pk: int) -> HttpResponse:
     subject = _person_post(request, pk)
     try:
         if subject.is_active:
-            actions.person_deactivate(actor=_me(request), person=subject, reason=request.POST.get("reason", ""))
+            actions.person_deactivate(actor=request.user, person=subject, reason=request.POST.get("reason", ""))
         else:
-            actions.person_reactivate(actor=_me(request), person=subject)
+            actions.person_reactivate(actor=request.user, person=subject)
         messages.success(request, _("Saved."))
     except DomainError as exc:
         show_error(request, exc)
@@ -208,14 +205,14 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
+def membership_add(request: MemberRequest, pk: int) -> HttpResponse:
     subject = _person_post(request, pk)
     form = MembershipForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a department."))
         return redirect("org:person", subject.pk)
     try:
-        _m, warning = actions.membership_set(actor=_me(request), person=subject, **form.cleaned_data)
+        _m, warning = actions.membership_set(actor=request.user, person=subject, **form.cleaned_data)
     except DomainError as exc:
         show_error(request, exc)
     else:
@@ -228,10 +225,10 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def membership_remove(request: HttpRequest, pk: int, dept_pk: int) -> HttpResponse:
+def membership_remove(request: MemberRequest, pk: int, dept_pk: int) -> HttpResponse:
     subject = _person_post(request, pk)
     try:
-        actions.membership_remove(actor=_me(request), person=subject,
+        actions.membership_remove(actor=request.user, person=subject,
                                   department=get_object_or_404(Department, pk=dept_pk))
     except DomainError as exc:
         show_error(request, exc)
@@ -240,12 +237,12 @@ def membership_remove(request: HttpRequest, pk: int, dept_pk: int) -> HttpRespon
 
 @member_required
 @require_POST
-def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
+def role_grant(request: MemberRequest, pk: int) -> HttpResponse:
     subject = _person_post(request, pk)
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
-            actions.role_grant(actor=_me(request), person=subject, **form.cleaned_data)
+            actions.role_grant(actor=request.user, person=subject, **form.cleaned_data)
             messages.success(request, _("Saved."))
         except DomainError as exc:
             show_error(request, exc)
@@ -254,18 +251,18 @@ def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def role_revoke(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
+def role_revoke(request: MemberRequest, pk: int, role_pk: int) -> HttpResponse:
     subject = _person_post(request, pk)
     try:
-        actions.role_revoke(actor=_me(request), assignment=get_object_or_404(RoleAssignment, pk=role_pk, person=subject))
+        actions.role_revoke(actor=request.user, assignment=get_object_or_404(RoleAssignment, pk=role_pk, person=subject))
     except DomainError as exc:
         show_error(request, exc)
     return redirect("org:person", subject.pk)
 
 
 @member_required
-def import_view(request: HttpRequest) -> HttpResponse:
-    me = _me(request)
+def import_view(request: MemberRequest) -> HttpResponse:
+    me = request.user
     if not can_manage_people(me):
         return forbidden(request)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -284,9 +281,9 @@ def import_view(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: MemberRequest, pk: int) -> HttpResponse:
     """An import's progress (polled while it runs) and its report."""
-    me = _me(request)
+    me = request.user
     job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
     if not can_manage_people(me) or (job.created_by_id != me.pk and not can_manage_org(me)):
         raise Http404
@@ -295,8 +292,8 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
-def import_template(request: HttpRequest) -> HttpResponse:
-    if not can_manage_people(_me(request)):
+def import_template(request: MemberRequest) -> HttpResponse:
+    if not can_manage_people(request.user):
         return forbidden(request)
     response = HttpResponse(template_workbook(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

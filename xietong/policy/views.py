@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,8 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from xietong.audit.history import history_shown
 from xietong.errors import DomainError
 from xietong.inputs import FIRST_DAY, LAST_DAY, parse_int
-from xietong.org.gates import member_required
-from xietong.org.models import Person
+from xietong.org.gates import MemberRequest, member_required
 from xietong.org.permissions import can_manage_org
 from xietong.pages import forbidden, show_error
 
@@ -22,22 +21,18 @@ from .queries import calendar_days, calendar_years, param, parameter_history, pa
 from .registry import get_param
 
 
-def _me(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
-
-
 @member_required
-def parameters(request: HttpRequest) -> HttpResponse:
+def parameters(request: MemberRequest) -> HttpResponse:
     return render(request, "policy/parameters.html", {"states": parameter_states(),
-                                                       "can_edit": can_manage_org(_me(request))})
+                                                       "can_edit": can_manage_org(request.user)})
 
 
 @member_required
 @require_GET
-def parameter(request: HttpRequest, key: str) -> HttpResponse:
+def parameter(request: MemberRequest, key: str) -> HttpResponse:
     """A parameter, its value in force and its history. Changing it is a
     POL-2 approval (流程/参数变更), linked from here."""
-    me = _me(request)
+    me = request.user
     try:
         definition = get_param(key)
     except DomainError:
@@ -51,7 +46,7 @@ def parameter(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @member_required
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: MemberRequest) -> HttpResponse:
     years = calendar_years()
     today = timezone.localdate()
     year = today.year
@@ -76,7 +71,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
             compute.add_error(None, str(exc.message))
     return render(request, "policy/calendar.html", {
         "years": years, "year": year, "covered": any(y.year == year for y in years),
-        "days": calendar_days(year), "can_edit": can_manage_org(_me(request)),
+        "days": calendar_days(year), "can_edit": can_manage_org(request.user),
         "day_form": CalendarDayForm(), "compute": compute, "result": result,
         "periods": param("calendar.work_periods"), "tz": param("calendar.timezone"),
     })
@@ -84,8 +79,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def calendar_day(request: HttpRequest) -> HttpResponse:
-    me = _me(request)
+def calendar_day(request: MemberRequest) -> HttpResponse:
+    me = request.user
     if not can_manage_org(me):
         return forbidden(request)
     form = CalendarDayForm(request.POST)
@@ -106,8 +101,8 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def calendar_year(request: HttpRequest) -> HttpResponse:
-    me = _me(request)
+def calendar_year(request: MemberRequest) -> HttpResponse:
+    me = request.user
     if not can_manage_org(me):
         return forbidden(request)
     try:

@@ -29,7 +29,6 @@ from .verbs import VERBS
 router = Router(tags=["requests"])
 
 
-_me = api_member
 State = Literal["", "submitted", "accepted", "declined", "in_ruling", "completed", "confirmed", "withdrawn"]
 
 
@@ -72,12 +71,12 @@ def _department(pk: int | None) -> Department:
 @paginate(Paged)
 def requests(request: HttpRequest, box: Literal["incoming", "outgoing", "mine", "all"] = "incoming",
              state: State = "") -> Any:
-    return [_summary(r) for r in request_list(_me(request), box, state=state).select_related("liaison")]
+    return [_summary(r) for r in request_list(api_member(request), box, state=state).select_related("liaison")]
 
 
 @router.post("/requests", response={201: RequestDetailOut}, summary="Ask another department (REQ-1)")
 def submit(request: HttpRequest, body: RequestIn) -> Any:
-    me = _me(request)
+    me = api_member(request)
     parent = None
     if body.parent is not None:
         parent, _access = get_request_for_user(me, body.parent)
@@ -94,7 +93,7 @@ def submit(request: HttpRequest, body: RequestIn) -> Any:
 
 @router.get("/requests/map", response=MapOut, summary="The collaboration map for a period (REQ-5)")
 def collab_map(request: HttpRequest, start: date, end: date) -> Any:
-    _me(request)
+    api_member(request)
     check_date(start, _("Start"))
     check_date(end, _("End"))
     if end < start or (end - start).days > 731:
@@ -104,7 +103,7 @@ def collab_map(request: HttpRequest, start: date, end: date) -> Any:
 
 @router.get("/requests/{int:request_id}", response=RequestDetailOut, summary="A request with its history")
 def detail(request: HttpRequest, request_id: Id) -> Any:
-    found, _access = get_request_for_user(_me(request), request_id)
+    found, _access = get_request_for_user(api_member(request), request_id)
     return _detail(found)
 
 
@@ -128,7 +127,7 @@ def _duty(item: DutyItem) -> dict[str, Any]:
 @router.get("/duties", response=list[DutyOut], tags=["duties"],
             summary="Duty list items; offered=true gives the service catalogue")
 def duty_list(request: HttpRequest, department: Id | None = None, offered: bool | None = None) -> Any:
-    _me(request)
+    api_member(request)
     qs = DutyItem.objects.filter(is_active=True).prefetch_related("partners").order_by("department__path",
                                                                                        "sort_order")
     if department is not None:
@@ -141,7 +140,7 @@ def duty_list(request: HttpRequest, department: Id | None = None, offered: bool 
 @router.post("/departments/{int:department_id}/duties", response={201: DutyOut}, tags=["duties"],
              summary="Add a duty to a department's list")
 def duty_create(request: HttpRequest, department_id: Id, body: DutyIn) -> Any:
-    me = _me(request)
+    me = api_member(request)
     department = _department(department_id)
     partners = list(Department.objects.filter(pk__in=body.partners, is_active=True))
     item = duties.duty_save(actor=me, department=department, fields=body.dict(), partners=partners)
@@ -150,7 +149,7 @@ def duty_create(request: HttpRequest, department_id: Id, body: DutyIn) -> Any:
 
 @router.put("/duties/{int:duty_id}", response=DutyOut, tags=["duties"], summary="Change a duty")
 def duty_update(request: HttpRequest, duty_id: Id, body: DutyIn) -> Any:
-    me = _me(request)
+    me = api_member(request)
     item = DutyItem.objects.select_related("department").filter(pk=duty_id).first()
     if item is None:
         raise Http404
@@ -162,5 +161,5 @@ def duty_update(request: HttpRequest, duty_id: Id, body: DutyIn) -> Any:
 @router.post("/departments/{int:department_id}/duties/review", tags=["duties"],
              summary="Mark the department's duty list as reviewed")
 def duty_review(request: HttpRequest, department_id: Id) -> Any:
-    row = duties.duty_list_review(actor=_me(request), department=_department(department_id))
+    row = duties.duty_list_review(actor=api_member(request), department=_department(department_id))
     return {"reviewed_at": row.reviewed_at, "next_review_at": row.next_review_at}

@@ -16,7 +16,7 @@ from xietong.audit.history import history_shown
 from xietong.duties.models import DutyItem
 from xietong.errors import DomainError
 from xietong.inputs import parse_date, parse_id
-from xietong.org.gates import member_required
+from xietong.org.gates import MemberRequest, member_required
 from xietong.org.models import Department, Membership, Person
 from xietong.pages import show_error
 from xietong.work import discussion
@@ -32,9 +32,6 @@ from .verbs import LABELS, VERBS
 PAGE_SIZE = 25
 
 
-def _me(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
-
 
 def _int(value: str | None) -> int | None:
     return parse_id(value)
@@ -45,8 +42,8 @@ def _date(value: str | None, label: str) -> date | None:
 
 
 @member_required
-def index(request: HttpRequest) -> HttpResponse:
-    me = _me(request)
+def index(request: MemberRequest) -> HttpResponse:
+    me = request.user
     box = request.GET.get("box", "incoming")
     box = box if box in BOXES else "incoming"
     try:
@@ -79,8 +76,8 @@ def _form_context(me: Person, parent: Any = None) -> dict[str, Any]:
 
 
 @member_required
-def new(request: HttpRequest) -> HttpResponse:
-    me = _me(request)
+def new(request: MemberRequest) -> HttpResponse:
+    me = request.user
     parent = None
     parent_id = _int(request.GET.get("parent") or request.POST.get("parent"))
     if parent_id:
@@ -128,8 +125,8 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _me(request)
+def detail(request: MemberRequest, pk: int) -> HttpResponse:
+    me = request.user
     r, access = get_request_for_user(me, pk)
     members: list[Person] = []
     if access.can_receive:
@@ -159,7 +156,7 @@ VERB_VIEWS = {verb.slug: verb_page(verb, load=lambda me, pk: get_request_for_use
 
 
 @member_required
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: MemberRequest) -> HttpResponse:
     """What each department offers (ORG-4 items marked as services)."""
     services = DutyItem.objects.filter(offered=True, is_active=True).select_related("department").prefetch_related(
         "partners").order_by("department__path", "sort_order")
@@ -192,19 +189,19 @@ def _period(request: HttpRequest) -> tuple[date, date]:
 
 
 @member_required
-def collab_map(request: HttpRequest) -> HttpResponse:
+def collab_map(request: MemberRequest) -> HttpResponse:
     start, end = _period(request)
     data = collaboration_map(start, end)
     if request.GET.get("format") == "json":
         return JsonResponse(data.as_json(get_language() or "zh-hans"))
     return render(request, "requests/map.html", {
         "start": start, "end": end, "data": data, "graph": data.as_json(get_language() or "zh-hans"),
-        "can_drill": sees_all_requests(_me(request)),
+        "can_drill": sees_all_requests(request.user),
     })
 
 
 @member_required
-def map_export(request: HttpRequest) -> HttpResponse:
+def map_export(request: MemberRequest) -> HttpResponse:
     from .exports import map_workbook
 
     start, end = _period(request)

@@ -76,7 +76,6 @@ class RevealIn(Schema):
     reason: ShortText = ""
 
 
-_me = api_member
 
 
 def _out(case: Case) -> dict[str, Any]:
@@ -92,7 +91,7 @@ def _out(case: Case) -> dict[str, Any]:
 @router.get("/cases", response=list[CaseOut], summary="Customer cases (customer service, leadership, supervision)")
 @paginate(Paged)
 def cases(request: HttpRequest, state: Literal["", "new", "open", "with_departments", "confirming", "closed"] = "") -> Any:
-    me = _me(request)
+    me = api_member(request)
     if not sees_all_cases(me):
         return []
     qs = Case.objects.order_by("-created_at", "-pk").prefetch_related("assignments")
@@ -103,7 +102,7 @@ def cases(request: HttpRequest, state: Literal["", "new", "open", "with_departme
 
 @router.post("/cases", response={201: CaseOut}, summary="Record a case (customer service)")
 def record(request: HttpRequest, body: CaseIn) -> Any:
-    me = _me(request)
+    me = api_member(request)
     data = body.dict()
     case = actions.case_record(actor=me, data=data, answer=body.answer,
                                departments=departments_of(body.departments), instructions=body.instructions)
@@ -112,13 +111,13 @@ def record(request: HttpRequest, body: CaseIn) -> Any:
 
 @router.get("/cases/{int:case_id}", response=CaseOut, summary="A case, customer details masked")
 def case_detail(request: HttpRequest, case_id: Id) -> Any:
-    return _out(get_case_for_user(_me(request), case_id))
+    return _out(get_case_for_user(api_member(request), case_id))
 
 
 @router.post("/cases/{int:case_id}/reveal", response=dict[str, str],
              summary="The customer's details in full (customer service and current handlers; logged)")
 def reveal(request: HttpRequest, case_id: Id, body: RevealIn) -> Any:
-    me = _me(request)
+    me = api_member(request)
     return actions.case_reveal(actor=me, case=get_case_for_user(me, case_id), reason=body.reason)
 
 

@@ -16,8 +16,8 @@ from xietong.audit.history import history_shown
 from xietong.client import client_ip
 from xietong.errors import DomainError
 from xietong.inputs import parse_id
-from xietong.org.gates import member_required
-from xietong.org.models import Department, Membership, Person
+from xietong.org.gates import MemberRequest, member_required
+from xietong.org.models import Department, Membership
 from xietong.pages import forbidden, show_error
 from xietong.work import discussion
 from xietong.work.models import Task
@@ -39,9 +39,6 @@ from .verbs import LABELS, VERBS
 PAGE_SIZE = 25
 
 
-def _me(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
-
 
 def _departments(request: HttpRequest, name: str = "departments") -> list[Department]:
     ids = [pk for pk in (parse_id(x) for x in request.POST.getlist(name)) if pk is not None]
@@ -53,8 +50,8 @@ def _case_departments() -> Any:
 
 
 @member_required
-def index(request: HttpRequest) -> HttpResponse:
-    me = _me(request)
+def index(request: MemberRequest) -> HttpResponse:
+    me = request.user
     box = request.GET.get("box", "open")
     qs = Case.objects.order_by("-created_at", "-pk")
     if sees_all_cases(me):
@@ -85,8 +82,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def new(request: HttpRequest) -> HttpResponse:
-    me = _me(request)
+def new(request: MemberRequest) -> HttpResponse:
+    me = request.user
     if not actions.is_customer_service(me):
         return forbidden(request)
     context: dict[str, Any] = {"values": {"channel": Channel.HOTLINE}, "errors": {},
@@ -115,8 +112,8 @@ def new(request: HttpRequest) -> HttpResponse:
     return render(request, "service/new.html", context)
 
 
-def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
-    me = _me(request)
+def _detail_context(request: MemberRequest, case: Case) -> dict[str, Any]:
+    me = request.user
     assignments = list(case.assignments.all())  # prefetched by get_case_for_user
     pending = [a for a in assignments if a.round == case.round and a.state == AssignmentState.PENDING]
     from xietong.work.actions import may_act_on
@@ -141,15 +138,15 @@ def _customer_rows(values: dict[str, str]) -> list[tuple[str, Any, str]]:
 
 
 @member_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(_me(request), pk)
+def detail(request: MemberRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk)
     return render(request, "service/detail.html", _detail_context(request, case))
 
 
 @member_required
 @require_POST
-def reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _me(request)
+def reveal(request: MemberRequest, pk: int) -> HttpResponse:
+    me = request.user
     case = get_case_for_user(me, pk)
     context = _detail_context(request, case)
     try:
@@ -172,15 +169,15 @@ VERB_VIEWS = {verb.slug: verb_page(verb, load=get_case_for_user, detail="service
 
 
 @member_required
-def summaries(request: HttpRequest) -> HttpResponse:
-    if not can_view_summaries(_me(request)):
+def summaries(request: MemberRequest) -> HttpResponse:
+    if not can_view_summaries(request.user):
         return forbidden(request)
     return render(request, "service/summaries.html", {"summaries": WeeklySummary.objects.all()[:104]})
 
 
 @member_required
-def summary(request: HttpRequest, pk: int) -> HttpResponse:
-    if not can_view_summaries(_me(request)):
+def summary(request: MemberRequest, pk: int) -> HttpResponse:
+    if not can_view_summaries(request.user):
         return forbidden(request)
     item = get_object_or_404(WeeklySummary, pk=pk)
     cases = item.cases.order_by("-created_at")

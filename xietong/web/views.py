@@ -1,14 +1,13 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from xietong.org.gates import member_required
-from xietong.org.models import Person
+from xietong.org.gates import MemberRequest, member_required
 from xietong.org.queries import department_head, org_chart, person_departments, person_roles
 
 
 @member_required
-def home(request: HttpRequest) -> HttpResponse:
-    person: Person = request.user  # type: ignore[assignment]
+def home(request: MemberRequest) -> HttpResponse:
+    person = request.user
     memberships = person_departments(person)
     return render(
         request,

@@ -16,7 +16,7 @@ from xietong.inputs import Id
 from xietong.org.gates import api_member
 from xietong.org.models import Person
 
-from . import actions, discussion
+from . import actions, discussion, task_verbs
 from .history import may_read_history
 from .models import Notification
 from .notify import notifications_mark_read
@@ -28,7 +28,6 @@ from .schemas import (
     BulkOut,
     CommentIn,
     CommentOut,
-    CompleteIn,
     CountsOut,
     EventOut,
     KindKey,
@@ -37,13 +36,11 @@ from .schemas import (
     ReadIn,
     ReadOut,
     TaskOut,
-    UrgeIn,
 )
+from .verbs import verb_operation
 
 router = Router(tags=["work"])
 
-
-_me = api_member
 Box = Literal["todo", "done", "started", "cc"]
 
 
@@ -51,59 +48,45 @@ Box = Literal["todo", "done", "started", "cc"]
 @paginate(Paged)
 def tasks(request: HttpRequest, box: Box = "todo", module: ModuleKey = "", kind: KindKey = "",
           overdue: bool = False) -> Any:
-    me = _me(request)
+    me = api_member(request)
     return inbox(me, InboxFilter(box=box, module=module, kind=kind, overdue=overdue))
 
 
 @router.get("/tasks/counts", response=CountsOut, summary="The navigation badges")
 def task_counts(request: HttpRequest) -> Any:
-    return counts(_me(request))
+    return counts(api_member(request))
 
 
 @router.get("/tasks/{int:task_id}", response=TaskOut)
 def task(request: HttpRequest, task_id: Id) -> Any:
-    item, _access = get_task_for_user(_me(request), task_id)
+    item, _access = get_task_for_user(api_member(request), task_id)
     return item
 
 
-@router.post("/tasks/{int:task_id}/claim", response=TaskOut)
-def claim(request: HttpRequest, task_id: Id) -> Any:
-    me = _me(request)
-    item, _access = get_task_for_user(me, task_id)
-    return actions.task_claim(actor=me, task=item)
-
-
-@router.post("/tasks/{int:task_id}/complete", response=TaskOut)
-def complete(request: HttpRequest, task_id: Id, body: CompleteIn) -> Any:
-    me = _me(request)
-    item, _access = get_task_for_user(me, task_id)
-    return actions.task_complete(actor=me, task=item, outcome=body.outcome, note=body.note)
-
-
-@router.post("/tasks/{int:task_id}/urge", response=TaskOut)
-def urge(request: HttpRequest, task_id: Id, body: UrgeIn) -> Any:
-    me = _me(request)
-    item, _access = get_task_for_user(me, task_id)
-    return actions.task_urge(actor=me, task=item, note=body.note)
+# One endpoint per task verb: POST /tasks/{id}/claim, /complete, /urge, /cancel (task_verbs.py).
+for _verb in task_verbs.VERBS:
+    router.post(f"/tasks/{{int:pk}}/{_verb.slug}", response=TaskOut, summary=_verb.summary,
+                operation_id=f"task_{_verb.slug}")(
+        verb_operation(_verb, load=task_verbs.load, out=lambda task: task, prefix="task"))
 
 
 @router.post("/tasks/bulk-complete", response=BulkOut)
 def bulk_complete(request: HttpRequest, body: BulkIn) -> Any:
-    done, problems = actions.tasks_complete_bulk(actor=_me(request), ids=body.ids)
+    done, problems = actions.tasks_complete_bulk(actor=api_member(request), ids=body.ids)
     return {"completed": done, "problems": problems}
 
 
 @router.get("/notifications", response=list[NotificationOut])
 @paginate(Paged)
 def notifications(request: HttpRequest, unread: bool = False) -> Any:
-    qs = Notification.objects.filter(recipient=_me(request)).order_by("-created_at", "-pk")
+    qs = Notification.objects.filter(recipient=api_member(request)).order_by("-created_at", "-pk")
     return qs.filter(read_at__isnull=True) if unread else qs
 
 
 @router.post("/notifications/read", response=ReadOut,
              summary="Mark notifications read: {\"ids\": [1, 2]} or {\"all\": true}")
 def notifications_read(request: HttpRequest, body: ReadIn) -> dict[str, int]:
-    me = _me(request)
+    me = api_member(request)
     if body.all == (body.ids is not None):
         # Marking everything read must be asked for, never the fallback of a body that did not parse.
         raise DomainError(_("Send either the ids to mark read, or \"all\": true."), code="ids_or_all")
@@ -121,21 +104,21 @@ def _visible(me: Person, subject_type: str, subject_id: str) -> None:
 
 @router.get("/records/{subject_type}/{subject_id}/comments", response=list[CommentOut])
 def comments(request: HttpRequest, subject_type: SubjectType, subject_id: SubjectId) -> Any:
-    me = _me(request)
+    me = api_member(request)
     _visible(me, subject_type, subject_id)
     return list(discussion.comments_for((subject_type, subject_id)))
 
 
 @router.post("/records/{subject_type}/{subject_id}/comments", response={201: CommentOut})
 def comment_add(request: HttpRequest, subject_type: SubjectType, subject_id: SubjectId, body: CommentIn) -> Any:
-    me = _me(request)
+    me = api_member(request)
     _visible(me, subject_type, subject_id)
     return Status(201, discussion.comment_add(actor=me, subject=(subject_type, subject_id), body=body.body))
 
 
 @router.get("/records/{subject_type}/{subject_id}/history", response=list[EventOut])
 def history(request: HttpRequest, subject_type: SubjectType, subject_id: SubjectId) -> Any:
-    me = _me(request)
+    me = api_member(request)
     if not may_read_history(me, subject_type, subject_id):
         raise Http404
     return history_shown(me, (subject_type, subject_id))

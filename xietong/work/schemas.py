@@ -62,6 +62,11 @@ class UrgeIn(Schema):
     note: ShortText = ""
 
 
+class CancelIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    reason: ShortText = ""
+
+
 class BulkIn(Schema):
     model_config = ConfigDict(extra="forbid")
     ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(..., min_length=1, max_length=200)

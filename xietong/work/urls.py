@@ -1,16 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import task_verbs, views
 
 app_name = "work"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("bulk-complete/", views.bulk_complete, name="bulk_complete"),
     path("tasks/<id:pk>/", views.task, name="task"),
-    path("tasks/<id:pk>/claim/", views.task_claim, name="task_claim"),
-    path("tasks/<id:pk>/complete/", views.task_complete, name="task_complete"),
-    path("tasks/<id:pk>/urge/", views.task_urge, name="task_urge"),
-    path("tasks/<id:pk>/cancel/", views.task_cancel, name="task_cancel"),
+    *[path(f"tasks/<id:pk>/{verb.slug}/", views.TASK_VERB_VIEWS[verb.slug], name=f"task_{verb.slug}")
+      for verb in task_verbs.VERBS],
     path("records/<str:subject_type>/<str:subject_id>/comments/", views.comment_add, name="comment_add"),
     path("records/<str:subject_type>/<str:subject_id>/attachments/", views.attachment_add, name="attachment_add"),
     path("records/<str:subject_type>/<str:subject_id>/history/", views.record_history, name="history"),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from xietong.errors import DomainError
 from xietong.inputs import Id, Label, parse_form
-from xietong.org.gates import api_member, member_required
+from xietong.org.gates import MemberRequest, api_member, member_required
 from xietong.org.models import Person
 from xietong.pages import show_error
 
@@ -27,7 +27,7 @@ from xietong.pages import show_error
 @dataclass(frozen=True)
 class Verb:
     slug: str  # the URL's last part
-    schema: type[Any]  # a ninja Schema: the API's body, and what the page's POST is read with
+    schema: type[Any] | None  # a ninja Schema: the API's body and what the page's POST is read with; None: no input
     step: Callable[[Person, Any, Any], str]  # step(actor, record, data) -> the message for the page
     summary: str  # the API operation's summary
 
@@ -40,11 +40,12 @@ def verb_page(verb: Verb, *, load: Callable[[Person, int], Any], detail: str,
 
     @member_required
     @require_POST
-    def view(request: HttpRequest, pk: int) -> HttpResponse:
-        me: Person = request.user  # type: ignore[assignment]
+    def view(request: MemberRequest, pk: int) -> HttpResponse:
+        me = request.user
         record = load(me, pk)
         try:
-            messages.success(request, verb.step(me, record, parse_form(verb.schema, request.POST, labels)))
+            data = None if verb.schema is None else parse_form(verb.schema, request.POST, labels)
+            messages.success(request, verb.step(me, record, data))
         except DomainError as error:
             show_error(request, error)
         return redirect(detail, pk=record.pk)
@@ -58,12 +59,19 @@ def verb_operation(verb: Verb, *, load: Callable[[Person, int], Any], out: Calla
     """The API's POST for one verb, with the page's schema and step; answers
     the record as `out` shows it."""
 
-    def operation(request: HttpRequest, pk: Id, body: verb.schema) -> Any:  # type: ignore[name-defined]
+    def run(request: HttpRequest, pk: int, body: Any) -> Any:
         me = api_member(request)
         record = load(me, pk)
         verb.step(me, record, body)
         record.refresh_from_db()
         return out(record)
+
+    if verb.schema is None:
+        def operation(request: HttpRequest, pk: Id) -> Any:
+            return run(request, pk, None)
+    else:
+        def operation(request: HttpRequest, pk: Id, body: verb.schema) -> Any:  # type: ignore[name-defined,misc]
+            return run(request, pk, body)
 
     operation.__name__ = operation.__qualname__ = f"{prefix}_{verb.slug.replace('-', '_')}"
     return operation

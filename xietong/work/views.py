@@ -16,14 +16,14 @@ from xietong.audit.history import history_shown
 from xietong.errors import DomainError
 from xietong.inputs import parse_id
 from xietong.org.forms import DelegationForm
-from xietong.org.gates import member_required
+from xietong.org.gates import MemberRequest, member_required
 from xietong.org.models import Delegation, Department, Person, Role
 from xietong.org.permissions import can_manage_org, get_person_for_user
 from xietong.org.queries import has_role
 from xietong.pages import forbidden, show_error
 from xietong.platform.manifest import SCHEDULES
 
-from . import actions, delegation, discussion, notify
+from . import actions, delegation, discussion, notify, task_verbs
 from .heartbeat import STALE_AFTER, worker_states
 from .history import may_read_history
 from .models import Attachment, Channel, Notification, RobotChannel, SweepStatus
@@ -32,12 +32,10 @@ from .queries import BOXES, InboxFilter, counts
 from .queries import inbox as inbox_query
 from .queries import notifications as notification_query
 from .registry import KINDS, SUPERVISE, module_label, outcome_label, subject_visible
+from .verbs import verb_page
 
 PAGE_SIZE = 25
 
-
-def _me(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
 
 
 def _filter_from(request: HttpRequest) -> InboxFilter:
@@ -47,8 +45,8 @@ def _filter_from(request: HttpRequest) -> InboxFilter:
 
 
 @member_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    me, f = _me(request), _filter_from(request)
+def inbox(request: MemberRequest) -> HttpResponse:
+    me, f = request.user, _filter_from(request)
     paginator = Paginator(inbox_query(me, f), PAGE_SIZE)
     if f == InboxFilter():
         # The unfiltered 待办 count is the navigation badge: no second COUNT.
@@ -66,12 +64,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def bulk_complete(request: HttpRequest) -> HttpResponse:
+def bulk_complete(request: MemberRequest) -> HttpResponse:
     ids = [pk for pk in map(parse_id, request.POST.getlist("task")) if pk]
     if not ids:
         messages.error(request, _("Select at least one task."))
         return redirect("work:inbox")
-    done, problems = actions.tasks_complete_bulk(actor=_me(request), ids=ids)
+    done, problems = actions.tasks_complete_bulk(actor=request.user, ids=ids)
     if done:
         messages.success(request, _("%(n)s task(s) completed.") % {"n": done})
     for problem in problems[:10]:
@@ -80,8 +78,8 @@ def bulk_complete(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def task(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _me(request)
+def task(request: MemberRequest, pk: int) -> HttpResponse:
+    me = request.user
     item, access = get_task_for_user(me, pk)
     now = timezone.now()
     spec = KINDS.get(item.kind)
@@ -97,50 +95,9 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _task_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
-    me = _me(request)
-    item, _access = get_task_for_user(me, pk)
-    try:
-        if verb == "claim":
-            actions.task_claim(actor=me, task=item)
-            messages.success(request, _("The task is yours."))
-        elif verb == "complete":
-            actions.task_complete(actor=me, task=item, outcome=request.POST.get("outcome", ""),
-                                  note=request.POST.get("note", ""))
-            messages.success(request, _("Task completed."))
-        elif verb == "urge":
-            actions.task_urge(actor=me, task=item, note=request.POST.get("note", ""))
-            messages.success(request, _("Urged. The assignee has been notified."))
-        elif verb == "cancel":
-            actions.task_cancel(actor=me, task=item, reason=request.POST.get("reason", ""))
-            messages.success(request, _("Task cancelled."))
-    except DomainError as error:
-        show_error(request, error)
-    return redirect("work:task", pk=pk)
-
-
-@member_required
-@require_POST
-def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
-    return _task_action(request, pk, "claim")
-
-
-@member_required
-@require_POST
-def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _task_action(request, pk, "complete")
-
-
-@member_required
-@require_POST
-def task_urge(request: HttpRequest, pk: int) -> HttpResponse:
-    return _task_action(request, pk, "urge")
-
-
-@member_required
-@require_POST
-def task_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    return _task_action(request, pk, "cancel")
+# One view per task verb, each at its own URL (urls.py): /work/tasks/<id>/claim/, /complete/, …
+TASK_VERB_VIEWS = {verb.slug: verb_page(verb, load=task_verbs.load, detail="work:task", labels=task_verbs.LABELS)
+                   for verb in task_verbs.VERBS}
 
 
 # --- any record: comments, attachments, history ---------------------------------
@@ -154,11 +111,11 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def comment_add(request: HttpRequest, subject_type: str, subject_id: str) -> HttpResponse:
-    if not subject_visible(_me(request), subject_type, subject_id):
+def comment_add(request: MemberRequest, subject_type: str, subject_id: str) -> HttpResponse:
+    if not subject_visible(request.user, subject_type, subject_id):
         raise Http404
     try:
-        discussion.comment_add(actor=_me(request), subject=(subject_type, subject_id),
+        discussion.comment_add(actor=request.user, subject=(subject_type, subject_id),
                                body=request.POST.get("body", ""))
     except DomainError as error:
         show_error(request, error)
@@ -167,29 +124,29 @@ def comment_add(request: HttpRequest, subject_type: str, subject_id: str) -> Htt
 
 @member_required
 @require_POST
-def attachment_add(request: HttpRequest, subject_type: str, subject_id: str) -> HttpResponse:
-    if not subject_visible(_me(request), subject_type, subject_id):
+def attachment_add(request: MemberRequest, subject_type: str, subject_id: str) -> HttpResponse:
+    if not subject_visible(request.user, subject_type, subject_id):
         raise Http404
     upload = request.FILES.get("file")
     try:
         if upload is None:
             raise DomainError(_("Choose a file."), code="file_required")
-        discussion.attachment_add(actor=_me(request), subject=(subject_type, subject_id), upload=upload)
+        discussion.attachment_add(actor=request.user, subject=(subject_type, subject_id), upload=upload)
         messages.success(request, _("File attached."))
     except DomainError as error:
         show_error(request, error)
     return _back(request)
 
 
-def _attachment_for_user(request: HttpRequest, pk: int) -> Attachment:
+def _attachment_for_user(request: MemberRequest, pk: int) -> Attachment:
     item = get_object_or_404(Attachment, pk=pk, removed_at__isnull=True)
-    if not subject_visible(_me(request), item.subject_type, item.subject_id):
+    if not subject_visible(request.user, item.subject_type, item.subject_id):
         raise Http404
     return item
 
 
 @member_required
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+def attachment_download(request: MemberRequest, pk: int) -> HttpResponseBase:
     item = _attachment_for_user(request, pk)
     response = FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name,
                             content_type=item.content_type)
@@ -199,10 +156,10 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @member_required
 @require_POST
-def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_remove(request: MemberRequest, pk: int) -> HttpResponse:
     item = _attachment_for_user(request, pk)
     try:
-        discussion.attachment_remove(actor=_me(request), attachment=item)
+        discussion.attachment_remove(actor=request.user, attachment=item)
         messages.success(request, _("File removed."))
     except DomainError as error:
         show_error(request, error)
@@ -210,9 +167,9 @@ def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
-def record_history(request: HttpRequest, subject_type: str, subject_id: str) -> HttpResponse:
+def record_history(request: MemberRequest, subject_type: str, subject_id: str) -> HttpResponse:
     """The audit history of any record the viewer may see (KER-4)."""
-    me = _me(request)
+    me = request.user
     if not may_read_history(me, subject_type, subject_id):
         raise Http404
     return render(request, "work/history.html", {
@@ -223,14 +180,14 @@ def record_history(request: HttpRequest, subject_type: str, subject_id: str) -> 
 # --- notifications -----------------------------------------------------------------
 
 @member_required
-def notifications(request: HttpRequest) -> HttpResponse:
-    page = Paginator(notification_query(_me(request)), PAGE_SIZE).get_page(request.GET.get("page"))
+def notifications(request: MemberRequest) -> HttpResponse:
+    page = Paginator(notification_query(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "work/notifications.html", {"page": page})
 
 
 @member_required
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(Notification, pk=pk, recipient=_me(request))
+def notification_open(request: MemberRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Notification, pk=pk, recipient=request.user)
     if item.read_at is None:
         Notification.objects.filter(pk=item.pk, read_at__isnull=True).update(read_at=timezone.now())
     if item.url and url_has_allowed_host_and_scheme(item.url, allowed_hosts={request.get_host()}):
@@ -240,15 +197,15 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
-    n = notify.notifications_mark_read(person=_me(request))
+def notifications_read(request: MemberRequest) -> HttpResponse:
+    n = notify.notifications_mark_read(person=request.user)
     messages.success(request, _("%(n)s notification(s) marked as read.") % {"n": n})
     return redirect("work:notifications")
 
 
 @member_required
-def preferences(request: HttpRequest) -> HttpResponse:
-    me = _me(request)
+def preferences(request: MemberRequest) -> HttpResponse:
+    me = request.user
     kinds = list(notify.NOTIFICATION_KINDS.values())
     channels = [(notify.INAPP, _("In the app")), (Channel.EMAIL.value, _("E-mail")), (Channel.SMS.value, _("SMS"))]
     if request.method == "POST":
@@ -264,8 +221,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
 # --- administration -----------------------------------------------------------
 
 @member_required
-def robots(request: HttpRequest) -> HttpResponse:
-    me = _me(request)
+def robots(request: MemberRequest) -> HttpResponse:
+    me = request.user
     if not can_manage_org(me):
         return forbidden(request)
     if request.method == "POST":
@@ -290,8 +247,8 @@ def robots(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def robot_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _me(request)
+def robot_toggle(request: MemberRequest, pk: int) -> HttpResponse:
+    me = request.user
     if not can_manage_org(me):
         return forbidden(request)
     robot = get_object_or_404(RobotChannel, pk=pk)
@@ -301,9 +258,9 @@ def robot_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def sweep_now(request: HttpRequest) -> HttpResponse:
+def sweep_now(request: MemberRequest) -> HttpResponse:
     """Run the sweep in this request (administrators; the demo's button)."""
-    me = _me(request)
+    me = request.user
     if not (can_manage_org(me) or has_role(me, Role.COORDINATION_OFFICE)):
         return forbidden(request)
     from .sweep import sweep_run
@@ -318,10 +275,10 @@ def sweep_now(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def workers(request: HttpRequest) -> HttpResponse:
+def workers(request: MemberRequest) -> HttpResponse:
     """The background workers' heartbeats (administrators): which loop, which
     stopped, what failed last. `xietong health` checks the same."""
-    if not can_manage_org(_me(request)):
+    if not can_manage_org(request.user):
         return forbidden(request)
     states = worker_states()
     return render(request, "work/workers.html", {
@@ -332,21 +289,21 @@ def workers(request: HttpRequest) -> HttpResponse:
 
 # --- delegation (ORG-5), posted from a person's page ---------------------
 
-def _person_for(request: HttpRequest, pk: int) -> Person:
-    subject, _access = get_person_for_user(_me(request), pk)
+def _person_for(request: MemberRequest, pk: int) -> Person:
+    subject, _access = get_person_for_user(request.user, pk)
     return subject
 
 
 @member_required
 @require_POST
-def delegation_create(request: HttpRequest, pk: int) -> HttpResponse:
+def delegation_create(request: MemberRequest, pk: int) -> HttpResponse:
     subject = _person_for(request, pk)
     form = DelegationForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a delegate and a valid period."))
         return redirect("org:person", subject.pk)
     try:
-        delegation.delegation_create(actor=_me(request), principal=subject, **form.cleaned_data)
+        delegation.delegation_create(actor=request.user, principal=subject, **form.cleaned_data)
         messages.success(request, _("Delegation saved."))
     except DomainError as exc:
         show_error(request, exc)
@@ -355,10 +312,10 @@ def delegation_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def delegation_cancel(request: HttpRequest, pk: int, delegation_pk: int) -> HttpResponse:
+def delegation_cancel(request: MemberRequest, pk: int, delegation_pk: int) -> HttpResponse:
     subject = _person_for(request, pk)
     try:
-        delegation.delegation_cancel(actor=_me(request),
+        delegation.delegation_cancel(actor=request.user,
                                   delegation=get_object_or_404(Delegation, pk=delegation_pk, principal=subject))
     except DomainError as exc:
         show_error(request, exc)

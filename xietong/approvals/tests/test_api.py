@@ -1,6 +1,7 @@
 """The approvals API: same permissions and errors as the pages."""
 
 from xietong.approvals.models import Approval, ApprovalState
+from xietong.audit.models import Event
 
 from .conftest import mine, purchase
 
@@ -30,11 +31,10 @@ def test_submit_list_act_and_read_the_timeline(as_, builtins):
     head = as_(c.sales_head)
     pending = head.get(f"{BASE}/approvals/pending").json()["items"]
     assert [p["approval"]["id"] for p in pending] == [approval_id]
-    response = head.post(f"{BASE}/approvals/{approval_id}/act", {"action": "approve",
-                                                                 "approver": pending[0]["approver"]},
+    response = head.post(f"{BASE}/approvals/{approval_id}/approve", {"approver": pending[0]["approver"]},
                          content_type="application/json")
     assert response.status_code == 200
-    again = head.post(f"{BASE}/approvals/{approval_id}/act", {"action": "approve", "approver": pending[0]["approver"]},
+    again = head.post(f"{BASE}/approvals/{approval_id}/approve", {"approver": pending[0]["approver"]},
                       content_type="application/json")
     assert again.status_code == 409 and again.json()["error"]["code"] == "stale"
 
@@ -52,8 +52,8 @@ def test_a_stranger_cannot_read_or_act(as_, builtins):
     approval = purchase(c.employee, 80000)
     stranger = as_(c.engineer)
     assert stranger.get(f"{BASE}/approvals/{approval.pk}").status_code == 404
-    response = stranger.post(f"{BASE}/approvals/{approval.pk}/act", {
-        "action": "approve", "approver": mine(c.sales_head, approval).pk}, content_type="application/json")
+    response = stranger.post(f"{BASE}/approvals/{approval.pk}/approve", {
+        "approver": mine(c.sales_head, approval).pk}, content_type="application/json")
     assert response.status_code == 404
     approval.refresh_from_db()
     assert approval.state == ApprovalState.RUNNING
@@ -76,7 +76,9 @@ def test_templates_and_preview(as_, builtins):
 
 def test_the_openapi_schema_lists_the_approval_routes(as_, builtins):
     schema = as_(builtins.employee).get(f"{BASE}/openapi.json").json()
-    assert "/api/v1/approvals/{approval_id}/act" in schema["paths"]
+    verbs = {path.rsplit("/", 1)[1] for path in schema["paths"] if path.startswith("/api/v1/approvals/{pk}/")}
+    assert verbs == {"approve", "reject", "return", "transfer", "add-signer", "withdraw", "urge", "cc", "review"}
+    assert "/api/v1/approvals/{approval_id}/act" not in schema["paths"]
     assert "/api/v1/approval-templates/{key}/preview" in schema["paths"]
 
 
@@ -99,4 +101,5 @@ def test_only_the_applicant_urges_and_strangers_cannot_cc(as_, builtins):
     assert as_(c.engineer).post(f"{BASE}/approvals/{approval.pk}/cc", {"people": ["zhangwei"]},
                                 content_type="application/json").status_code == 404
     assert as_(c.employee).post(f"{BASE}/approvals/{approval.pk}/urge", {},
-                                content_type="application/json").json() == {"urged": 1}
+                                content_type="application/json").status_code == 200
+    assert Event.objects.filter(verb="task.urge", actor=c.employee).count() == 1

@@ -40,8 +40,8 @@ def test_a_colleague_not_involved_gets_404_and_cannot_act(as_, builtins):
     client = as_(c.engineer)
     assert client.get(reverse("approvals:detail", args=[approval.pk])).status_code == 404
     assert client.get(reverse("approvals:pdf", args=[approval.pk])).status_code == 404
-    response = client.post(reverse("approvals:act", args=[approval.pk]),
-                           {"action": "approve", "approver": mine(c.sales_head, approval).pk})
+    response = client.post(reverse("approvals:approve", args=[approval.pk]),
+                           {"approver": mine(c.sales_head, approval).pk})
     assert response.status_code == 404
     assert pending_names(approval) == ["chenjing"]
 
@@ -66,10 +66,10 @@ def test_apply_then_approve_over_http(as_, builtins):
     assert page.status_code == 200
     body = page.content.decode()
     assert "department 销售部: 陈静" in body
-    as_(c.sales_head).post(reverse("approvals:act", args=[approval.pk]),
-                           {"action": "approve", "approver": mine(c.sales_head, approval).pk, "comment": "同意"})
-    as_(c.finance).post(reverse("approvals:act", args=[approval.pk]),
-                        {"action": "approve", "approver": mine(c.finance, approval).pk})
+    as_(c.sales_head).post(reverse("approvals:approve", args=[approval.pk]),
+                           {"approver": mine(c.sales_head, approval).pk, "comment": "同意"})
+    as_(c.finance).post(reverse("approvals:approve", args=[approval.pk]),
+                        {"approver": mine(c.finance, approval).pk})
     approval.refresh_from_db()
     assert approval.state == ApprovalState.APPROVED
 
@@ -106,8 +106,8 @@ def test_a_stale_action_gets_a_clear_message(as_, builtins):
     approval = purchase(c.employee, 80000)
     approver = mine(c.sales_head, approval).pk
     client = as_(c.sales_head)
-    client.post(reverse("approvals:act", args=[approval.pk]), {"action": "approve", "approver": approver})
-    response = client.post(reverse("approvals:act", args=[approval.pk]), {"action": "approve", "approver": approver},
+    client.post(reverse("approvals:approve", args=[approval.pk]), {"approver": approver})
+    response = client.post(reverse("approvals:approve", args=[approval.pk]), {"approver": approver},
                            follow=True)
     assert "This approval has moved on" in response.content.decode()
     assert pending_names(approval) == ["dongjie"]
@@ -181,12 +181,12 @@ def test_an_administrator_builds_previews_and_publishes_through_approval(as_, bu
     assert FlowTemplate.objects.get(key="gift").current_version == version
 
 
-@pytest.mark.parametrize("verb", ["approve", "reject", "return", "transfer", "add_signer"])
+@pytest.mark.parametrize("verb", ["approve", "reject", "return", "transfer", "add-signer"])
 def test_the_applicant_cannot_act_on_their_own_step(as_, builtins, verb):
     c = builtins
     approval = purchase(c.employee, 80000)
-    as_(c.employee).post(reverse("approvals:act", args=[approval.pk]), {
-        "action": verb, "approver": mine(c.sales_head, approval).pk, "comment": "x", "person": "zhangwei",
+    as_(c.employee).post(reverse(f"approvals:{verb}", args=[approval.pk]), {
+        "approver": mine(c.sales_head, approval).pk, "comment": "x", "person": "zhangwei",
         "where": "before", "to": "applicant"})
     assert pending_names(approval) == ["chenjing"]
 
@@ -260,3 +260,80 @@ def test_only_the_applicant_resubmits(as_, builtins):
     assert as_(c.sales_head).get(url).status_code == 403  # may see it, may not resubmit it
     assert as_(c.engineer).get(url).status_code == 404
     assert as_(c.employee).get(url).status_code == 200
+
+
+# --- one URL per verb (approvals/verbs.py) ------------------------------------
+
+def test_the_applicant_withdraws_and_urges_at_their_own_urls(as_, builtins):
+    from xietong.audit.models import Event
+
+    c = builtins
+    approval = purchase(c.employee, 80000)
+    as_(c.employee).post(reverse("approvals:urge", args=[approval.pk]), {"note": "请尽快"})
+    assert Event.objects.filter(verb="task.urge", actor=c.employee, note="请尽快").count() == 1
+    # 陈静 sees the approval but is no applicant: her urge is refused and nothing is recorded.
+    refused = as_(c.sales_head).post(reverse("approvals:urge", args=[approval.pk]), {}, follow=True)
+    assert "Only the applicant urges an approval." in refused.content.decode()
+    assert Event.objects.filter(verb="task.urge").count() == 1
+    as_(c.employee).post(reverse("approvals:withdraw", args=[approval.pk]), {"note": "不买了"})
+    approval.refresh_from_db()
+    assert approval.state == ApprovalState.WITHDRAWN
+    assert Event.objects.get(verb="approval.withdrawn").note == "不买了"
+
+
+def test_reject_and_return_share_the_decision_form_and_need_a_comment(as_, builtins):
+    c = builtins
+    approval = purchase(c.employee, 80000)
+    client = as_(c.sales_head)
+    page = client.get(approval.get_absolute_url()).content.decode()
+    for verb in ("reject", "return"):
+        assert f'formaction="{reverse(f"approvals:{verb}", args=[approval.pk])}"' in page
+    approver = mine(c.sales_head, approval).pk
+    response = client.post(reverse("approvals:reject", args=[approval.pk]), {"approver": approver}, follow=True)
+    assert "Say why you reject it." in response.content.decode()
+    assert pending_names(approval) == ["chenjing"]
+    client.post(reverse("approvals:return", args=[approval.pk]), {"approver": approver, "comment": "补充报价",
+                                                                  "to": "applicant"})
+    approval.refresh_from_db()
+    assert approval.state == ApprovalState.RETURNED
+
+
+def test_a_bad_field_is_named_by_its_label_and_changes_nothing(as_, builtins):
+    c = builtins
+    approval = purchase(c.employee, 80000)
+    response = as_(c.sales_head).post(reverse("approvals:approve", args=[approval.pk]), {"approver": "abc"},
+                                      follow=True)
+    assert "Some fields are missing or invalid: Your step" in response.content.decode()
+    response = as_(c.sales_head).post(reverse("approvals:transfer", args=[approval.pk]),
+                                      {"approver": mine(c.sales_head, approval).pk, "person": ""}, follow=True)
+    assert "Some fields are missing or invalid: Someone else" in response.content.decode()
+    assert pending_names(approval) == ["chenjing"]
+
+
+def test_cc_reads_several_names_from_the_one_field(as_, builtins):
+    c = builtins
+    approval = purchase(c.employee, 80000)
+    as_(c.employee).post(reverse("approvals:cc", args=[approval.pk]), {"people": "zhangwei, 王建国"})
+    assert sorted(approval.ccs.values_list("person__username", flat=True)) == sorted(
+        [c.tech_head.username, c.ceo.username])
+
+
+def test_an_emergency_decision_is_reviewed_from_its_page(as_, builtins):
+    from xietong.approvals.actions import Emergency
+    from xietong.audit.models import Event
+
+    from .conftest import approve, submit
+
+    c = builtins
+    decision = submit(c.employee, "purchase", item="抢修设备", category="production", amount="900000", reason="停产",
+                      emergency=Emergency(leader=c.sales_head, members=[c.finance], reason="生产线停摆"))
+    approve(c.sales_head, decision)
+    page = as_(c.finance).get(decision.get_absolute_url()).content.decode()
+    assert 'data-testid="my-review"' in page
+    as_(c.finance).post(reverse("approvals:review", args=[decision.pk]), {"confirm": "false", "comment": "未比价"})
+    as_(c.ceo).post(reverse("approvals:review", args=[decision.pk]), {"confirm": "true"})
+    decision.refresh_from_db()
+    assert decision.reviewed_at is not None
+    assert [(e.verb, e.actor_id, e.note) for e in Event.objects.filter(verb__in=["approval.review_object", "approval.review_confirm"])
+            .order_by("pk")] == [("approval.review_object", c.finance.pk, "未比价"),
+                                 ("approval.review_confirm", c.ceo.pk, "")]
