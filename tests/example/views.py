@@ -1,11 +1,11 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from xietong.org.gates import member_required
+from xietong.org.gates import MemberRequest, member_required
 
 from .queries import notes
 
 
 @member_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: MemberRequest) -> HttpResponse:
     return render(request, "example/index.html", {"notes": notes()[:50]})
