@@ -67,3 +67,22 @@ def test_the_requests_benchmark_confirms_every_request_and_maps_a_quarter(bench_
                   "--map-rows", "2000", "--map-runs", "2")
     assert figures["confirmed_in_database"] == 2 * (1 + 1 + 4)
     assert figures["map_quarter"]["requests_total"] == 2000 and figures["map_quarter"]["runs"] == 2
+
+
+def test_the_http_benchmark_serves_both_apps_and_drives_every_path_without_errors(bench_db, tmp_path):
+    ceiling = f"{bench_db}_ceiling"
+    try:
+        figures = run("over_http", bench_db, tmp_path, "--ceiling-database", ceiling, "--scale", "0.01",
+                      "--seconds", "1", "--rounds", "1", "--conc", "2", "--pool", "400", "--workers", "2")
+    finally:
+        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{ceiling.rsplit("/", 1)[1]}" WITH (FORCE)')
+    assert set(figures["paths"]) == {"list", "inbox", "create", "approve", "complete"}
+    for name, by_conc in figures["paths"].items():
+        measured = by_conc["conc_2"]
+        assert measured["xietong"]["rps"] > 0 and measured["bare_django"]["rps"] > 0, name
+        assert measured["xietong"]["errors"] == 0 and not measured["xietong"]["exhausted"], name
+        assert measured["postgresql"]["rps"] > measured["xietong"]["rps"], name
+    # Counted in-process: an approval moves on, a request is created, a task is completed.
+    assert {"INSERT", "UPDATE"} <= set(figures["statements"]["approve"]["by_kind"])
+    assert figures["statements"]["list"]["statements"] >= 2
