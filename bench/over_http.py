@@ -54,6 +54,8 @@ def parse() -> argparse.Namespace:
     p.add_argument("--conc", default="1,8", help="connections, comma-separated")
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers, for the product and the ceiling")
     p.add_argument("--paths", default=",".join(PATHS))
+    p.add_argument("--profile", type=int, default=0,
+                   help="also profile N requests of each path in-process (pyinstrument), into bench/results")
     p.add_argument("--pool", type=int, default=0,
                    help="approvals and tasks made ready for all runs (default: 250 per second of the runs)")
     return p.parse_args()
@@ -322,27 +324,64 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 # --- statements per request, in-process ---------------------------------------------
 
-def count_statements(facts: dict[str, Any], approval: tuple[int, int], task: int) -> dict[str, Any]:
-    """Each path once through Django's test client, its statements captured."""
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
+def _calls(facts: dict[str, Any], approvals: list[tuple[int, int]], tasks: list[int]) -> dict[str, Any]:
+    """Each path as one call of Django's test client (approve and complete use up one of the pool's)."""
     api = {"HTTP_AUTHORIZATION": f"Bearer {facts['me_token']}"}
     head = {"HTTP_AUTHORIZATION": f"Bearer {facts['head_token']}"}
-    calls = {
+
+    def approve(c: Any) -> Any:
+        approval, approver = approvals.pop()
+        return c.post(f"/api/v1/approvals/{approval}/approve", {"approver": approver},
+                      content_type="application/json", **head)
+
+    return {
         "list": lambda c: c.get("/api/v1/tasks?limit=25", **api),
         "inbox": lambda c: c.get("/work/"),
         "create": lambda c: c.post("/api/v1/requests", {"to_department": facts["target"], "title": "计数"},
                                    content_type="application/json", **api),
-        "approve": lambda c: c.post(f"/api/v1/approvals/{approval[0]}/approve", {"approver": approval[1]},
-                                    content_type="application/json", **head),
-        "complete": lambda c: c.post(f"/api/v1/tasks/{task}/complete", {}, content_type="application/json", **api),
+        "approve": approve,
+        "complete": lambda c: c.post(f"/api/v1/tasks/{tasks.pop()}/complete", {}, content_type="application/json",
+                                     **api),
     }
+
+
+def _client(name: str, facts: dict[str, Any]) -> Any:
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    if name == "inbox":
+        client.cookies["sessionid"] = facts["session"]
+    return client
+
+
+def profile(facts: dict[str, Any], approvals: list[tuple[int, int]], tasks: list[int], n: int) -> None:
+    """`n` requests of each path under pyinstrument; the text profile of each
+    goes to bench/results/profile-<path>.txt."""
+    from pyinstrument import Profiler
+
+    calls = _calls(facts, approvals, tasks)
+    for name in CHOSEN:
+        client = _client(name, facts)
+        calls[name](client)  # warm
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        for _ in range(n):
+            response = calls[name](client)
+            assert response.status_code in (200, 201), (name, response.status_code)
+        profiler.stop()
+        text = profiler.output_text(unicode=True, color=False, show_all=False)
+        (results_dir() / f"profile-{name}.txt").write_text(text)
+        log(f"profiled {n} × {name}: bench/results/profile-{name}.txt")
+
+
+def count_statements(facts: dict[str, Any], approvals: list[tuple[int, int]], tasks: list[int]) -> dict[str, Any]:
+    """Each path once through Django's test client, its statements captured."""
+    from django.test.utils import CaptureQueriesContext
+
+    calls = _calls(facts, approvals, tasks)
     out = {}
     for name in CHOSEN:
-        client = Client(HTTP_HOST="127.0.0.1")
-        if name == "inbox":
-            client.cookies["sessionid"] = facts["session"]
+        client = _client(name, facts)
         with CaptureQueriesContext(connection) as captured:
             response = calls[name](client)
         assert response.status_code in (200, 201), (name, response.status_code, response.content[:500])
@@ -402,12 +441,17 @@ FACTS: dict[str, Any] = {}
 
 
 def main() -> None:
+    # Stopped from outside: still stop the servers (the `finally` below).
+    signal.signal(signal.SIGTERM, lambda _signo, _frame: sys.exit(143))
     if not WRK:
         raise SystemExit("bench/over_http.py needs wrk (Debian: apt install wrk; scripts/bootstrap --test installs it)")
     FACTS.update(build())
     build_ceiling()
-    approvals, tasks = pools(POOL + 1 if {"approve", "complete"} & set(CHOSEN) else 1)
-    counts = count_statements(FACTS, approvals.pop(), tasks.pop())
+    spare = 1 + (ARGS.profile + 1 if ARGS.profile else 0)
+    approvals, tasks = pools(POOL + spare if {"approve", "complete"} & set(CHOSEN) else spare)
+    counts = count_statements(FACTS, approvals, tasks)
+    if ARGS.profile:
+        profile(FACTS, approvals, tasks, ARGS.profile)
     connections.close_all()
     product_port, ceiling_port = free_port(), free_port()
     product = serve("xietong.wsgi", ARGS.database, product_port)

@@ -129,6 +129,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a database outage anywhere below is a 503 page or JSON error.
     "xietong.web.errors.ResilienceMiddleware",
+    # One memo per request: the policy's token, delegations at one moment (xietong/memo.py).
+    "xietong.memo.ScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads a typed value: a NUL in a field is a 400, never a database error.
     "xietong.web.errors.InputGuardMiddleware",

@@ -20,7 +20,7 @@ from . import actions, flows
 from .definition import DefinitionError, definition_parse
 from .forms import one_person, people_from
 from .handlers import HANDLERS
-from .models import Approval, FlowTemplate, FlowVersion
+from .models import Approval, FlowTemplate, FlowVersion, Step
 from .permissions import get_approval_for_user
 from .queries import box as approvals_box
 from .queries import pending_for, timeline
@@ -67,9 +67,10 @@ def _summary(approval: Approval) -> dict[str, Any]:
             "subject_type": approval.subject_type, "subject_id": approval.subject_id}
 
 
-def _detail(approval: Approval) -> dict[str, Any]:
+def _detail(approval: Approval, *, timeline_steps: list[Step] | None = None) -> dict[str, Any]:
+    """`timeline_steps`: the approval's timeline, when the caller has read it."""
     steps: list[dict[str, Any]] = []
-    for s in timeline(approval):
+    for s in timeline(approval) if timeline_steps is None else timeline_steps:
         steps.append({
             "id": s.pk, "round": s.round, "index": s.index, "node_key": s.node_key, "name": s.label, "kind": s.kind, "mode": s.mode,
             "state": s.state, "superseded": s.superseded, "why": [explain(e) for e in s.explanation],
@@ -140,7 +141,9 @@ def resubmit(request: HttpRequest, approval_id: Id, body: ResubmitIn) -> Any:
 for _verb in VERBS:
     router.post(f"/approvals/{{int:pk}}/{_verb.slug}", response=ApprovalDetailOut, summary=_verb.summary,
                 operation_id=f"approval_{_verb.slug.replace('-', '_')}")(
-        verb_operation(_verb, load=lambda me, pk: get_approval_for_user(me, pk)[0], out=_detail, prefix="approval"))
+        verb_operation(_verb, load=lambda me, pk: get_approval_for_user(me, pk)[0], prefix="approval",
+                       reload=get_approval_for_user,
+                       out=lambda found: _detail(found[0], timeline_steps=found[1].steps)))
 
 
 # --- templates ---------------------------------------------------------------

@@ -20,7 +20,14 @@ from xietong.errors import Conflict, DomainError
 from xietong.org.models import Person, Role
 from xietong.org.queries import acting_for, role_holders
 from xietong.policy.queries import param
-from xietong.work.actions import may_act_on, task_cancel, task_complete, task_create
+from xietong.work.actions import (
+    NewTask,
+    may_act_on,
+    task_cancel,
+    task_complete,
+    task_create,
+    tasks_create,
+)
 from xietong.work.models import Priority, Task, TaskState
 from xietong.work.notify import notify
 
@@ -166,12 +173,14 @@ def _start_step(approval: Approval, node: dict[str, Any], *, now: datetime) -> S
 def activate(approval: Approval, step: Step, *, now: datetime) -> None:
     """Make every approver whose turn has come pending (a task in their inbox),
     or approve them automatically when the template says so. The step's
-    approvers are read once and walked in memory until nothing changes."""
+    approvers are read once and walked in memory until nothing changes; the
+    tasks of everyone whose turn came are then created together."""
     settings = settings_of(approval)
     approvers = list(step.approvers.select_related("person").order_by("position", "pk"))
     by_id = {a.pk: a for a in approvers}
     approved_before: set[int] | None = None
     hours = param("approval.step_timeout_working_hours", at=now)
+    turn: list[StepApprover] = []
     changed = True
     while changed:
         changed = False
@@ -208,9 +217,12 @@ def activate(approval: Approval, step: Step, *, now: datetime) -> None:
                     if closed in by_id:
                         by_id[closed].state = ApproverState.CANCELLED
             else:
-                _make_pending(approval, step, a, now=now, hours=a.timeout_hours or hours)
+                a.state = ApproverState.PENDING  # its task comes below, with the others'
+                turn.append(a)
             changed = True
             break
+    # One approved automatically may have settled a 或签 node and cancelled the others meanwhile.
+    _make_pending(approval, step, [a for a in turn if a.state == ApproverState.PENDING], now=now, hours=hours)
 
 
 def is_major(approval: Approval, *, now: datetime | None = None) -> bool:
@@ -225,26 +237,32 @@ def is_major(approval: Approval, *, now: datetime | None = None) -> bool:
     return bool(handler and handler.major and handler.major(approval.data))
 
 
-def _make_pending(approval: Approval, step: Step, a: StepApprover, *, now: datetime, hours: int) -> None:
+def _make_pending(approval: Approval, step: Step, approvers: list[StepApprover], *, now: datetime,
+                  hours: int) -> None:
+    """Each approver's task, all in one go (kernel `tasks_create`), and why
+    it went to whom it went: a delegate, or the principal after all."""
+    if not approvers:
+        return
     major = is_major(approval, now=now)
-    task = task_create(
+    tasks = tasks_create([NewTask(
         kind=KIND_APPROVE_BATCH if a.batch else KIND_APPROVE, title=approval.title, subject=approval,
-        actor=None, assignee=a.person, requester=approval.applicant, url=approval.get_absolute_url(),
-        due_working_hours=hours, escalates=a.timeout_action == TimeoutAction.ESCALATE,
+        assignee=a.person, requester=approval.applicant, url=approval.get_absolute_url(),
+        due_working_hours=a.timeout_hours or hours, escalates=a.timeout_action == TimeoutAction.ESCALATE,
         priority=Priority.URGENT if approval.emergency else Priority.NORMAL, major=major,
-        remind_at_due=a.timeout_action == TimeoutAction.REMIND, now=now)
-    a.state, a.task = ApproverState.PENDING, task
-    a.save(update_fields=["state", "task"])
-    if task.delegated_from_id:
-        step.explanation.append({"code": "delegated", "principal": a.person.name,
-                                 "delegate": task.assignee.name if task.assignee else ""})
-        step.save(update_fields=["explanation"])
-    elif acting_for(a.person, at=now, major=major).pk == approval.applicant_id:
-        step.explanation.append({"code": "not_delegated", "principal": a.person.name})
-        step.save(update_fields=["explanation"])
-    elif major and acting_for(a.person, at=now).pk != a.person.pk:
-        # Away, but the delegation does not cover decisions above the thresholds.
-        step.explanation.append({"code": "major_not_delegated", "principal": a.person.name})
+        remind_at_due=a.timeout_action == TimeoutAction.REMIND) for a in approvers], actor=None, now=now)
+    explained = len(step.explanation)
+    for a, task in zip(approvers, tasks, strict=True):
+        a.state, a.task = ApproverState.PENDING, task
+        if task.delegated_from_id:
+            step.explanation.append({"code": "delegated", "principal": a.person.name,
+                                     "delegate": task.assignee.name if task.assignee else ""})
+        elif acting_for(a.person, at=now, major=major).pk == approval.applicant_id:
+            step.explanation.append({"code": "not_delegated", "principal": a.person.name})
+        elif major and acting_for(a.person, at=now).pk != a.person.pk:
+            # Away, but the delegation does not cover decisions above the thresholds.
+            step.explanation.append({"code": "major_not_delegated", "principal": a.person.name})
+    StepApprover.objects.bulk_update(approvers, ["state", "task"])
+    if len(step.explanation) != explained:
         step.save(update_fields=["explanation"])
 
 

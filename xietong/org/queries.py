@@ -10,6 +10,8 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from xietong import memo
+
 from .models import Delegation, Department, Liaison, Membership, Person, Role, RoleAssignment
 from .principal import Principal
 
@@ -104,17 +106,32 @@ def department_liaison(department: Department, *, partner: Department | None = N
     return department_head(department)
 
 
+DELEGATION_MEMO = "org.delegation"
+
+
 def live_delegation(person: Person, *, at: datetime | None = None) -> Delegation | None:
-    at = at or timezone.now()
-    # Most people are not away: ask for an id first (a cheap query to build),
-    # and load the delegation with its delegate only when there is one.
-    pk = (
-        Delegation.objects.filter(principal=person, cancelled_at__isnull=True, starts_at__lte=at, ends_at__gt=at)
-        .order_by("-starts_at")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return Delegation.objects.select_related("delegate").get(pk=pk) if pk is not None else None
+    """The delegation in force for `person` at `at`, read once per request
+    for one moment (xietong.memo; delegation writes forget it)."""
+    moment = at or timezone.now()
+
+    def read() -> Delegation | None:
+        # Most people are not away: ask for an id first (a cheap query to build),
+        # and load the delegation with its delegate only when there is one.
+        pk = (
+            Delegation.objects.filter(principal=person, cancelled_at__isnull=True, starts_at__lte=moment,
+                                      ends_at__gt=moment)
+            .order_by("-starts_at")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        return Delegation.objects.select_related("delegate").get(pk=pk) if pk is not None else None
+
+    return memo.remembered((DELEGATION_MEMO, person.pk, moment), read)
+
+
+def delegations_changed() -> None:
+    """A delegation was made, cancelled or ended in this request: read them again."""
+    memo.forget(lambda key: isinstance(key, tuple) and bool(key) and key[0] == DELEGATION_MEMO)
 
 
 def acting_for(person: Person, *, at: datetime | None = None, major: bool = False) -> Person:

@@ -10,7 +10,9 @@ its bounds and the rules between parameters again here, when it is
 decided: something else may have changed since it was proposed.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import wraps
 from typing import Any
 
 from django.db import connection, transaction
@@ -23,9 +25,24 @@ from xietong.inputs import LAST_DAY, clean_line, clean_text
 from xietong.org.models import Person
 from xietong.org.permissions import can_manage_org
 
+from . import snapshot
 from .models import CalendarDay, CalendarSource, CalendarYear, DayKind, ParameterValue
 from .queries import change_check, change_scheduled_on, param
 from .registry import get_param
+
+
+def _changes_policy[**P, R](action: Callable[P, R]) -> Callable[P, R]:
+    """After an action that writes the policy, this request reads the policy's
+    token again (the database trigger has changed it: snapshot.py)."""
+
+    @wraps(action)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return action(*args, **kwargs)
+        finally:
+            snapshot.changed()
+
+    return run
 
 
 def can_manage_calendar(person: Person) -> bool:
@@ -47,6 +64,7 @@ def parameters_lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('xietong.policy.parameters'))")
 
 
+@_changes_policy
 @transaction.atomic
 def parameter_set(
     *, actor: Person, key: str, raw_value: Any, reason: str, effective_from: datetime | None = None,
@@ -85,6 +103,7 @@ def parameter_set(
     return row
 
 
+@_changes_policy
 @transaction.atomic
 def calendar_year_open(*, actor: Person, year: int, note: str = "") -> CalendarYear:
     """POL-3: declare that `year`'s schedule has been entered, so deadlines in it
@@ -100,6 +119,7 @@ def calendar_year_open(*, actor: Person, year: int, note: str = "") -> CalendarY
     return calendar_year
 
 
+@_changes_policy
 @transaction.atomic
 def calendar_day_set(*, actor: Person, day: date, kind: str, name: str = "") -> CalendarDay:
     """POL-3: mark a day as a holiday or a make-up workday (overrides the library)."""
@@ -116,6 +136,7 @@ def calendar_day_set(*, actor: Person, day: date, kind: str, name: str = "") -> 
     return calendar_day
 
 
+@_changes_policy
 @transaction.atomic
 def calendar_day_remove(*, actor: Person, day: date) -> None:
     """POL-3: the day follows the ordinary Monday–Friday rule again."""
@@ -128,6 +149,7 @@ def calendar_day_remove(*, actor: Person, day: date) -> None:
                  before={"kind": existing.kind, "name": existing.name})
 
 
+@_changes_policy
 @transaction.atomic
 def calendar_seed_from_library(*, overwrite_admin_days: bool = False) -> list[int]:
     """Load every year chinesecalendar covers. Days an administrator entered

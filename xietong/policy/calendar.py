@@ -95,12 +95,16 @@ class WorkingCalendar:
 
     def _exceptions(self, year: int) -> dict[date, str]:
         if year not in self._years:
-            days = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "kind"))
-            # An opened year always has days (its holidays); only an empty one needs the second look.
-            if days or CalendarYear.objects.filter(year=year).exists():
-                self._years[year] = days
+            from .snapshot import current
+
+            policy = current()
+            if policy is not None:
+                self._years[year] = policy.years.get(year)
             else:
-                self._years[year] = None
+                days = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "kind"))
+                # An opened year always has days (its holidays); only an empty one needs the second look.
+                opened = bool(days) or CalendarYear.objects.filter(year=year).exists()
+                self._years[year] = days if opened else None
         exceptions = self._years[year]
         if exceptions is None:
             if self.lenient:

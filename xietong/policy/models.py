@@ -70,3 +70,17 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.kind}"
+
+
+class PolicyState(models.Model):
+    """One row whose random token a database trigger changes with every write
+    to parameters, calendar days or calendar years (snapshot.py)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.CharField(max_length=64)
+
+    class Meta:
+        db_table = "policy_state"
+
+    def __str__(self) -> str:
+        return self.token

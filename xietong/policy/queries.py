@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from xietong.errors import DomainError
 
+from . import snapshot
 from .models import CalendarDay, CalendarYear, ParameterValue
 from .registry import Param, get_param, parameters, related_keys, rules_broken
 
@@ -18,8 +19,13 @@ from .registry import Param, get_param, parameters, related_keys, rules_broken
 def param(key: str, *, at: datetime | None = None) -> Any:
     """The value of a policy parameter in force at `at` (default: now)."""
     definition = get_param(key)
+    at = at or timezone.now()
+    policy = snapshot.current()
+    if policy is not None:
+        found, stored = policy.value_at(key, at)
+        return definition.from_json(stored) if found else definition.default
     row = (
-        ParameterValue.objects.filter(key=key, effective_from__lte=at or timezone.now())
+        ParameterValue.objects.filter(key=key, effective_from__lte=at)
         .order_by("-effective_from", "-id")
         .values_list("value", flat=True)
         .first()
@@ -49,10 +55,19 @@ def param_over(key: str, *, start: datetime, end: datetime) -> Callable[[datetim
 
 
 def params(*keys: str, at: datetime | None = None) -> dict[str, Any]:
-    """Several parameters in force at `at`, in one query."""
+    """Several parameters in force at `at`, in one query (none, when the
+    policy snapshot is current: snapshot.py)."""
     definitions = {key: get_param(key) for key in keys}
+    at = at or timezone.now()
+    policy = snapshot.current()
+    if policy is not None:
+        out = {}
+        for key in keys:
+            found_it, stored = policy.value_at(key, at)
+            out[key] = definitions[key].from_json(stored) if found_it else definitions[key].default
+        return out
     found: dict[str, Any] = {}
-    rows = (ParameterValue.objects.filter(key__in=keys, effective_from__lte=at or timezone.now())
+    rows = (ParameterValue.objects.filter(key__in=keys, effective_from__lte=at)
             .order_by("key", "-effective_from", "-id").values_list("key", "value"))
     for key, value in rows:
         if key not in found:

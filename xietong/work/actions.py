@@ -5,7 +5,8 @@
     task_complete(actor=person, task=task, outcome="done")
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from xietong.policy.queries import param, params
 from xietong.policy.registry import get_param
 
 from .models import Priority, Task, TaskCc, TaskState
-from .notify import notify
+from .notify import Message, notify, notify_many
 from .registry import KINDS, SUPERVISE, kind_for, subject_url
 
 LADDER_KEYS = ("work.escalate_head_after_hours", "work.escalate_office_after_hours",
@@ -97,10 +98,33 @@ def _holder_of(person: Person, *, at: datetime, requester: Person | None,
     return holder, (person if holder.pk != person.pk else None)
 
 
-@transaction.atomic
 def record_pk(subject_id: str) -> int | None:
     """A record id as the number it is (Task.subject_pk), or None."""
     return int(subject_id) if subject_id.isascii() and subject_id.isdigit() and len(subject_id) < 19 else None
+
+
+@dataclass
+class NewTask:
+    """One task to create (`task_create` documents each field)."""
+
+    kind: str
+    title: str
+    subject: Subject
+    assignee: Person | None = None
+    role: str = ""
+    department: Department | None = None
+    requester: Person | None = None
+    url: str = ""
+    due_at: datetime | None = None
+    due_working_hours: float | None = None
+    due_working_days: int | None = None
+    due_param: str | None = None
+    priority: int = Priority.NORMAL
+    parent: Task | None = None
+    cc: Sequence[Person] = ()
+    escalates: bool | None = None
+    major: bool = False
+    remind_at_due: bool = False
 
 
 def task_create(
@@ -137,57 +161,89 @@ def task_create(
     due time, remind when it is due (a task that does not escalate).
     Given no due time at all, it is counted from the kind's `due_param` (its
     manifest), if it has one."""
-    spec = kind_for(kind)
+    return tasks_create([NewTask(
+        kind=kind, title=title, subject=subject, assignee=assignee, role=role, department=department,
+        requester=requester, url=url, due_at=due_at, due_working_hours=due_working_hours,
+        due_working_days=due_working_days, due_param=due_param, priority=priority, parent=parent, cc=list(cc),
+        escalates=escalates, major=major, remind_at_due=remind_at_due)], actor=actor, now=now)[0]
+
+
+def tasks_create(new: Sequence[NewTask], *, actor: Person | None, now: datetime | None = None) -> list[Task]:
+    """Create several tasks at once, as `task_create` creates one: the
+    parameters and calendar read once, then one INSERT each for the tasks,
+    their CCs, their events, their notifications and their outbox rows (an
+    approval node asking three people). Everything is checked before
+    anything is written, and the writes open no savepoint of their own: a
+    module calls this inside its action, and a failure rolls it back whole."""
     now = now or timezone.now()
-    if due_at is None and due_working_hours is None and due_working_days is None and not due_param:
-        due_param = spec.due_param or None
-    if (assignee is None) == (not role):
-        raise ValueError("a task goes to a person or to a role, not both or neither")
-    if role and role not in ROLES:
-        raise ValueError(f"unknown role {role!r}")
-    title = one_line(title)
-    if not title:
-        raise DomainError(_("A task needs a title."), code="title_required")
-    # Every parameter this needs, in one query.
-    values = params(*KERNEL_KEYS, *([due_param] if due_param else []), at=now)
+    specs = []
+    for n in new:
+        spec = kind_for(n.kind)
+        if n.due_at is None and n.due_working_hours is None and n.due_working_days is None and not n.due_param:
+            n.due_param = spec.due_param or None
+        if (n.assignee is None) == (not n.role):
+            raise ValueError("a task goes to a person or to a role, not both or neither")
+        if n.role and n.role not in ROLES:
+            raise ValueError(f"unknown role {n.role!r}")
+        n.title = one_line(n.title)
+        if not n.title:
+            raise DomainError(_("A task needs a title."), code="title_required")
+        specs.append(spec)
+    # Every parameter this needs, once (and from the policy snapshot: policy/snapshot.py).
+    values = params(*KERNEL_KEYS, *sorted({n.due_param for n in new if n.due_param}), at=now)
     calendar = WorkingCalendar.load(at=now, lenient=True, values=values)
-    times = _deadlines(now=now, due_at=due_at, due_working_hours=due_working_hours,
-                       due_working_days=due_working_days, due_param=due_param,
-                       escalates=spec.escalates if escalates is None else escalates,
-                       calendar=calendar, values=values, remind_at_due=remind_at_due)
-    holder, delegated_from = _holder_of(assignee, at=now, requester=requester, major=major) if assignee \
-        else (None, None)
-    subject_type, subject_id = subject_key(subject)
-    task = Task.objects.create(
-        kind=kind, module=spec.module, title=title, subject_type=subject_type, subject_id=subject_id,
-        subject_pk=record_pk(subject_id),
-        url=url or subject_url(subject_type, subject_id), assignee=holder, delegated_from=delegated_from,
-        assignee_role=role, assignee_department=department, requester=requester, created_by=actor,
-        parent=parent, priority=priority, major=major, created_at=now, **times,
-    )
-    people = list({p.pk: p for p in cc}.values())
-    TaskCc.objects.bulk_create([TaskCc(task=task, person=p, created_at=now) for p in people])
-    notes = []
-    if delegated_from and holder:
-        notes.append(f"delegated: {holder.name} acts for {delegated_from.name}")
-    if calendar.assumed_years:
-        notes.append(assumption_note(calendar))
-    event_record(actor=actor, verb="task.create", subject=task, at=now, note="; ".join(notes), first=True, after={
-        "kind": kind, "title": task.title, "subject": [subject_type, subject_id],
-        "assignee": holder.pk if holder else None, "delegated_from": delegated_from.pk if delegated_from else None,
-        "role": role, "department": department.pk if department else None, "due_at": task.due_at,
-        "priority": priority, "cc": [p.pk for p in people],
-    })
-    notify(recipients=task_recipients(task), kind="task_assigned", key=f"task:{task.pk}:assigned", url=task.link,
-           title=lambda: str(_("New task: %(title)s")) % {"title": task.title},
-           urgent=priority == Priority.URGENT,
-           # Only urgent matters reach robots; don't load the department otherwise.
-           department=(department or (holder.primary_department if holder else None))
-           if priority == Priority.URGENT else None)
-    if people:
-        notify(recipients=people, kind="comment", key=f"task:{task.pk}:cc", url=task.link,
-               title=lambda: str(_("For your information: %(title)s")) % {"title": task.title})
-    return task
+    rows, holders, ccs = [], [], []
+    for n, spec in zip(new, specs, strict=True):
+        times = _deadlines(now=now, due_at=n.due_at, due_working_hours=n.due_working_hours,
+                           due_working_days=n.due_working_days, due_param=n.due_param,
+                           escalates=spec.escalates if n.escalates is None else n.escalates,
+                           calendar=calendar, values=values, remind_at_due=n.remind_at_due)
+        holder, delegated_from = _holder_of(n.assignee, at=now, requester=n.requester, major=n.major) \
+            if n.assignee else (None, None)
+        subject_type, subject_id = subject_key(n.subject)
+        rows.append(Task(
+            kind=n.kind, module=spec.module, title=n.title, subject_type=subject_type, subject_id=subject_id,
+            subject_pk=record_pk(subject_id), url=n.url or subject_url(subject_type, subject_id), assignee=holder,
+            delegated_from=delegated_from, assignee_role=n.role, assignee_department=n.department,
+            requester=n.requester, created_by=actor, parent=n.parent, priority=n.priority, major=n.major,
+            created_at=now, **times))
+        holders.append((holder, delegated_from))
+        ccs.append(list({p.pk: p for p in n.cc}.values()))
+    with transaction.atomic(savepoint=False):
+        tasks = Task.objects.bulk_create(rows)
+        TaskCc.objects.bulk_create([TaskCc(task=task, person=p, created_at=now)
+                                    for task, people in zip(tasks, ccs, strict=True) for p in people])
+        assumed = assumption_note(calendar) if calendar.assumed_years else ""
+        events, messages = [], []
+        for task, n, (holder, delegated_from), people in zip(tasks, new, holders, ccs, strict=True):
+            notes = [f"delegated: {holder.name} acts for {delegated_from.name}"] if delegated_from and holder \
+                else []
+            events.append(NewEvent(verb="task.create", subject=task, actor=actor, first=True,
+                                   note="; ".join([*notes, *([assumed] if assumed else [])]), after={
+                "kind": n.kind, "title": task.title, "subject": [task.subject_type, task.subject_id],
+                "assignee": holder.pk if holder else None,
+                "delegated_from": delegated_from.pk if delegated_from else None,
+                "role": n.role, "department": n.department.pk if n.department else None, "due_at": task.due_at,
+                "priority": n.priority, "cc": [p.pk for p in people]}))
+            urgent = n.priority == Priority.URGENT
+            messages.append(Message(
+                recipients=task_recipients(task), kind="task_assigned", key=f"task:{task.pk}:assigned",
+                url=task.link, urgent=urgent,
+                title=_titled(_("New task: %(title)s"), task),
+                # Only urgent matters reach robots; don't load the department otherwise.
+                department=(n.department or (holder.primary_department if holder else None)) if urgent else None))
+            if people:
+                messages.append(Message(
+                    recipients=people, kind="comment", key=f"task:{task.pk}:cc", url=task.link,
+                    title=_titled(_("For your information: %(title)s"), task)))
+        events_record_many(events, at=now)
+        notify_many(messages, now=now)
+    return tasks
+
+
+def _titled(template: Any, task: Task) -> Callable[[], str]:
+    """A notification title rendered in each recipient's language."""
+    return lambda: str(template) % {"title": task.title}
 
 
 # --- who may do what ------------------------------------------------------
@@ -285,11 +341,19 @@ def _close_children(*, task: Task, actor: Person | None, now: datetime) -> None:
                                  note=f"task {task.pk} was closed") for pk in children], at=now)
 
 
-@transaction.atomic
 def task_complete(*, actor: Person, task: Task, outcome: str = "", note: str = "",
                   by_module: bool = False, notify_requester: bool = True) -> Task:
     """Close a task with an outcome the kind allows (KER-1). Its supervision
-    tasks close with it. Exactly one of two concurrent completions wins."""
+    tasks close with it. Exactly one of two concurrent completions wins.
+    `by_module`: the module completes its own record's task inside its own
+    action, with no savepoint: a failure rolls that action back whole."""
+    with transaction.atomic(savepoint=not by_module):
+        return _complete(actor=actor, task=task, outcome=outcome, note=note, by_module=by_module,
+                         notify_requester=notify_requester)
+
+
+def _complete(*, actor: Person, task: Task, outcome: str, note: str, by_module: bool,
+              notify_requester: bool) -> Task:
     spec = KINDS.get(task.kind)
     if spec is None:
         raise DomainError(_("Unknown task kind."), code="unknown_kind")
@@ -360,11 +424,16 @@ def may_cancel(person: Person, task: Task) -> bool:
         person.pk in (task.created_by_id, task.requester_id) or has_role(person, Role.ADMIN))
 
 
-@transaction.atomic
 def task_cancel(*, actor: Person | None, task: Task, reason: str, system: bool = False) -> Task:
     """Withdraw a task that is no longer needed. `system=True`: the module
-    that owns it does (its record was withdrawn or moved on); otherwise a
-    person from the task page, within `may_cancel`."""
+    that owns it does (its record was withdrawn or moved on), inside its own
+    action and with no savepoint; otherwise a person from the task page,
+    within `may_cancel`."""
+    with transaction.atomic(savepoint=not system):
+        return _cancel(actor=actor, task=task, reason=reason, system=system)
+
+
+def _cancel(*, actor: Person | None, task: Task, reason: str, system: bool) -> Task:
     if not system:
         if actor is None or not cancellable_by_hand(task):
             raise DomainError(_("This task belongs to its record and closes with it: withdraw or change the "

@@ -17,7 +17,7 @@ from xietong.inputs import check_instant, clean_line
 from xietong.org.models import Delegation, Person
 from xietong.org.permissions import can_delegate_for
 from xietong.org.principal import Principal
-from xietong.org.queries import MAX_DELEGATION_HOPS
+from xietong.org.queries import MAX_DELEGATION_HOPS, delegations_changed
 
 from .notify import notify
 
@@ -75,6 +75,7 @@ def delegation_create(
         reason=reason, created_by=actor, include_major=include_major,
     )
     Principal.forget(delegate)
+    delegations_changed()
     event_record(actor=actor, verb="delegation.create", subject=principal,
                  after={"delegation": delegation.pk, "delegate": delegate.pk, "starts_at": starts_at,
                         "ends_at": ends_at, "reason": delegation.reason, "include_major": include_major})
@@ -113,4 +114,5 @@ def delegation_cancel(*, actor: Person, delegation: Delegation) -> Delegation:
                      before={"delegation": delegation.pk, "delegate": delegation.delegate_id})
     delegation.refresh_from_db()
     Principal.forget(delegation.delegate)
+    delegations_changed()
     return delegation

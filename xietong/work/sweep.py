@@ -18,6 +18,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xietong import memo
 from xietong.audit.trail import NewEvent, audit_seal, events_record_many
 from xietong.fastsql import insert_rows, update_rows
 from xietong.org.models import Delegation, Department, Person
@@ -303,7 +304,8 @@ def sweep_run(*, now: datetime | None = None, errors: dict[str, str] | None = No
 
     def part(name: str, run: Any) -> None:
         try:
-            outcome = run()  # each part commits in its own batches
+            with memo.scope():  # each part reads the policy's token once
+                outcome = run()  # each part commits in its own batches
             count = sum(outcome.values()) if isinstance(outcome, dict) else int(outcome or 0)
             # Inside the try: a database that fails here fails the part, and the
             # worker hears of it, even when the part itself only had to read.

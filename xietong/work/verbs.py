@@ -55,14 +55,17 @@ def verb_page(verb: Verb, *, load: Callable[[Person, int], Any], detail: str,
 
 
 def verb_operation(verb: Verb, *, load: Callable[[Person, int], Any], out: Callable[[Any], Any],
-                   prefix: str) -> Callable[..., Any]:
+                   prefix: str, reload: Callable[[Person, int], Any] | None = None) -> Callable[..., Any]:
     """The API's POST for one verb, with the page's schema and step; answers
-    the record as `out` shows it."""
+    the record as `out` shows it: the record refreshed, or what `reload`
+    reads when the answer needs more than its row (an approval's timeline)."""
 
     def run(request: HttpRequest, pk: int, body: Any) -> Any:
         me = api_member(request)
         record = load(me, pk)
         verb.step(me, record, body)
+        if reload is not None:
+            return out(reload(me, pk))
         record.refresh_from_db()
         return out(record)
 
