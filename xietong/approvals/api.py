@@ -22,8 +22,8 @@ from .forms import one_person, people_from
 from .handlers import HANDLERS
 from .models import Approval, FlowTemplate, FlowVersion, Step
 from .permissions import get_approval_for_user
+from .queries import approval_with_timeline, pending_for, timeline
 from .queries import box as approvals_box
-from .queries import pending_for, timeline
 from .routing import explain, route_preview
 from .schemas import (
     ApprovalDetailOut,
@@ -142,8 +142,8 @@ for _verb in VERBS:
     router.post(f"/approvals/{{int:pk}}/{_verb.slug}", response=ApprovalDetailOut, summary=_verb.summary,
                 operation_id=f"approval_{_verb.slug.replace('-', '_')}")(
         verb_operation(_verb, load=lambda me, pk: get_approval_for_user(me, pk)[0], prefix="approval",
-                       reload=get_approval_for_user,
-                       out=lambda found: _detail(found[0], timeline_steps=found[1].steps)))
+                       reload=lambda _me, pk: approval_with_timeline(pk),
+                       out=lambda found: _detail(found[0], timeline_steps=found[1])))
 
 
 # --- templates ---------------------------------------------------------------
