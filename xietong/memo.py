@@ -40,6 +40,18 @@ def remembered[T](key: Any, compute: Callable[[], T]) -> T:
     return value  # type: ignore[no-any-return]
 
 
+def preload(values: dict[Any, Any]) -> None:
+    """Remember values read together (one query for many keys); nothing
+    outside a scope."""
+    memo = _SCOPE.get()
+    if memo is not None:
+        memo.update(values)
+
+
+def active() -> bool:
+    return _SCOPE.get() is not None
+
+
 def forget(match: Callable[[Any], bool] | None = None) -> None:
     """Drop what the scope remembers (the keys `match` accepts, or all)."""
     memo = _SCOPE.get()

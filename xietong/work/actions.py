@@ -20,7 +20,14 @@ from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import clean_line, clean_text, one_line
 from xietong.org.models import Department, Person, Role
 from xietong.org.principal import Principal
-from xietong.org.queries import acting_for, department_head, has_role, manager_of, role_holders
+from xietong.org.queries import (
+    acting_for,
+    department_head,
+    has_role,
+    live_delegations_preload,
+    manager_of,
+    role_holders,
+)
 from xietong.platform.manifest import ROLES
 from xietong.policy.calendar import WorkingCalendar, assumption_note
 from xietong.policy.queries import param, params
@@ -192,6 +199,8 @@ def tasks_create(new: Sequence[NewTask], *, actor: Person | None, now: datetime 
     # Every parameter this needs, once (and from the policy snapshot: policy/snapshot.py).
     values = params(*KERNEL_KEYS, *sorted({n.due_param for n in new if n.due_param}), at=now)
     calendar = WorkingCalendar.load(at=now, lenient=True, values=values)
+    if len(new) > 1:  # whether each assignee is away, in one query
+        live_delegations_preload([n.assignee for n in new if n.assignee is not None], at=now)
     rows, holders, ccs = [], [], []
     for n, spec in zip(new, specs, strict=True):
         times = _deadlines(now=now, due_at=n.due_at, due_working_hours=n.due_working_hours,

@@ -194,3 +194,47 @@ def test_cancel_needs_the_creator(make_task, company):
         actions.task_cancel(actor=company.employee, task=task, reason="不需要")
     actions.task_cancel(actor=company.sales_head, task=task, reason="不需要")
     assert Task.objects.get(pk=task.pk).state == TaskState.CANCELLED
+
+
+def test_several_tasks_at_once_are_one_insert_each_and_follow_delegations(company, calendar):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xietong import memo
+    from xietong.work.actions import NewTask, tasks_create
+    from xietong.work.registry import TODO
+
+    now = timezone.now()
+    delegations.delegation_create(actor=company.employee, principal=company.employee, delegate=company.hr,
+                                  starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=2))
+    people = [company.employee, company.engineer, company.finance]
+    with memo.scope(), CaptureQueriesContext(connection) as queries:
+        tasks = tasks_create([NewTask(kind=TODO, title=f"批量 {n}", subject=("test.item", f"b{n}"), assignee=p,
+                                      requester=company.sales_head, cc=[company.tech_head] if n == 0 else [])
+                              for n, p in enumerate(people)], actor=company.sales_head)
+    assert [t.assignee for t in tasks] == [company.hr, company.engineer, company.finance]
+    assert tasks[0].delegated_from == company.employee and tasks[1].delegated_from is None
+    inserts = [q["sql"].split(" ", 3)[2] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert sorted(inserts) == sorted(['"work_task"', '"work_taskcc"', '"work_event"', '"work_notification"',
+                                      '"work_delivery"'])
+    delegation_reads = [q for q in queries.captured_queries if '"org_delegation"' in q["sql"]]
+    assert len(delegation_reads) == 2  # everyone's at once, then whether the delegate is away too
+    assert {e.subject_id for e in Event.objects.filter(verb="task.create")} >= {str(t.pk) for t in tasks}
+    assert Notification.objects.filter(kind="task_assigned", recipient__in=[company.hr, company.engineer,
+                                                                             company.finance]).count() == 3
+    assert Notification.objects.filter(kind="comment", recipient=company.tech_head).count() == 1
+
+
+def test_a_bad_task_among_several_writes_none(company, calendar):
+    from xietong.work.actions import NewTask, tasks_create
+    from xietong.work.registry import TODO
+
+    before = Task.objects.count()
+    with pytest.raises(DomainError):
+        tasks_create([NewTask(kind=TODO, title="好", subject=("test.item", "g1"), assignee=company.engineer),
+                      NewTask(kind=TODO, title="  ", subject=("test.item", "g2"), assignee=company.engineer)],
+                     actor=company.sales_head)
+    assert Task.objects.count() == before
+    # Refused before any write: the caller's transaction goes on.
+    assert actions.task_create(kind=TODO, title="之后", subject=("test.item", "g3"), actor=company.sales_head,
+                               assignee=company.engineer).pk
