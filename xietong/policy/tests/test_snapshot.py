@@ -100,3 +100,4 @@ def test_truncate_changes_the_token_on_postgresql(company, calendar):
         cursor.execute("TRUNCATE policy_calendarday")
     assert token() != before
     assert WorkingCalendar.load(lenient=True).is_working_day(date(2026, 10, 1))  # no holidays left
+
