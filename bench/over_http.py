@@ -168,6 +168,13 @@ def _tasks_worker(args: tuple[int, int]) -> list[int]:
                         assignee=me, requester=other, due_working_hours=16).pk for i in range(start, start + n)]
 
 
+def _default_sigterm() -> None:
+    """A pool's worker dies at once when the pool ends it (SIGTERM), instead
+    of running the main process's handler: a worker that exits through
+    Python while the pool waits for it can deadlock there."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def pools(n: int) -> tuple[list[tuple[int, int]], list[int]]:
     """`n` approvals waiting for the head and `n` tasks for the reader, made in
     parallel through the product's own actions."""
@@ -175,7 +182,7 @@ def pools(n: int) -> tuple[list[tuple[int, int]], list[int]]:
     ctx = multiprocessing.get_context("fork")
     chunks = [(i, min(250, n - i)) for i in range(0, n, 250)]
     t = time.perf_counter()
-    with ctx.Pool(4) as pool:
+    with ctx.Pool(4, initializer=_default_sigterm) as pool:
         approvals = [a for part in pool.map(_approvals_worker, chunks) for a in part]
         tasks = [t for part in pool.map(_tasks_worker, chunks) for t in part]
     log(f"made {len(approvals)} approvals and {len(tasks)} tasks ready in {time.perf_counter() - t:.0f}s")
@@ -426,7 +433,7 @@ def _floor_worker(args: tuple[str, int, float]) -> tuple[int, list[float]]:
 def floor(name: str, conc: int) -> dict[str, Any]:
     ctx = multiprocessing.get_context("fork")
     t = time.perf_counter()
-    with ctx.Pool(conc) as pool:
+    with ctx.Pool(conc, initializer=_default_sigterm) as pool:
         results = pool.map(_floor_worker, [(name, w, ARGS.seconds) for w in range(conc)])
     elapsed = time.perf_counter() - t
     latencies = sorted(x for r in results for x in r[1])
