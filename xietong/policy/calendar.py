@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from xietong.errors import DomainError
 from xietong.inputs import FIRST_DAY, LAST_DAY, check_instant
 
+from . import snapshot
 from .models import CalendarDay, CalendarYear, DayKind
 
 MAX_SPAN_DAYS = 366 * 5
@@ -95,9 +96,7 @@ class WorkingCalendar:
 
     def _exceptions(self, year: int) -> dict[date, str]:
         if year not in self._years:
-            from .snapshot import current
-
-            policy = current()
+            policy = snapshot.current()
             if policy is not None:
                 self._years[year] = policy.years.get(year)
             else:

@@ -18,19 +18,7 @@ from .registry import Param, get_param, parameters, related_keys, rules_broken
 
 def param(key: str, *, at: datetime | None = None) -> Any:
     """The value of a policy parameter in force at `at` (default: now)."""
-    definition = get_param(key)
-    at = at or timezone.now()
-    policy = snapshot.current()
-    if policy is not None:
-        found, stored = policy.value_at(key, at)
-        return definition.from_json(stored) if found else definition.default
-    row = (
-        ParameterValue.objects.filter(key=key, effective_from__lte=at)
-        .order_by("-effective_from", "-id")
-        .values_list("value", flat=True)
-        .first()
-    )
-    return definition.default if row is None else definition.from_json(row)
+    return params(key, at=at)[key]
 
 
 def param_over(key: str, *, start: datetime, end: datetime) -> Callable[[datetime], Any]:
