@@ -21,9 +21,9 @@ from .definition import DefinitionError, definition_parse
 from .forms import one_person, people_from
 from .handlers import HANDLERS
 from .models import Approval, FlowTemplate, FlowVersion, Step
-from .permissions import get_approval_for_user
-from .queries import approval_with_timeline, pending_for, timeline
+from .permissions import approval_gate, get_approval_for_user
 from .queries import box as approvals_box
+from .queries import pending_for, timeline
 from .routing import explain, route_preview
 from .schemas import (
     ApprovalDetailOut,
@@ -141,9 +141,8 @@ def resubmit(request: HttpRequest, approval_id: Id, body: ResubmitIn) -> Any:
 for _verb in VERBS:
     router.post(f"/approvals/{{int:pk}}/{_verb.slug}", response=ApprovalDetailOut, summary=_verb.summary,
                 operation_id=f"approval_{_verb.slug.replace('-', '_')}")(
-        verb_operation(_verb, load=lambda me, pk: get_approval_for_user(me, pk)[0], prefix="approval",
-                       reload=lambda _me, pk: approval_with_timeline(pk),
-                       out=lambda found: _detail(found[0], timeline_steps=found[1])))
+        verb_operation(_verb, load=approval_gate, prefix="approval", out=lambda found: _detail(found),
+                       reload=lambda _me, approval: approval))
 
 
 # --- templates ---------------------------------------------------------------

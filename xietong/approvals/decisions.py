@@ -45,13 +45,38 @@ from .models import (
     StepState,
 )
 
+_APPROVER_RELATED = ("step", "task", "task__assignee", "person")
+
 
 def _acting(actor: Person, approval: Approval, approver_id: int) -> tuple[StepApprover, Person | None]:
+    """The approver row `actor` acts for, checked, and on whose behalf."""
     try:
-        a = StepApprover.objects.select_related("step", "task", "task__assignee", "person").get(
-            pk=approver_id, approval=approval)
+        a = StepApprover.objects.select_related(*_APPROVER_RELATED).get(pk=approver_id, approval=approval)
     except StepApprover.DoesNotExist:
         raise DomainError(_("No such approver on this approval."), code="not_found") from None
+    return a, _check(actor, approval, a)
+
+
+def _acting_with_peers(actor: Person, approval: Approval,
+                       approver_id: int) -> tuple[StepApprover, Person | None, list[StepApprover]]:
+    """`_acting`, and every approver of the row's step (with their tasks and
+    people, in position order, sharing one step object): one read for the
+    decision and for what it sets off (或签, the next in turn)."""
+    peers = list(StepApprover.objects.select_related(*_APPROVER_RELATED).filter(
+        approval=approval, step__state=StepState.ACTIVE).order_by("position", "pk"))
+    a = next((p for p in peers if p.pk == approver_id), None)
+    if a is None:  # not on an active step: refused as any other such row is (not found, not theirs, stale)
+        _acting(actor, approval, approver_id)
+        raise stale()  # pragma: no cover - _acting has refused it
+    on_behalf_of = _check(actor, approval, a)
+    peers = [p for p in peers if p.step_id == a.step_id]
+    for p in peers:
+        p.step = a.step
+    return a, on_behalf_of, peers
+
+
+def _check(actor: Person, approval: Approval, a: StepApprover) -> Person | None:
+    """Refuse unless `actor` may decide for `a` now; on whose behalf they do."""
     if a.task is None:
         raise stale()
     allowed, on_behalf_of = may_act_on(actor, a.task)
@@ -61,7 +86,7 @@ def _acting(actor: Person, approval: Approval, approver_id: int) -> tuple[StepAp
         raise PermissionDenied(_("You cannot approve your own application."))
     if approval.state != ApprovalState.RUNNING or a.state != ApproverState.PENDING or a.step.state != StepState.ACTIVE:
         raise stale()
-    return a, on_behalf_of
+    return on_behalf_of
 
 
 def _record(a: StepApprover, *, state: str, actor: Person, on_behalf_of: Person | None, comment: str,
@@ -74,16 +99,16 @@ def _record(a: StepApprover, *, state: str, actor: Person, on_behalf_of: Person 
 def approval_approve(*, actor: Person, approval: Approval | int, approver_id: int, comment: str = "") -> Approval:
     """Approve one's pending step (APR-4)."""
     approval = lock(approval)
-    a, on_behalf_of = _acting(actor, approval, approver_id)
+    a, on_behalf_of, peers = _acting_with_peers(actor, approval, approver_id)
     now = timezone.now()
     comment = clean_text(comment, _("Comment"), limit=2000)
     _record(a, state=ApproverState.APPROVED, actor=actor, on_behalf_of=on_behalf_of, comment=comment, now=now)
     close_task(a, actor=actor, outcome="approved", note=comment)
     event_record(actor=actor, verb="approval.approve", subject=approval, at=now, on_behalf_of=on_behalf_of,
                  after={"step": a.step.node_key, "approver": a.pk}, note=comment)
-    after_approve(approval, a.step, a, now=now)
-    activate(approval, a.step, now=now)
-    advance(approval, actor=actor, now=now)
+    after_approve(approval, a.step, a, now=now, approvers=peers)
+    waiting = activate(approval, a.step, now=now, approvers=peers)
+    advance(approval, actor=actor, now=now, current=(a.step, waiting))
     return approval
 
 

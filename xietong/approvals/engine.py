@@ -8,6 +8,7 @@ Internal to approvals: other modules read `queries` and write through
 the approval's row locked (`lock`).
 """
 
+import itertools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from xietong.audit.trail import event_record
 from xietong.errors import Conflict, DomainError
+from xietong.locking import lock_into
 from xietong.org.models import Person, Role
 from xietong.org.queries import acting_for, role_holders
 from xietong.policy.queries import param
@@ -83,13 +85,22 @@ def stale() -> Conflict:
                       "was withdrawn. Reload the page to see where it is now."), code="stale")
 
 
+_LOCK_RELATED = ("template", "version", "applicant", "department")
+
+
 def lock(approval: Approval | int) -> Approval:
-    pk = approval if isinstance(approval, int) else approval.pk
-    try:
-        return Approval.objects.select_for_update(of=("self",)).select_related(
-            "template", "version", "applicant", "department").get(pk=pk)
-    except Approval.DoesNotExist:
-        raise DomainError(_("No such approval."), code="not_found") from None
+    """The approval's row, locked for this transaction. Given an object, the
+    row is read into that object, which is returned (`lock_into`): what the
+    action then does to it is what its caller sees, and an API answer reads
+    no second copy."""
+    if isinstance(approval, int):
+        found = Approval.objects.select_for_update(of=("self",)).select_related(*_LOCK_RELATED).filter(
+            pk=approval).first()
+    else:
+        found = approval if lock_into(approval, related=_LOCK_RELATED) else None
+    if found is None:
+        raise DomainError(_("No such approval."), code="not_found")
+    return found
 
 
 def _context(approval: Approval) -> Context:
@@ -104,20 +115,30 @@ def settings_of(approval: Approval) -> Any:
     return version_definition(approval.version).settings
 
 
-def advance(approval: Approval, *, actor: Person | None, now: datetime) -> None:
+def advance(approval: Approval, *, actor: Person | None, now: datetime,
+            current: tuple[Step, bool] | None = None) -> None:
     """Walk the plan from the current node until a node waits for someone or
-    the plan ends."""
+    the plan ends. `current`: the current node's active step and whether it
+    still waits for someone, when the caller has just walked its approvers
+    (`activate`); the step it starts says the same."""
+    known = current if current is not None and (current[0].round, current[0].index) == (
+        approval.round, approval.current) and current[0].state == StepState.ACTIVE else None
     while approval.state == ApprovalState.RUNNING:
         if approval.current >= len(approval.plan):
             finish(approval, state=ApprovalState.APPROVED, actor=actor, now=now)
             return
         node = approval.plan[approval.current]
-        step = Step.objects.filter(approval=approval, round=approval.round, index=approval.current,
-                                   state=StepState.ACTIVE).first()
-        if step is None:
-            step = _start_step(approval, node, now=now)
+        waiting: bool | None = None
+        if known is not None:
+            (step, waiting), known = known, None
+        else:
+            found = Step.objects.filter(approval=approval, round=approval.round, index=approval.current,
+                                        state=StepState.ACTIVE).first()
+            step, waiting = (found, None) if found is not None else _start_step(approval, node, now=now)
         if step.state == StepState.ACTIVE:
-            if step.approvers.filter(state__in=OPEN_APPROVER_STATES).exists():
+            if waiting is None:
+                waiting = step.approvers.filter(state__in=OPEN_APPROVER_STATES).exists()
+            if waiting:
                 return
             step.state, step.finished_at = StepState.APPROVED, now
             step.save(update_fields=["state", "finished_at"])
@@ -139,14 +160,16 @@ def _cc_rules(approval: Approval, node: dict[str, Any], *, rules_key: str, now: 
     return resolved.people
 
 
-def _start_step(approval: Approval, node: dict[str, Any], *, now: datetime) -> Step:
+def _start_step(approval: Approval, node: dict[str, Any], *, now: datetime) -> tuple[Step, bool]:
+    """The node's step, begun: its approvers made pending (or approved
+    automatically). Returns it, and whether it waits for someone."""
     settings = settings_of(approval)
     if node["type"] == "cc":
         people = _cc_rules(approval, node, rules_key="cc", now=now)
         return Step.objects.create(
             approval=approval, round=approval.round, index=approval.current, node_key=node["key"], name=node["name"],
             name_en=node.get("name_en", ""), kind="cc", state=StepState.DONE, started_at=now, finished_at=now,
-            explanation=[{"code": "cc", "people": [p.name for p in people]}])
+            explanation=[{"code": "cc", "people": [p.name for p in people]}]), False
     resolved = node_people(node, _context(approval), applicant_approver=settings.applicant_approver)
     if approval.emergency:
         resolved.explanation = [{"code": "emergency", "person": resolved.people[0].name if resolved.people else ""}]
@@ -158,25 +181,28 @@ def _start_step(approval: Approval, node: dict[str, Any], *, now: datetime) -> S
         name_en=node.get("name_en", ""), kind="approve", mode=node["mode"], explanation=resolved.explanation,
         started_at=now)
     hours = node.get("timeout_hours")
-    previous: StepApprover | None = None
     origin = Origin.EMERGENCY if approval.emergency else (Origin.ADMIN if resolved.by_admin else Origin.RULE)
-    for position, person in enumerate(resolved.people):
-        previous = StepApprover.objects.create(
-            step=step, approval=approval, person=person, position=position, origin=origin,
-            waits_for=previous if node["mode"] == "sequential" else None,
-            timeout_action=node.get("timeout_action", TimeoutAction.ESCALATE), batch=bool(node.get("batch")),
-            timeout_hours=hours)
-    activate(approval, step, now=now)
-    return step
+    approvers = StepApprover.objects.bulk_create([StepApprover(
+        step=step, approval=approval, person=person, position=position, origin=origin,
+        timeout_action=node.get("timeout_action", TimeoutAction.ESCALATE), batch=bool(node.get("batch")),
+        timeout_hours=hours) for position, person in enumerate(resolved.people)])
+    if node["mode"] == "sequential" and len(approvers) > 1:  # each waits for the one before
+        for previous, a in itertools.pairwise(approvers):
+            a.waits_for = previous
+        StepApprover.objects.bulk_update(approvers[1:], ["waits_for"])
+    return step, activate(approval, step, now=now, approvers=approvers)
 
 
-def activate(approval: Approval, step: Step, *, now: datetime) -> None:
+def activate(approval: Approval, step: Step, *, now: datetime, approvers: list[StepApprover] | None = None) -> bool:
     """Make every approver whose turn has come pending (a task in their inbox),
     or approve them automatically when the template says so. The step's
-    approvers are read once and walked in memory until nothing changes; the
-    tasks of everyone whose turn came are then created together."""
+    approvers (read here unless the caller has them all, with their people
+    and tasks, in position order) are walked in memory until nothing changes; the tasks
+    of everyone whose turn came are then created together. Returns whether
+    the step still waits for someone."""
     settings = settings_of(approval)
-    approvers = list(step.approvers.select_related("person").order_by("position", "pk"))
+    if approvers is None:
+        approvers = list(step.approvers.select_related("person", "task").order_by("position", "pk"))
     by_id = {a.pk: a for a in approvers}
     approved_before: set[int] | None = None
     hours = param("approval.step_timeout_working_hours", at=now)
@@ -213,7 +239,7 @@ def activate(approval: Approval, step: Step, *, now: datetime) -> None:
                 step.save(update_fields=["explanation"])
                 event_record(actor=None, verb="approval.auto_approve", subject=approval, at=now,
                              after={"step": step.node_key, "person": a.person_id, "why": reason})
-                for closed in after_approve(approval, step, a, now=now):
+                for closed in after_approve(approval, step, a, now=now, approvers=approvers):
                     if closed in by_id:
                         by_id[closed].state = ApproverState.CANCELLED
             else:
@@ -223,6 +249,7 @@ def activate(approval: Approval, step: Step, *, now: datetime) -> None:
             break
     # One approved automatically may have settled a 或签 node and cancelled the others meanwhile.
     _make_pending(approval, step, [a for a in turn if a.state == ApproverState.PENDING], now=now, hours=hours)
+    return any(a.state in OPEN_APPROVER_STATES for a in approvers)
 
 
 def is_major(approval: Approval, *, now: datetime | None = None) -> bool:
@@ -273,7 +300,8 @@ def close_task(a: StepApprover, *, actor: Person | None, outcome: str, note: str
     if actor is None:
         task_cancel(actor=None, task=task, reason=note or outcome, system=True)
     else:
-        task_complete(actor=actor, task=task, outcome=outcome, note=note, by_module=True, notify_requester=False)
+        task_complete(actor=actor, task=task, outcome=outcome, note=note, by_module=True, notify_requester=False,
+                      fresh=True)
 
 
 def cancel_open(approvers: Iterable[StepApprover], *, now: datetime, why: str) -> None:
@@ -284,18 +312,22 @@ def cancel_open(approvers: Iterable[StepApprover], *, now: datetime, why: str) -
             close_task(other, actor=None, outcome="cancelled", note=why)
 
 
-def after_approve(approval: Approval, step: Step, a: StepApprover, *, now: datetime) -> set[int]:
+def after_approve(approval: Approval, step: Step, a: StepApprover, *, now: datetime,
+                  approvers: list[StepApprover] | None = None) -> set[int]:
     """或签: the first main approver's approval settles the node; signers added
-    by 加签 must still sign. Returns the approvers it closed."""
+    by 加签 must still sign. Returns the approvers it closed. `approvers`: all
+    of the step's, with their tasks, when the caller has them (they are
+    changed in place)."""
     if step.mode != "any" or a.added:
         return set()
     added = [Origin.BEFORE, Origin.AFTER, Origin.PARALLEL]
-    others = list(step.approvers.filter(state__in=OPEN_APPROVER_STATES).exclude(pk=a.pk).exclude(
-        origin__in=added).select_related("task"))
+    if approvers is None:
+        approvers = list(step.approvers.filter(state__in=OPEN_APPROVER_STATES).select_related("task"))
+    others = [o for o in approvers if o.state in OPEN_APPROVER_STATES and o.pk != a.pk and o.origin not in added]
     cancel_open(others, now=now, why="another approver approved")
     # Signers the cancelled approvers had added are no longer needed either.
-    by_them = list(step.approvers.filter(state__in=OPEN_APPROVER_STATES, origin__in=added,
-                                         added_by__in=[o.person_id for o in others]).select_related("task"))
+    by_them = [o for o in approvers if o.state in OPEN_APPROVER_STATES and o.origin in added
+               and o.added_by_id in {c.person_id for c in others}]
     cancel_open(by_them, now=now, why="another approver approved")
     return {o.pk for o in [*others, *by_them]}
 

@@ -66,11 +66,26 @@ class ApprovalAccess:
     steps: list[Step] = field(default_factory=list)
 
 
+_GATE_RELATED = ("template", "version", "applicant", "department")
+
+
+def approval_gate(viewer: Person, pk: int) -> Approval:
+    """The approval, for someone who may see it (404 for anyone else), as a
+    verb's gate: the action then checks what they may do, so this reads only
+    the row and asks the database whether they are on it, not its timeline."""
+    if not is_member(viewer):
+        raise Http404
+    approval = Approval.objects.select_related(*_GATE_RELATED).filter(pk=pk).first()
+    if approval is None or not can_view_approval(viewer, approval):
+        raise Http404
+    return approval
+
+
 def get_approval_for_user(viewer: Person, pk: int) -> tuple[Approval, ApprovalAccess]:
     if not is_member(viewer):
         raise Http404
     try:
-        approval = Approval.objects.select_related("template", "version", "applicant", "department").get(pk=pk)
+        approval = Approval.objects.select_related(*_GATE_RELATED).get(pk=pk)
     except Approval.DoesNotExist:
         raise Http404 from None
     steps = timeline(approval)

@@ -110,10 +110,3 @@ def timeline(approval: Approval) -> list[Step]:
                  .only(*_TIMELINE_FIELDS).order_by("position", "pk"))
     return list(Step.objects.filter(approval=approval).prefetch_related(Prefetch("approvers", queryset=approvers))
                 .order_by("started_at", "pk"))
-
-
-def approval_with_timeline(pk: int) -> tuple[Approval, list[Step]]:
-    """An approval and its timeline, for an answer after an action the
-    caller was just allowed to take (no second permission walk)."""
-    approval = Approval.objects.select_related("template", "version", "applicant", "department").get(pk=pk)
-    return approval, timeline(approval)

@@ -28,7 +28,7 @@ from .definition import DefinitionError, definition_parse
 from .forms import people_from, values_from_post
 from .handlers import HANDLERS
 from .models import Approval, ApprovalState, FlowTemplate, FlowVersion, VersionState
-from .permissions import get_approval_for_user
+from .permissions import approval_gate, get_approval_for_user
 from .queries import BOXES, box, form_rows, open_templates, pending_for
 from .routing import explain, route_preview
 from .verbs import LABELS, VERBS
@@ -184,7 +184,7 @@ def _subject_link(viewer: Person, approval: Approval) -> dict[str, Any] | None:
 
 
 # One view per verb, each at its own URL (urls.py): /approvals/<id>/approve/, /reject/, …
-VERB_VIEWS = {verb.slug: verb_page(verb, load=lambda me, pk: get_approval_for_user(me, pk)[0],
+VERB_VIEWS = {verb.slug: verb_page(verb, load=approval_gate,
                                    detail="approvals:detail", labels=LABELS) for verb in VERBS}
 
 

@@ -227,7 +227,8 @@ def events_record_many(entries: Iterable[NewEvent], *, at: datetime | None = Non
         heads[key] = (seq + 1, digest)
         out.append((at, actor, behalf, e.verb, key[0], key[1], seq + 1, before, after, e.note, prev, digest))
     try:
-        with transaction.atomic():
+        # No savepoint, as in event_record: a position taken meanwhile refuses the caller's whole change.
+        with transaction.atomic(savepoint=False):
             new_ids = insert_rows(Event, ["at", "actor", "on_behalf_of", "verb", "subject_type", "subject_id",
                                           "seq", "before_json", "after_json", "note", "prev_hash", "hash"], out,
                                   returning="id" if anchors.anchor_root() is not None else None)

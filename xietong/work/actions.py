@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from xietong.audit.trail import NewEvent, Subject, event_record, events_record_many, subject_key
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import clean_line, clean_text, one_line
+from xietong.locking import lock_into
 from xietong.org.models import Department, Person, Role
 from xietong.org.principal import Principal
 from xietong.org.queries import (
@@ -308,16 +309,12 @@ def _snapshot(task: Task) -> dict[str, Any]:
 
 
 def _reload_open(task: Task) -> Task:
-    """The task's row, locked, and still open. Related people already loaded
-    on the caller's copy are reused when they are still the same ids."""
-    fresh = Task.objects.select_for_update().get(pk=task.pk)
-    if fresh.state != TaskState.OPEN:
+    """The task's row, locked and still open, read into the caller's object
+    (`lock_into`: the people it had loaded are kept while their ids are the
+    same, and the caller sees what the action did)."""
+    if not lock_into(task) or task.state != TaskState.OPEN:
         raise Conflict(_("This task is already closed."), code="task_closed")
-    for name in ("assignee", "assignee_department", "requester", "delegated_from"):
-        field = Task._meta.get_field(name)
-        if field.is_cached(task) and getattr(fresh, f"{name}_id") == getattr(task, f"{name}_id"):  # type: ignore[union-attr]
-            field.set_cached_value(fresh, field.get_cached_value(task))  # type: ignore[union-attr]
-    return fresh
+    return task
 
 
 @transaction.atomic
@@ -351,18 +348,21 @@ def _close_children(*, task: Task, actor: Person | None, now: datetime) -> None:
 
 
 def task_complete(*, actor: Person, task: Task, outcome: str = "", note: str = "",
-                  by_module: bool = False, notify_requester: bool = True) -> Task:
+                  by_module: bool = False, notify_requester: bool = True, fresh: bool = False) -> Task:
     """Close a task with an outcome the kind allows (KER-1). Its supervision
     tasks close with it. Exactly one of two concurrent completions wins.
     `by_module`: the module completes its own record's task inside its own
-    action, with no savepoint: a failure rolls that action back whole."""
+    action, with no savepoint: a failure rolls that action back whole.
+    `fresh`: the module read `task` in this transaction, under its record's
+    lock, so it is not read again; the closing UPDATE still refuses it if it
+    was closed or handed to someone else meanwhile."""
     with transaction.atomic(savepoint=not by_module):
         return _complete(actor=actor, task=task, outcome=outcome, note=note, by_module=by_module,
-                         notify_requester=notify_requester)
+                         notify_requester=notify_requester, fresh=fresh and by_module)
 
 
 def _complete(*, actor: Person, task: Task, outcome: str, note: str, by_module: bool,
-              notify_requester: bool) -> Task:
+              notify_requester: bool, fresh: bool) -> Task:
     spec = KINDS.get(task.kind)
     if spec is None:
         raise DomainError(_("Unknown task kind."), code="unknown_kind")
@@ -372,7 +372,10 @@ def _complete(*, actor: Person, task: Task, outcome: str, note: str, by_module: 
     if outcome not in {value for value, _label in spec.outcomes}:
         raise DomainError(_("This outcome is not allowed for this task."), code="bad_outcome")
     note = clean_text(note, _("Note"), limit=2000)
-    task = _reload_open(task)
+    if not fresh:
+        task = _reload_open(task)
+    elif task.state != TaskState.OPEN:
+        raise Conflict(_("This task is already closed."), code="task_closed")
     allowed, on_behalf_of = may_act_on(actor, task)
     if not allowed:
         raise PermissionDenied()
@@ -405,7 +408,8 @@ def _mark_done(task: Task, *, outcome: str, actor: Person | None, note: str, on_
     A role task nobody took is recorded as done by whoever closed it."""
     before = _snapshot(task)
     assignee = task.assignee or actor
-    updated = Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(
+    # Still open and still theirs (a caller's fresh copy was not locked).
+    updated = Task.objects.filter(pk=task.pk, state=TaskState.OPEN, assignee_id=task.assignee_id).update(
         state=TaskState.DONE, outcome=outcome, outcome_note=note, completed_at=now, completed_by=actor,
         assignee=assignee, next_escalation_at=None)
     if updated != 1:
@@ -458,7 +462,8 @@ def _cancel(*, actor: Person | None, task: Task, reason: str, system: bool) -> T
     event_record(actor=actor, verb="task.cancel", subject=task, before=_snapshot(task),
                  after={"state": TaskState.CANCELLED}, note=reason, at=now)
     _close_children(task=task, actor=actor, now=now)
-    task.refresh_from_db()
+    task.state, task.outcome, task.outcome_note, task.completed_at = TaskState.CANCELLED, "cancelled", reason, now
+    task.next_escalation_at = None
     return task
 
 
@@ -527,7 +532,7 @@ def task_urge(*, actor: Person, task: Task, note: str = "") -> Task:
         raise DomainError(_("This task was urged recently. You can urge it again in about %(hours)s hour(s).")
                           % {"hours": hours}, code="urge_too_soon", details={"retry_after_seconds":
                                                                             int(wait.total_seconds())})
-    task.refresh_from_db()
+    task.urged_at, task.urge_count = now, task.urge_count + 1  # the row is locked: this is what it holds now
     event_record(actor=actor, verb="task.urge", subject=task, after={"urge_count": task.urge_count}, note=note,
                  at=now)
     notify(recipients=task_recipients(task), kind="task_urged", key=f"task:{task.pk}:urge:{task.urge_count}", url=task.link,

@@ -41,6 +41,16 @@ def _can_view(viewer: Person, task: Task) -> bool:
     return head is not None and head.pk == viewer.pk
 
 
+def task_gate(viewer: Person, pk: int) -> Task:
+    """The task, for someone who may see it (404 for anyone else), as a
+    verb's gate: the action checks what they may do, so this reads the row
+    with only the people an answer shows (not the page's eight-table join)."""
+    task = Task.objects.select_related("assignee", "delegated_from", "requester").filter(pk=pk).first()
+    if task is None or not org_is_member(viewer) or not _can_view(viewer, task):
+        raise Http404
+    return task
+
+
 def get_task_for_user(viewer: Person, pk: int) -> tuple[Task, TaskAccess]:
     """The task and what the viewer may do with it; 404 when they may not see it
     (no hint that it exists)."""

@@ -55,17 +55,18 @@ def verb_page(verb: Verb, *, load: Callable[[Person, int], Any], detail: str,
 
 
 def verb_operation(verb: Verb, *, load: Callable[[Person, int], Any], out: Callable[[Any], Any],
-                   prefix: str, reload: Callable[[Person, int], Any] | None = None) -> Callable[..., Any]:
+                   prefix: str, reload: Callable[[Person, Any], Any] | None = None) -> Callable[..., Any]:
     """The API's POST for one verb, with the page's schema and step; answers
-    the record as `out` shows it: the record refreshed, or what `reload`
-    reads when the answer needs more than its row (an approval's timeline)."""
+    the record as `out` shows it: the record refreshed from the database, or
+    what `reload(actor, record)` gives when the module's action keeps the
+    loaded record up to date itself (an approval's `lock`)."""
 
     def run(request: HttpRequest, pk: int, body: Any) -> Any:
         me = api_member(request)
         record = load(me, pk)
         verb.step(me, record, body)
         if reload is not None:
-            return out(reload(me, pk))
+            return out(reload(me, record))
         record.refresh_from_db()
         return out(record)
 
