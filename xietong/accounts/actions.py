@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,28 +53,39 @@ def token_revoke(*, actor: Person, token: ApiToken) -> None:
         event_record(actor=actor, verb="token.revoke", subject=actor, before={"token": token.pk})
 
 
+# The active person a live token belongs to, and the token's id when its last use is worth
+# writing down. A fixed statement: it runs on every API call, and the ORM took four times
+# longer to build it than the database to answer it.
+_AUTHENTICATE_SQL = """
+SELECT p.*, CASE WHEN t.last_used_at IS NULL OR t.last_used_at < %(stale)s THEN t.id END AS xt_touch
+  FROM accounts_apitoken t JOIN org_person p ON p.id = t.person_id
+ WHERE t.digest = %(digest)s AND t.revoked_at IS NULL AND p.is_active = %(yes)s
+   AND (t.expires_at IS NULL OR t.expires_at > %(now)s)
+"""
+
+
 def token_authenticate(raw: str) -> Person | None:
     """The active person a raw token belongs to, or None."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("person")
-        .filter(digest=token_digest(raw), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or not token.person.is_active or (token.expires_at and token.expires_at <= now):
+    adapt = connection.ops.adapt_datetimefield_value
+    found = list(Person.objects.raw(_AUTHENTICATE_SQL, {"digest": token_digest(raw), "yes": True, "now": adapt(now),
+                                                 "stale": adapt(now - LAST_USED_RESOLUTION)}))
+    if not found:
         return None
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+    person = found[0]
+    touch = person.__dict__.pop("xt_touch", None)
+    if touch is not None:
         # Coarse on purpose: one write per token per few minutes, not per call;
         # and only a note, so a database that cannot be written (read-only
         # mode) still lets a token read.
         try:
             with transaction.atomic():
-                ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+                ApiToken.objects.filter(pk=touch).update(last_used_at=now)
         except DatabaseError:
             pass
-    return token.person
+    return person
 
 
 @transaction.atomic

@@ -46,17 +46,21 @@ def _summary(r: Request) -> dict[str, Any]:
             "on_time": r.on_time, "rating": r.rating}
 
 
-def _detail(r: Request) -> dict[str, Any]:
+def _detail(r: Request, *, new: bool = False) -> dict[str, Any]:
+    """`new`: the request was submitted in this call, so it has no date
+    proposals, progress updates or sub-requests yet (nothing to read)."""
     out = _summary(r)
     out.update(reason=r.reason, expected_result=r.expected_result, decline_reason=r.decline_reason, result=r.result,
                rating_comment=r.rating_comment, must_accept=r.must_accept, auto_confirmed=r.auto_confirmed,
-               reopen_count=r.reopen_count,
-               proposals=[{"id": p.pk, "kind": p.kind, "state": p.state, "proposed_by": _ref(p.proposed_by),
-                           "old_due_at": p.old_due_at, "new_due_at": p.new_due_at, "reason": p.reason,
-                           "decision_note": p.decision_note} for p in r.proposals.select_related("proposed_by")],
-               updates=[{"author": _ref(u.author), "body": u.body, "percent": u.percent, "created_at": u.created_at}
-                        for u in r.updates.select_related("author")],
-               children=list(r.children.values_list("pk", flat=True)))
+               reopen_count=r.reopen_count, proposals=[], updates=[], children=[])
+    if not new:
+        out.update(
+            proposals=[{"id": p.pk, "kind": p.kind, "state": p.state, "proposed_by": _ref(p.proposed_by),
+                        "old_due_at": p.old_due_at, "new_due_at": p.new_due_at, "reason": p.reason,
+                        "decision_note": p.decision_note} for p in r.proposals.select_related("proposed_by")],
+            updates=[{"author": _ref(u.author), "body": u.body, "percent": u.percent, "created_at": u.created_at}
+                     for u in r.updates.select_related("author")],
+            children=list(r.children.values_list("pk", flat=True)))
     return out
 
 
@@ -88,7 +92,7 @@ def submit(request: HttpRequest, body: RequestIn) -> Any:
         expected_result=body.expected_result, requested_date=body.requested_date, priority=body.priority,
         service=service, from_department=_department(body.from_department) if body.from_department else None,
         parent=parent)
-    return Status(201, _detail(r))
+    return Status(201, _detail(r, new=True))
 
 
 @router.get("/requests/map", response=MapOut, summary="The collaboration map for a period (REQ-5)")

@@ -29,6 +29,20 @@ def test_revoked_and_expired_tokens_do_not_authenticate(company):
     assert token_authenticate(raw2) is None
 
 
+def test_a_token_notes_its_last_use_once_every_few_minutes(company, django_assert_num_queries):
+    token, raw = token_create(actor=company.employee, name="a", expires_at=timezone.now() + timedelta(days=1))
+    assert token_authenticate(raw) == company.employee  # the lookup, then the note of its first use
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None
+    with django_assert_num_queries(1):  # used again at once: nothing to write
+        assert token_authenticate(raw) == company.employee
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(minutes=6))
+    assert token_authenticate(raw) == company.employee
+    token.refresh_from_db()
+    assert token.last_used_at > first
+
+
 def test_a_deactivated_person_token_stops_working(company):
     from xietong.org.actions import person_deactivate
 
