@@ -40,7 +40,7 @@ def test_a_token_notes_its_last_use_once_every_few_minutes(company, django_asser
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(minutes=6))
     assert token_authenticate(raw) == company.employee
     token.refresh_from_db()
-    assert token.last_used_at > first
+    assert token.last_used_at is not None and token.last_used_at > first
 
 
 def test_a_deactivated_person_token_stops_working(company):
