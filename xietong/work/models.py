@@ -114,11 +114,13 @@ class Task(models.Model):
     @property
     def link(self) -> str:
         """Where the task is done: its record's page, else the task's own."""
-        if self.url:
-            return self.url
-        from django.urls import reverse
+        return self.url or self.page_url
 
-        return reverse("work:task", args=[self.pk])
+    @property
+    def page_url(self) -> str:
+        """The task's own page (`work:task`), without resolving the URL per
+        row: a list of tasks reversed it once for each."""
+        return _task_page_pattern().format(self.pk)
 
 
 class TaskCc(models.Model):
@@ -353,3 +355,19 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.worker_id
+
+
+_SENTINEL = 987654321
+_PAGE_PATTERNS: dict[str, str] = {}
+
+
+def _task_page_pattern() -> str:
+    """`work:task`'s path with `{}` for the id, once per script prefix."""
+    from django.urls import get_script_prefix, reverse
+
+    prefix = get_script_prefix()
+    pattern = _PAGE_PATTERNS.get(prefix)
+    if pattern is None:
+        pattern = _PAGE_PATTERNS[prefix] = reverse("work:task", args=[_SENTINEL]).replace(
+            "{", "{{").replace("}", "}}").replace(str(_SENTINEL), "{}")
+    return pattern

@@ -238,3 +238,16 @@ def test_a_bad_task_among_several_writes_none(company, calendar):
     # Refused before any write: the caller's transaction goes on.
     assert actions.task_create(kind=TODO, title="之后", subject=("test.item", "g3"), actor=company.sales_head,
                                assignee=company.engineer).pk
+
+
+def test_a_tasks_page_url_is_what_the_url_conf_says_under_any_script_prefix(make_task):
+    from django.urls import reverse, set_script_prefix
+
+    task = make_task()
+    assert task.page_url == reverse("work:task", args=[task.pk]) == f"/work/tasks/{task.pk}/"
+    set_script_prefix("/oa/")
+    try:
+        assert task.page_url == reverse("work:task", args=[task.pk]) == f"/oa/work/tasks/{task.pk}/"
+    finally:
+        set_script_prefix("/")
+    assert task.link == (task.url or task.page_url)
