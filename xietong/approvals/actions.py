@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from xietong.audit.trail import Subject, event_record, subject_key
+from xietong.audit.trail import Subject, event_record, events_batched, subject_key
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import clean_line, clean_text, one_line, parse_id
 from xietong.org.models import Department, Person, Role
@@ -168,6 +168,7 @@ def _check_chosen(plan: list[dict[str, Any]], chosen: dict[str, list[int]], appl
 
 
 @transaction.atomic
+@events_batched
 def approval_submit(
     *,
     actor: Person,
@@ -365,6 +366,7 @@ def may_withdraw(approval: Approval, person: Person, *, approvers: list[StepAppr
 
 
 @transaction.atomic
+@events_batched
 def approval_withdraw(*, actor: Person, approval: Approval | int, reason: str = "") -> Approval:
     """撤回 (APR-4) by the applicant, until the first approval or until the end
     (the template's `withdraw`)."""

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from xietong.audit.trail import event_record
+from xietong.audit.trail import event_record, events_batched
 from xietong.errors import DomainError, PermissionDenied
 from xietong.inputs import clean_text
 from xietong.org.models import Person
@@ -96,6 +96,7 @@ def _record(a: StepApprover, *, state: str, actor: Person, on_behalf_of: Person 
 
 
 @transaction.atomic
+@events_batched
 def approval_approve(*, actor: Person, approval: Approval | int, approver_id: int, comment: str = "") -> Approval:
     """Approve one's pending step (APR-4)."""
     approval = lock(approval)
@@ -120,6 +121,7 @@ def _need_comment(comment: str, message: str) -> str:
 
 
 @transaction.atomic
+@events_batched
 def approval_reject(*, actor: Person, approval: Approval | int, approver_id: int, comment: str) -> Approval:
     """Reject: the approval ends rejected (APR-4). A reason is required."""
     comment = _need_comment(comment, _("Say why you reject it."))
@@ -148,6 +150,7 @@ def return_targets(approval: Approval, step: Step) -> list[tuple[str, str]]:
 
 
 @transaction.atomic
+@events_batched
 def approval_return(*, actor: Person, approval: Approval | int, approver_id: int, to: str, comment: str) -> Approval:
     """退回 (APR-4): to the applicant, who edits and resubmits, or to an
     earlier node, which decides again. After that, the flow runs on from there
@@ -199,6 +202,7 @@ def _new_signer_checks(approval: Approval, step: Step, actor: Person, person: Pe
 
 
 @transaction.atomic
+@events_batched
 def approval_transfer(*, actor: Person, approval: Approval | int, approver_id: int, to: Person,
                       comment: str = "") -> Approval:
     """转交 (APR-4): hand one's pending step to someone else, who takes one's place."""
@@ -223,6 +227,7 @@ ADD_WHERE = ("before", "after", "parallel")
 
 
 @transaction.atomic
+@events_batched
 def approval_add_signer(*, actor: Person, approval: Approval | int, approver_id: int, person: Person, where: str,
                         comment: str = "") -> Approval:
     """加签 (APR-4): someone else signs this step too — before me (my turn

@@ -19,7 +19,9 @@ import functools
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -151,8 +154,17 @@ def event_record(
 ) -> Event:
     """Append one event to the subject's chain, in the caller's transaction.
     `first=True`: the record was created in this transaction, so its chain is
-    empty (saves a read; the unique position still guards it)."""
+    empty (saves a read; the unique position still guards it). Inside
+    `events_batch`, the event is written when the batch ends, and its
+    position, hash and id are set on the object returned here then."""
     subject_type, subject_id = subject_key(subject)
+    batch = _BATCH.get()
+    if batch is not None:
+        event = Event(at=at or timezone.now(), actor_id=_pk(actor), on_behalf_of_id=_pk(on_behalf_of), verb=verb,
+                      subject_type=subject_type, subject_id=subject_id, before_json=canonical_json(before),
+                      after_json=canonical_json(after), note=note)
+        batch.append((event, first))
+        return event
     last = None if first else (
         Event.objects.filter(subject_type=subject_type, subject_id=subject_id)
         .order_by("-seq")
@@ -198,48 +210,105 @@ class NewEvent:
 
 def events_record_many(entries: Iterable[NewEvent], *, at: datetime | None = None) -> int:
     """Append many events at once (the sweeps): one read of the chains' heads,
-    then multi-row INSERTs. Same chains, same guarantees as `event_record`."""
+    then multi-row INSERTs. Same chains, same guarantees as `event_record`.
+    Inside `events_batch`, they join the batch."""
+    at = at or timezone.now()
+    items = []
+    for e in entries:
+        subject_type, subject_id = subject_key(e.subject)
+        items.append((Event(at=at, actor_id=_pk(e.actor), on_behalf_of_id=_pk(e.on_behalf_of), verb=e.verb,
+                            subject_type=subject_type, subject_id=subject_id, before_json=canonical_json(e.before),
+                            after_json=canonical_json(e.after), note=e.note), e.first))
+    batch = _BATCH.get()
+    if batch is not None:
+        batch.extend(items)
+    else:
+        _write(items)
+    return len(items)
+
+
+_BATCH: ContextVar[list[tuple[Event, bool]] | None] = ContextVar("xietong_events_batch", default=None)
+
+
+@contextmanager
+def events_batch() -> Iterator[None]:
+    """Write the events recorded in the block (`event_record`,
+    `events_record_many`) when it ends, all together: one read of their
+    chains' heads and one INSERT, instead of a read and an INSERT for each.
+    An action wraps its body in it, inside its transaction. A block that
+    raises writes nothing (its transaction is rolled back anyway); a batch
+    inside a batch joins the outer one."""
+    if _BATCH.get() is not None:
+        yield
+        return
+    batch: list[tuple[Event, bool]] = []
+    token = _BATCH.set(batch)
+    try:
+        yield
+    finally:
+        _BATCH.reset(token)
+    _write(batch)
+
+
+def events_batched[**P, R](action: Callable[P, R]) -> Callable[P, R]:
+    """An action whose events are written together when it ends
+    (`events_batch` around its body; put it under `transaction.atomic`)."""
+
+    @functools.wraps(action)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with events_batch():
+            return action(*args, **kwargs)
+
+    return wrapper
+
+
+def _write(items: list[tuple[Event, bool]]) -> None:
+    """Give each event its position and hash after its chain's head (read
+    once for all the chains: `first` ones are known empty) and INSERT them,
+    in order; a position taken meanwhile is a Conflict for the caller's whole
+    change (no savepoint)."""
     from xietong.fastsql import insert_rows
 
-    at = at or timezone.now()
-    items = [(subject_key(e.subject), e) for e in entries]
+    if not items:
+        return
     heads: dict[tuple[str, str], tuple[int, str]] = {}
     by_type: dict[str, set[str]] = {}
-    for (subject_type, subject_id), e in items:
-        if not e.first:
-            by_type.setdefault(subject_type, set()).add(subject_id)
-    for subject_type, ids in by_type.items():
-        rows = Event.objects.filter(subject_type=subject_type, subject_id__in=ids).values_list(
-            "subject_id", "seq", "hash")
+    for event, first in items:
+        if not first:
+            by_type.setdefault(event.subject_type, set()).add(event.subject_id)
+    if by_type:
+        chains = Q()
+        for subject_type, ids in by_type.items():
+            chains |= Q(subject_type=subject_type, subject_id__in=ids)
+        rows = Event.objects.filter(chains).values_list("subject_type", "subject_id", "seq", "hash")
         if connection.vendor == "postgresql":
             # Only each chain's head, read off the (subject, seq) index.
-            rows = rows.order_by("subject_id", "-seq").distinct("subject_id")
-        for subject_id, seq, hash_ in rows:
+            rows = rows.order_by("subject_type", "subject_id", "-seq").distinct("subject_type", "subject_id")
+        for subject_type, subject_id, seq, hash_ in rows:
             key = (subject_type, subject_id)
             if key not in heads or heads[key][0] < seq:
                 heads[key] = (seq, hash_)
     out = []
-    for key, e in items:
+    for event, _first in items:
+        key = (event.subject_type, event.subject_id)
         seq, prev = heads.get(key, (0, ""))
-        actor, behalf = _pk(e.actor), _pk(e.on_behalf_of)
-        before, after = canonical_json(e.before), canonical_json(e.after)
-        digest = _digest(prev, at, actor, behalf, e.verb, key[0], key[1], seq + 1, before, after, e.note)
-        heads[key] = (seq + 1, digest)
-        out.append((at, actor, behalf, e.verb, key[0], key[1], seq + 1, before, after, e.note, prev, digest))
+        event.seq, event.prev_hash = seq + 1, prev
+        _seal(event)
+        heads[key] = (event.seq, event.hash)
+        out.append((event.at, event.actor_id, event.on_behalf_of_id, event.verb, event.subject_type,
+                    event.subject_id, event.seq, event.before_json, event.after_json, event.note, event.prev_hash,
+                    event.hash))
     try:
         # No savepoint, as in event_record: a position taken meanwhile refuses the caller's whole change.
         with transaction.atomic(savepoint=False):
             new_ids = insert_rows(Event, ["at", "actor", "on_behalf_of", "verb", "subject_type", "subject_id",
                                           "seq", "before_json", "after_json", "note", "prev_hash", "hash"], out,
-                                  returning="id" if anchors.anchor_root() is not None else None)
+                                  returning="id")
     except IntegrityError as exc:
         raise Conflict(_("This record was changed at the same time by someone else. Reload and try again.")) from exc
-    if new_ids:
-        witnessed: list[tuple[int | None, str, str, int, str]] = [
-            (int(pk), str(row[4]), str(row[5]), int(row[6]), str(row[11]))
-            for pk, row in zip(new_ids, out, strict=True)]
-        anchors.witness(witnessed)
-    return len(out)
+    for (event, _first), pk in zip(items, new_ids, strict=True):
+        event.pk, event._state.adding, event._state.db = int(pk), False, connection.alias
+    anchors.witness([(event.pk, event.subject_type, event.subject_id, event.seq, event.hash) for event, _f in items])
 
 
 # --- seals ---------------------------------------------------------------

@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xietong.audit.trail import event_record
+from xietong.audit.trail import event_record, events_batched
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import check_date, clean_line, clean_text
 from xietong.org.models import Department, DepartmentKind, Membership, Person, Role
@@ -184,6 +184,7 @@ def _snapshot(request: Request) -> dict[str, Any]:
 # --- submitting ------------------------------------------------------------
 
 @transaction.atomic
+@events_batched
 def request_submit(*, actor: Person, to_department: Department, title: str, reason: str = "",
                    expected_result: str = "", requested_date: date | None = None, priority: int = Priority.NORMAL,
                    service: Any = None, from_department: Department | None = None, parent: Request | None = None,
@@ -258,6 +259,7 @@ def request_submit(*, actor: Person, to_department: Department, title: str, reas
 # --- the receiving side ----------------------------------------------------
 
 @transaction.atomic
+@events_batched
 def request_accept(*, actor: Person, request: Request, owner: Person, new_date: date | None = None,
                    reason: str = "", now: datetime | None = None) -> Request:
     """Accept (REQ-2): name the owner, confirm the date, or counter-propose

@@ -53,6 +53,38 @@ def test_two_events_cannot_hold_the_same_position_in_a_chain(company):
     assert (second.seq, second.prev_hash) == (2, first.hash)
 
 
+def test_a_batch_writes_its_events_together_on_the_right_chains(company, django_assert_num_queries):
+    from django.db import transaction
+
+    from xietong.audit.trail import NewEvent, events_batch, events_record_many
+
+    before = event_record(actor=company.admin, verb="x.test", subject=("test.a", "1"))
+    with transaction.atomic():
+        with django_assert_num_queries(2), events_batch():  # the chains' heads, then one INSERT
+            a = event_record(actor=company.admin, verb="x.one", subject=("test.a", "1"))
+            b = event_record(actor=company.admin, verb="x.new", subject=("test.b", "9"), first=True)
+            with events_batch():  # joins the outer batch
+                events_record_many([NewEvent(verb="x.two", subject=("test.a", "1")),
+                                    NewEvent(verb="x.other", subject=("test.c", "3"))])
+            assert a.pk is None  # not written until the batch ends
+        assert (a.seq, a.prev_hash, b.seq, b.prev_hash) == (2, before.hash, 1, "")
+        assert a.pk is not None and b.pk is not None
+    chain = list(Event.objects.filter(subject_type="test.a").order_by("seq").values_list("verb", "seq"))
+    assert chain == [("x.test", 1), ("x.one", 2), ("x.two", 3)]
+    assert Event.objects.get(subject_type="test.c").seq == 1
+    assert list(audit_verify()) == []
+
+
+def test_a_batch_that_raises_writes_nothing(company):
+    from xietong.audit.trail import events_batch
+
+    count = Event.objects.count()
+    with pytest.raises(RuntimeError), events_batch():
+        event_record(actor=company.admin, verb="x.lost", subject=("test.a", "2"))
+        raise RuntimeError("the action failed")
+    assert Event.objects.count() == count
+
+
 # --- seals: what a per-subject chain alone cannot see -------------------------
 
 @pytest.fixture
