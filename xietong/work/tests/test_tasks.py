@@ -217,7 +217,7 @@ def test_several_tasks_at_once_are_one_insert_each_and_follow_delegations(compan
     inserts = [q["sql"].split(" ", 3)[2] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
     assert sorted(inserts) == sorted(['"work_task"', '"work_taskcc"', '"work_event"', '"work_notification"',
                                       '"work_delivery"'])
-    delegation_reads = [q for q in queries.captured_queries if '"org_delegation"' in q["sql"]]
+    delegation_reads = [q for q in queries.captured_queries if "org_delegation" in q["sql"]]
     assert len(delegation_reads) == 2  # everyone's at once, then whether the delegate is away too
     assert {e.subject_id for e in Event.objects.filter(verb="task.create")} >= {str(t.pk) for t in tasks}
     assert Notification.objects.filter(kind="task_assigned", recipient__in=[company.hr, company.engineer,

@@ -194,6 +194,22 @@ def test_preferences_are_saved(company, as_):
     assert preferences_for([company.employee], "task_assigned")[company.employee.pk] == {"inapp"}
 
 
+def test_preferences_of_several_people_are_read_together_each_over_the_kinds_defaults(
+        company, django_assert_num_queries):
+    from xietong.work.notify import NOTIFICATION_KINDS, preference_set, preferences_for
+
+    defaults = set(NOTIFICATION_KINDS["task_urged"].defaults)
+    preference_set(person=company.employee, kind="task_urged", channel="email", enabled=False)
+    preference_set(person=company.engineer, kind="task_urged", channel="sms", enabled=True)
+    preference_set(person=company.engineer, kind="task_assigned", channel="email", enabled=False)  # another kind
+    with django_assert_num_queries(1):
+        chosen = preferences_for([company.employee, company.engineer, company.hr], "task_urged")
+    assert chosen == {company.employee.pk: defaults - {"email"}, company.engineer.pk: defaults | {"sms"},
+                      company.hr.pk: defaults}
+    with django_assert_num_queries(0):
+        assert preferences_for([], "task_urged") == {}
+
+
 def test_only_admins_manage_robots_and_sweep(company, as_):
     assert as_(company.employee).get("/work/robots/").status_code == 403
     assert as_(company.employee).post("/work/sweep/").status_code == 403
