@@ -176,7 +176,8 @@ def event_record(
         event = Event(at=at or timezone.now(), actor_id=_pk(actor), on_behalf_of_id=_pk(on_behalf_of), verb=verb,
                       subject_type=subject_type, subject_id=subject_id, before_json=canonical_json(before),
                       after_json=canonical_json(after), note=note)
-        batch.append((event, first))
+        batch.append(_Pending(event.at, event.actor_id, event.on_behalf_of_id, verb, subject_type, subject_id,
+                              event.before_json, event.after_json, note, first, event))
         return event
     last = None if first else _head(subject_type, subject_id)
     event = Event(
@@ -224,9 +225,8 @@ def events_record_many(entries: Iterable[NewEvent], *, at: datetime | None = Non
     items = []
     for e in entries:
         subject_type, subject_id = subject_key(e.subject)
-        items.append((Event(at=at, actor_id=_pk(e.actor), on_behalf_of_id=_pk(e.on_behalf_of), verb=e.verb,
-                            subject_type=subject_type, subject_id=subject_id, before_json=canonical_json(e.before),
-                            after_json=canonical_json(e.after), note=e.note), e.first))
+        items.append(_Pending(at, _pk(e.actor), _pk(e.on_behalf_of), e.verb, subject_type, subject_id,
+                              canonical_json(e.before), canonical_json(e.after), e.note, e.first))
     batch = _BATCH.get()
     if batch is not None:
         batch.extend(items)
@@ -235,7 +235,23 @@ def events_record_many(entries: Iterable[NewEvent], *, at: datetime | None = Non
     return len(items)
 
 
-_BATCH: ContextVar[list[tuple[Event, bool]] | None] = ContextVar("xietong_events_batch", default=None)
+class _Pending:
+    """An event waiting for its position and hash (`_write`); `event`: the
+    object `event_record` handed out in a batch, filled in when it is written."""
+
+    __slots__ = ("actor_id", "after_json", "at", "before_json", "event", "first", "note", "on_behalf_of_id",
+                 "subject_id", "subject_type", "verb")
+
+    def __init__(self, at: datetime, actor_id: int | None, on_behalf_of_id: int | None, verb: str,
+                 subject_type: str, subject_id: str, before_json: str, after_json: str, note: str, first: bool,
+                 event: Event | None = None):
+        self.at, self.actor_id, self.on_behalf_of_id, self.verb = at, actor_id, on_behalf_of_id, verb
+        self.subject_type, self.subject_id, self.before_json, self.after_json = (subject_type, subject_id,
+                                                                                before_json, after_json)
+        self.note, self.first, self.event = note, first, event
+
+
+_BATCH: ContextVar[list[_Pending] | None] = ContextVar("xietong_events_batch", default=None)
 
 
 @contextmanager
@@ -249,7 +265,7 @@ def events_batch() -> Iterator[None]:
     if _BATCH.get() is not None:
         yield
         return
-    batch: list[tuple[Event, bool]] = []
+    batch: list[_Pending] = []
     token = _BATCH.set(batch)
     try:
         yield
@@ -270,7 +286,7 @@ def events_batched[**P, R](action: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _write(items: list[tuple[Event, bool]]) -> None:
+def _write(items: list[_Pending]) -> None:
     """Give each event its position and hash after its chain's head (read
     once for all the chains: `first` ones are known empty) and INSERT them,
     in order; a position taken meanwhile is a Conflict for the caller's whole
@@ -281,9 +297,9 @@ def _write(items: list[tuple[Event, bool]]) -> None:
         return
     heads: dict[tuple[str, str], tuple[int, str]] = {}
     by_type: dict[str, set[str]] = {}
-    for event, first in items:
-        if not first:
-            by_type.setdefault(event.subject_type, set()).add(event.subject_id)
+    for p in items:
+        if not p.first:
+            by_type.setdefault(p.subject_type, set()).add(p.subject_id)
     if by_type:
         chains = Q()
         for subject_type, ids in by_type.items():
@@ -297,26 +313,31 @@ def _write(items: list[tuple[Event, bool]]) -> None:
             if key not in heads or heads[key][0] < seq:
                 heads[key] = (seq, hash_)
     out = []
-    for event, _first in items:
-        key = (event.subject_type, event.subject_id)
+    for p in items:
+        key = (p.subject_type, p.subject_id)
         seq, prev = heads.get(key, (0, ""))
-        event.seq, event.prev_hash = seq + 1, prev
-        _seal(event)
-        heads[key] = (event.seq, event.hash)
-        out.append((event.at, event.actor_id, event.on_behalf_of_id, event.verb, event.subject_type,
-                    event.subject_id, event.seq, event.before_json, event.after_json, event.note, event.prev_hash,
-                    event.hash))
+        digest = _digest(prev, p.at, p.actor_id, p.on_behalf_of_id, p.verb, p.subject_type, p.subject_id, seq + 1,
+                         p.before_json, p.after_json, p.note)
+        heads[key] = (seq + 1, digest)
+        out.append((p.at, p.actor_id, p.on_behalf_of_id, p.verb, p.subject_type, p.subject_id, seq + 1,
+                    p.before_json, p.after_json, p.note, prev, digest))
+    # Ids only when someone needs them: the witness lines, the objects a batch handed out.
+    need_ids = anchors.anchor_root() is not None or any(p.event is not None for p in items)
     try:
         # No savepoint, as in event_record: a position taken meanwhile refuses the caller's whole change.
         with transaction.atomic(savepoint=False):
             new_ids = insert_rows(Event, ["at", "actor", "on_behalf_of", "verb", "subject_type", "subject_id",
                                           "seq", "before_json", "after_json", "note", "prev_hash", "hash"], out,
-                                  returning="id")
+                                  returning="id" if need_ids else None)
     except IntegrityError as exc:
         raise Conflict(_("This record was changed at the same time by someone else. Reload and try again.")) from exc
-    for (event, _first), pk in zip(items, new_ids, strict=True):
-        event.pk, event._state.adding, event._state.db = int(pk), False, connection.alias
-    anchors.witness([(event.pk, event.subject_type, event.subject_id, event.seq, event.hash) for event, _f in items])
+    if not new_ids:
+        return
+    for p, row, pk in zip(items, out, new_ids, strict=True):
+        if p.event is not None:
+            p.event.pk, p.event.seq, p.event.prev_hash, p.event.hash = int(pk), row[6], row[10], row[11]
+            p.event._state.adding, p.event._state.db = False, connection.alias
+    anchors.witness([(int(pk), row[4], row[5], row[6], row[11]) for row, pk in zip(out, new_ids, strict=True)])
 
 
 # --- seals ---------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xietong import memo
 from xietong.audit.trail import NewEvent, Subject, event_record, events_record_many, subject_key
 from xietong.errors import Conflict, DomainError, PermissionDenied
 from xietong.inputs import clean_line, clean_text, one_line
@@ -182,7 +183,14 @@ def tasks_create(new: Sequence[NewTask], *, actor: Person | None, now: datetime 
     their CCs, their events, their notifications and their outbox rows (an
     approval node asking three people). Everything is checked before
     anything is written, and the writes open no savepoint of their own: a
-    module calls this inside its action, and a failure rolls it back whole."""
+    module calls this inside its action, and a failure rolls it back whole.
+    Called outside a request or a job, it is a scope of its own
+    (`xietong.memo`): the policy's version is read once, not per read."""
+    with memo.scope():
+        return _tasks_create(new, actor=actor, now=now)
+
+
+def _tasks_create(new: Sequence[NewTask], *, actor: Person | None, now: datetime | None) -> list[Task]:
     now = now or timezone.now()
     specs = []
     for n in new:
