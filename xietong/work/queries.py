@@ -1,10 +1,12 @@
 """Reads of the kernel that the inbox pages and the API share (KER-2)."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import F, Func, Max, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, ForeignKey, Func, Max, Q, QuerySet, Subquery
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from xietong.org.models import Department, Person
@@ -55,6 +57,38 @@ def cc(person: Person) -> QuerySet[Task]:
 
 
 _PERSON_SHOWN = ("id", "username", "name", "is_active")
+_PEOPLE = ("assignee", "requester", "delegated_from")
+
+
+class _WithPeople(ModelIterable[Task]):
+    """A page of tasks, then the people and departments its rows show, each
+    read once for the whole page (`with_people`)."""
+
+    def __iter__(self) -> Iterator[Task]:
+        tasks = list(super().__iter__())
+        fields = [cast(ForeignKey, Task._meta.get_field(name)) for name in _PEOPLE]
+        ids = {pk for t in tasks for f in fields if (pk := getattr(t, f.attname)) is not None}
+        people = {p.pk: p for p in Person.objects.filter(pk__in=ids).only(*_PERSON_SHOWN)} if ids else {}
+        department_ids = {t.assignee_department_id for t in tasks if t.assignee_department_id is not None}
+        departments = {d.pk: d for d in Department.objects.filter(pk__in=department_ids).only(
+            "id", "code", "name")} if department_ids else {}
+        department = cast(ForeignKey, Task._meta.get_field("assignee_department"))
+        for task in tasks:
+            for f in fields:
+                f.set_cached_value(task, people.get(getattr(task, f.attname)))
+            department.set_cached_value(task, departments.get(task.assignee_department_id or 0))
+        yield from tasks
+
+
+def with_people(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """Tasks whose assignee, requester, delegator (one query for all three)
+    and department (one more) come with them, with only what a row shows.
+    Not joined: the database sorts bare task rows and stops at the page,
+    however many tasks the person has. Not `prefetch_related`: that is a
+    query and its machinery for each of the four."""
+    tasks = tasks.all()
+    tasks._iterable_class = _WithPeople  # the extension point values() and the like use
+    return tasks
 
 
 @dataclass(frozen=True)
@@ -80,12 +114,7 @@ def inbox(person: Person, f: InboxFilter, *, now: datetime | None = None) -> Que
     # Prefetched, not joined: the database sorts bare task rows and stops at
     # the page; the people and departments of those rows come in two small
     # queries, however many tasks the person has.
-    # Only what a row shows of each (a person's name, a department's): building
-    # every column of three people per row cost more than reading them.
-    people = Person.objects.only(*_PERSON_SHOWN)
-    qs = qs.prefetch_related(Prefetch("assignee", queryset=people), Prefetch("requester", queryset=people),
-                             Prefetch("delegated_from", queryset=people),
-                             Prefetch("assignee_department", queryset=Department.objects.only("id", "code", "name")))
+    qs = with_people(qs)
     if f.box == "todo":
         return qs.order_by(F("due_at").asc(nulls_last=True), "-priority", "pk")
     if f.box == "done":

@@ -277,6 +277,29 @@ def test_api_refuses_strangers_and_outsiders(make_task, company, api):
     assert api(company.engineer, path=f"/records/work.task/{task.pk}/comments").status_code == 404
 
 
+def test_a_page_of_tasks_brings_its_people_and_departments_in_two_queries(make_task, company,
+                                                                        django_assert_num_queries):
+    from xietong.org.models import Role
+    from xietong.work.queries import with_people
+
+    mine = make_task(requester=company.engineer)
+    offered = make_task(role=Role.FINANCE, department=company.finance_dept, requester=company.hr)
+    plain = make_task(requester=None)
+    Task.objects.filter(pk=plain.pk).update(delegated_from=company.tech_head)
+    with django_assert_num_queries(3):  # the page, its people, its departments
+        tasks = {t.pk: t for t in with_people(Task.objects.filter(pk__in=[mine.pk, offered.pk, plain.pk]))}
+        assert (tasks[mine.pk].assignee.name, tasks[mine.pk].requester.name) == (company.employee.name,
+                                                                                  company.engineer.name)
+        assert tasks[mine.pk].delegated_from is None and tasks[mine.pk].assignee_department is None
+        assert tasks[offered.pk].assignee is None and tasks[offered.pk].assignee_department.name == \
+            company.finance_dept.name and tasks[offered.pk].requester.name == company.hr.name
+        assert tasks[plain.pk].delegated_from.name == company.tech_head.name and tasks[plain.pk].requester is None
+    # A slice (a page) keeps it.
+    with django_assert_num_queries(2):
+        (first,) = with_people(Task.objects.filter(pk=mine.pk))[:1]
+        assert first.assignee.username == company.employee.username
+
+
 def test_api_list_is_a_fixed_number_of_queries(make_task, company, api, django_assert_max_num_queries):
     make_task()
     api(company.employee)
