@@ -251,3 +251,39 @@ def test_a_tasks_page_url_is_what_the_url_conf_says_under_any_script_prefix(make
     finally:
         set_script_prefix("/")
     assert task.link == (task.url or task.page_url)
+
+
+def test_the_badges_count_exactly_what_the_todo_box_holds(make_task, company, django_assert_num_queries):
+    """counts() is a fixed statement; todo() is the ORM's definition of 待办.
+    They must agree for someone with their own tasks, a company-wide role, a
+    department's role, a delegator's role, overdue work and unread notes."""
+    from django.utils import timezone as tz
+
+    from xietong.org import actions as org_actions
+    from xietong.org.models import Person, Role
+    from xietong.work.delegation import delegation_create
+    from xietong.work.queries import counts, todo
+
+    now = tz.now()
+    me = company.engineer
+    org_actions.role_grant(actor=company.admin, person=me, role=Role.COORDINATION_OFFICE)
+    org_actions.role_grant(actor=company.admin, person=me, role=Role.FINANCE, department=company.sales)
+    delegation_create(actor=company.hr, principal=company.hr, delegate=me, starts_at=now - timedelta(hours=1),
+                      ends_at=now + timedelta(days=1))
+    make_task(assignee=me)
+    make_task(assignee=me, due_at=now - timedelta(hours=2))
+    make_task(role=Role.COORDINATION_OFFICE)  # company-wide: mine
+    make_task(role=Role.FINANCE, department=company.sales)  # my department's role: mine
+    make_task(role=Role.FINANCE, department=company.tech)  # another department's: not mine
+    make_task(role=Role.HR, due_at=now - timedelta(hours=1))  # the delegator's role: mine while they are away
+    done = make_task(assignee=me)
+    Task.objects.filter(pk=done.pk).update(state="done")
+    make_task()  # someone else's
+    person = Person.objects.get(pk=me.pk)
+    expected = (todo(person, now=now).count(), todo(person, now=now).filter(due_at__lt=now).count())
+    assert expected == (5, 2)
+    with django_assert_num_queries(1):  # the one count (todo() above has read the principal)
+        got = counts(person, now=now)
+    assert (got.todo, got.overdue) == expected and got.unread >= 2
+    nobody = Person.objects.create(username="nobody", name="无名")
+    assert counts(nobody).todo == todo(nobody).count() == 0
