@@ -100,6 +100,8 @@ def build() -> dict[str, Any]:
     builtin_install()
     head = departments[0].head  # approves the pool's first nodes
     me = people[len(departments)]  # a member of departments[0], no head: the list's reader and the requester
+    # Completes the pool's to-dos: not `me`, whose open list must stay the 300 the ceiling's owner has too.
+    doer = people[len(departments) + 1]
     assert head is not None and me.primary_department_id == departments[0].pk
     now = timezone.now()
     rows = []
@@ -113,8 +115,9 @@ def build() -> dict[str, Any]:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     log(f"built: {people_n} people, {departments_n} departments, {ITEMS} tasks")
-    return {"me": me.pk, "head": head.pk, "target": departments[1].pk,
+    return {"me": me.pk, "head": head.pk, "doer": doer.pk, "target": departments[1].pk,
             "me_token": token_create(actor=me, name="bench")[1],
+            "doer_token": token_create(actor=doer, name="bench")[1],
             "head_token": token_create(actor=head, name="bench")[1],
             "session": _session(me)}
 
@@ -155,17 +158,17 @@ def _approvals_worker(args: tuple[int, int]) -> list[tuple[int, int]]:
 
 
 def _tasks_worker(args: tuple[int, int]) -> list[int]:
-    """`n` to-dos for the list's reader, through the kernel (with their events)."""
+    """`n` to-dos for the one who completes them, through the kernel (with their events)."""
     start, n = args
     connections.close_all()
     from xietong.org.models import Person
     from xietong.work.actions import task_create
     from xietong.work.registry import TODO
 
-    me = Person.objects.get(pk=FACTS["me"])
-    other = Person.objects.exclude(pk=me.pk).order_by("pk").first()
+    doer = Person.objects.get(pk=FACTS["doer"])
+    other = Person.objects.exclude(pk=doer.pk).order_by("pk").first()
     return [task_create(kind=TODO, title=f"bench {i}", subject=("bench.item", str(10_000_000 + i)), actor=other,
-                        assignee=me, requester=other, due_working_hours=16).pk for i in range(start, start + n)]
+                        assignee=doer, requester=other, due_working_hours=16).pk for i in range(start, start + n)]
 
 
 def _default_sigterm() -> None:
@@ -335,6 +338,7 @@ def _calls(facts: dict[str, Any], approvals: list[tuple[int, int]], tasks: list[
     """Each path as one call of Django's test client (approve and complete use up one of the pool's)."""
     api = {"HTTP_AUTHORIZATION": f"Bearer {facts['me_token']}"}
     head = {"HTTP_AUTHORIZATION": f"Bearer {facts['head_token']}"}
+    doer = {"HTTP_AUTHORIZATION": f"Bearer {facts['doer_token']}"}
 
     def approve(c: Any) -> Any:
         approval, approver = approvals.pop()
@@ -348,7 +352,7 @@ def _calls(facts: dict[str, Any], approvals: list[tuple[int, int]], tasks: list[
                                    content_type="application/json", **api),
         "approve": approve,
         "complete": lambda c: c.post(f"/api/v1/tasks/{tasks.pop()}/complete", {}, content_type="application/json",
-                                     **api),
+                                     **doer),
     }
 
 
@@ -469,6 +473,7 @@ def main() -> None:
     json_headers = {"Content-Type": "application/json"}
     me = {"Authorization": f"Bearer {FACTS['me_token']}", **json_headers}
     head = {"Authorization": f"Bearer {FACTS['head_token']}", **json_headers}
+    doer = {"Authorization": f"Bearer {FACTS['doer_token']}", **json_headers}
     inbox = {"Cookie": f"sessionid={FACTS['session']}"}
     create_body = json.dumps({"to_department": FACTS["target"], "title": "跨部门协作请求", "reason": "bench"},
                              ensure_ascii=False)
@@ -507,7 +512,7 @@ def main() -> None:
                         runs.append(run)
                     else:
                         run = wrk(product_port, method="POST", paths=[f"/api/v1/tasks/{t}/complete" for t in tasks],
-                                  bodies=['{"note": "bench"}'], headers=me, conc=conc, offset=used["complete"])
+                                  bodies=['{"note": "bench"}'], headers=doer, conc=conc, offset=used["complete"])
                         used["complete"] += run["next"]
                         runs.append(run)
                     if name in ("list", "create") or (name in ("approve", "complete") and _round == 0):

@@ -194,12 +194,12 @@ def _start_step(approval: Approval, node: dict[str, Any], *, now: datetime) -> t
 
 
 def activate(approval: Approval, step: Step, *, now: datetime, approvers: list[StepApprover] | None = None) -> bool:
-    """Make every approver whose turn has come pending (a task in their inbox),
-    or approve them automatically when the template says so. The step's
-    approvers (read here unless the caller has them all, with their people
-    and tasks, in position order) are walked in memory until nothing changes; the tasks
-    of everyone whose turn came are then created together. Returns whether
-    the step still waits for someone."""
+    """Make every approver whose turn has come pending (a task in their
+    inbox), or approve them automatically when the template says so. The
+    step's approvers (read here, unless the caller has them all with their
+    people and tasks, in position order) are walked in memory until nothing
+    changes; the tasks of everyone whose turn came are then created together.
+    Returns whether the step still waits for someone."""
     settings = settings_of(approval)
     if approvers is None:
         approvers = list(step.approvers.select_related("person", "task").order_by("position", "pk"))

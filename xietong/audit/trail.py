@@ -286,6 +286,35 @@ def events_batched[**P, R](action: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+# Each chain's head off the (subject, seq) index, one subject at a time: an OR
+# over subjects let the planner take the (type, at) index instead and filter
+# every event of the type (20 ms at 100,000 events, against 0.2).
+_HEADS_PG = ("SELECT v.t, v.i, e.seq, e.hash FROM (VALUES {values}) AS v (t, i) CROSS JOIN LATERAL "
+             "(SELECT seq, hash FROM work_event WHERE subject_type = v.t AND subject_id = v.i "
+             "ORDER BY seq DESC LIMIT 1) e")
+_HEADS_CHUNK = 500
+
+
+def _heads(by_type: dict[str, set[str]]) -> Iterator[tuple[str, str, int, str]]:
+    """(subject type, id, seq, hash) of the newest event of each chain named
+    (on SQLite, every event of them: the caller keeps the newest)."""
+    if not by_type:
+        return
+    if connection.vendor != "postgresql":
+        chains = Q()
+        for subject_type, ids in by_type.items():
+            chains |= Q(subject_type=subject_type, subject_id__in=ids)
+        yield from Event.objects.filter(chains).values_list("subject_type", "subject_id", "seq", "hash")
+        return
+    subjects = [(subject_type, subject_id) for subject_type, ids in by_type.items() for subject_id in sorted(ids)]
+    for start in range(0, len(subjects), _HEADS_CHUNK):
+        chunk = subjects[start:start + _HEADS_CHUNK]
+        with connection.cursor() as cursor:
+            cursor.execute(_HEADS_PG.format(values=", ".join(["(%s, %s)"] * len(chunk))),
+                           [value for pair in chunk for value in pair])
+            yield from cursor.fetchall()
+
+
 def _write(items: list[_Pending]) -> None:
     """Give each event its position and hash after its chain's head (read
     once for all the chains: `first` ones are known empty) and INSERT them,
@@ -300,18 +329,10 @@ def _write(items: list[_Pending]) -> None:
     for p in items:
         if not p.first:
             by_type.setdefault(p.subject_type, set()).add(p.subject_id)
-    if by_type:
-        chains = Q()
-        for subject_type, ids in by_type.items():
-            chains |= Q(subject_type=subject_type, subject_id__in=ids)
-        rows = Event.objects.filter(chains).values_list("subject_type", "subject_id", "seq", "hash")
-        if connection.vendor == "postgresql":
-            # Only each chain's head, read off the (subject, seq) index.
-            rows = rows.order_by("subject_type", "subject_id", "-seq").distinct("subject_type", "subject_id")
-        for subject_type, subject_id, seq, hash_ in rows:
-            key = (subject_type, subject_id)
-            if key not in heads or heads[key][0] < seq:
-                heads[key] = (seq, hash_)
+    for subject_type, subject_id, seq, hash_ in _heads(by_type):
+        key = (subject_type, subject_id)
+        if key not in heads or heads[key][0] < seq:
+            heads[key] = (seq, hash_)
     out = []
     for p in items:
         key = (p.subject_type, p.subject_id)

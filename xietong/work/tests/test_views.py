@@ -313,7 +313,9 @@ def test_api_list_is_a_fixed_number_of_queries(make_task, company, api, django_a
 
 def test_api_urge_limit_is_a_clear_error(make_task, company, api):
     task = make_task()
-    assert api(company.sales_head, "post", f"/tasks/{task.pk}/urge", data={"note": "快"}).status_code == 200
+    first = api(company.sales_head, "post", f"/tasks/{task.pk}/urge", data={"note": "快"})
+    # The answer is the task as the urge left it (the action's own locked copy, not read again).
+    assert first.status_code == 200 and first.json()["urge_count"] == 1 and first.json()["state"] == "open"
     second = api(company.sales_head, "post", f"/tasks/{task.pk}/urge", data={})
     assert second.status_code == 400 and second.json()["error"]["code"] == "urge_too_soon"
 
@@ -376,6 +378,19 @@ def test_api_claim_and_bulk_complete(make_task, company, api):
                data={"ids": [t.pk for t in notices] + [todo.pk]}).json()
     assert body["completed"] == 2 and len(body["problems"]) == 1
     assert Task.objects.get(pk=todo.pk).state == TaskState.OPEN
+
+
+def test_api_cancel_answers_the_cancelled_task_and_refuses_others(make_task, company, api):
+    task = make_task()
+    assert api(company.engineer, "post", f"/tasks/{task.pk}/cancel", data={"reason": "不需要"}).status_code == 404
+    assert api(company.sales_head, "post", f"/tasks/{task.pk}/cancel", data={}).status_code == 400  # no reason
+    done = api(company.sales_head, "post", f"/tasks/{task.pk}/cancel", data={"reason": "不需要"})
+    assert done.status_code == 200 and (done.json()["state"], done.json()["outcome"]) == ("cancelled", "cancelled")
+    assert done.json()["completed_at"] is not None
+    task.refresh_from_db()
+    assert (task.state, task.outcome_note) == ("cancelled", "不需要")
+    again = api(company.sales_head, "post", f"/tasks/{task.pk}/cancel", data={"reason": "再次"})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "task_closed"
 
 
 def test_api_notifications_list_and_mark_read(make_task, company, api):
