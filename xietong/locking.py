@@ -27,6 +27,7 @@ def lock_into(obj: models.Model, *, related: tuple[str, ...] = ()) -> bool:
         if isinstance(field, models.ForeignKey) and _cached(field, fresh):
             field.set_cached_value(obj, field.get_cached_value(fresh))
     obj.__dict__.pop("_prefetched_objects_cache", None)
+    obj._state.adding, obj._state.db = False, fresh._state.db  # an object made from an id is now that row
     return True
 
 

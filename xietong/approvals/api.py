@@ -141,8 +141,7 @@ def resubmit(request: HttpRequest, approval_id: Id, body: ResubmitIn) -> Any:
 for _verb in VERBS:
     router.post(f"/approvals/{{int:pk}}/{_verb.slug}", response=ApprovalDetailOut, summary=_verb.summary,
                 operation_id=f"approval_{_verb.slug.replace('-', '_')}")(
-        verb_operation(_verb, load=approval_gate, prefix="approval", out=lambda found: _detail(found),
-                       reload=lambda _me, approval: approval))
+        verb_operation(_verb, load=approval_gate, prefix="approval", out=_detail, kept_current=True))
 
 
 # --- templates ---------------------------------------------------------------

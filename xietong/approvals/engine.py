@@ -93,12 +93,8 @@ def lock(approval: Approval | int) -> Approval:
     row is read into that object, which is returned (`lock_into`): what the
     action then does to it is what its caller sees, and an API answer reads
     no second copy."""
-    if isinstance(approval, int):
-        found = Approval.objects.select_for_update(of=("self",)).select_related(*_LOCK_RELATED).filter(
-            pk=approval).first()
-    else:
-        found = approval if lock_into(approval, related=_LOCK_RELATED) else None
-    if found is None:
+    found = Approval(pk=approval) if isinstance(approval, int) else approval
+    if not lock_into(found, related=_LOCK_RELATED):
         raise DomainError(_("No such approval."), code="not_found")
     return found
 
@@ -239,9 +235,7 @@ def activate(approval: Approval, step: Step, *, now: datetime, approvers: list[S
                 step.save(update_fields=["explanation"])
                 event_record(actor=None, verb="approval.auto_approve", subject=approval, at=now,
                              after={"step": step.node_key, "person": a.person_id, "why": reason})
-                for closed in after_approve(approval, step, a, now=now, approvers=approvers):
-                    if closed in by_id:
-                        by_id[closed].state = ApproverState.CANCELLED
+                after_approve(approval, step, a, now=now, approvers=approvers)
             else:
                 a.state = ApproverState.PENDING  # its task comes below, with the others'
                 turn.append(a)
@@ -313,13 +307,12 @@ def cancel_open(approvers: Iterable[StepApprover], *, now: datetime, why: str) -
 
 
 def after_approve(approval: Approval, step: Step, a: StepApprover, *, now: datetime,
-                  approvers: list[StepApprover] | None = None) -> set[int]:
+                  approvers: list[StepApprover] | None = None) -> None:
     """或签: the first main approver's approval settles the node; signers added
-    by 加签 must still sign. Returns the approvers it closed. `approvers`: all
-    of the step's, with their tasks, when the caller has them (they are
-    changed in place)."""
+    by 加签 must still sign. `approvers`: all of the step's, with their
+    tasks, when the caller has them (those it closes are changed in place)."""
     if step.mode != "any" or a.added:
-        return set()
+        return
     added = [Origin.BEFORE, Origin.AFTER, Origin.PARALLEL]
     if approvers is None:
         approvers = list(step.approvers.filter(state__in=OPEN_APPROVER_STATES).select_related("task"))
@@ -329,7 +322,6 @@ def after_approve(approval: Approval, step: Step, a: StepApprover, *, now: datet
     by_them = [o for o in approvers if o.state in OPEN_APPROVER_STATES and o.origin in added
                and o.added_by_id in {c.person_id for c in others}]
     cancel_open(by_them, now=now, why="another approver approved")
-    return {o.pk for o in [*others, *by_them]}
 
 
 def open_resubmit_tasks(approval: Approval) -> list[Task]:

@@ -67,7 +67,7 @@ def task(request: HttpRequest, task_id: Id) -> Any:
 for _verb in task_verbs.VERBS:
     router.post(f"/tasks/{{int:pk}}/{_verb.slug}", response=TaskOut, summary=_verb.summary,
                 operation_id=f"task_{_verb.slug}")(
-        verb_operation(_verb, load=task_verbs.load, out=lambda task: task, prefix="task", reload=task_verbs.answer))
+        verb_operation(_verb, load=task_verbs.load, out=lambda task: task, prefix="task", kept_current=True))
 
 
 @router.post("/tasks/bulk-complete", response=BulkOut)

@@ -112,9 +112,6 @@ def inbox(person: Person, f: InboxFilter, *, now: datetime | None = None) -> Que
         qs = qs.filter(kind=f.kind)
     if f.overdue:
         qs = qs.filter(state=TaskState.OPEN, due_at__lt=now)
-    # Prefetched, not joined: the database sorts bare task rows and stops at
-    # the page; the people and departments of those rows come in two small
-    # queries, however many tasks the person has.
     qs = with_people(qs)
     if f.box == "todo":
         return qs.order_by(F("due_at").asc(nulls_last=True), "-priority", "pk")

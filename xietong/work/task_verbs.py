@@ -22,12 +22,6 @@ def load(me: Person, pk: int) -> Task:
     return task_gate(me, pk)
 
 
-def answer(_me: Person, task: Task) -> Task:
-    """The task as the verb left it: every task action reads the locked row
-    into the object it was given and changes that object (`lock_into`)."""
-    return task
-
-
 def claim(me: Person, task: Task, _data: None) -> str:
     actions.task_claim(actor=me, task=task)
     return _("The task is yours.")

@@ -55,19 +55,19 @@ def verb_page(verb: Verb, *, load: Callable[[Person, int], Any], detail: str,
 
 
 def verb_operation(verb: Verb, *, load: Callable[[Person, int], Any], out: Callable[[Any], Any],
-                   prefix: str, reload: Callable[[Person, Any], Any] | None = None) -> Callable[..., Any]:
+                   prefix: str, kept_current: bool = False) -> Callable[..., Any]:
     """The API's POST for one verb, with the page's schema and step; answers
-    the record as `out` shows it: the record refreshed from the database, or
-    what `reload(actor, record)` gives when the module's action keeps the
-    loaded record up to date itself (an approval's `lock`)."""
+    the record as `out` shows it, refreshed from the database unless
+    `kept_current`: the module's actions lock their row into the record they
+    are given and change it there (`xietong.locking.lock_into`), so the
+    record is already what they left."""
 
     def run(request: HttpRequest, pk: int, body: Any) -> Any:
         me = api_member(request)
         record = load(me, pk)
         verb.step(me, record, body)
-        if reload is not None:
-            return out(reload(me, record))
-        record.refresh_from_db()
+        if not kept_current:
+            record.refresh_from_db()
         return out(record)
 
     if verb.schema is None:
