@@ -8,6 +8,21 @@ object the action changed, without reading it again."""
 
 from django.db import models
 
+from xietong.prepared import Prepared, Slot, prepared
+
+# One prepared read per model and the related rows it reads with the row.
+_LOCKS: dict[tuple[type[models.Model], tuple[str, ...]], Prepared[models.Model]] = {}
+
+
+def _lock_read(model: type[models.Model], related: tuple[str, ...]) -> Prepared[models.Model]:
+    read = _LOCKS.get((model, related))
+    if read is None:
+        def build(pk: Slot) -> models.QuerySet[models.Model]:
+            rows = model._default_manager.select_for_update(of=("self",)).filter(pk=pk)
+            return (rows.select_related(*related) if related else rows)[:1]
+        read = _LOCKS.setdefault((model, related), prepared(build))
+    return read
+
 
 def lock_into(obj: models.Model, *, related: tuple[str, ...] = ()) -> bool:
     """Lock `obj`'s row for this transaction and copy it into `obj`; False
@@ -16,10 +31,7 @@ def lock_into(obj: models.Model, *, related: tuple[str, ...] = ()) -> bool:
     row. Prefetched reverse relations are dropped (they may be moving on)."""
     model = type(obj)
     missing = [name for name in related if not _cached(model._meta.get_field(name), obj)]
-    rows = model._default_manager.select_for_update(of=("self",)).filter(pk=obj.pk)
-    if missing:
-        rows = rows.select_related(*missing)
-    fresh = rows.first()
+    fresh = _lock_read(model, tuple(missing)).first(pk=obj.pk)
     if fresh is None:
         return False
     for field in model._meta.concrete_fields:

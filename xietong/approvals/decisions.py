@@ -18,6 +18,7 @@ from xietong.errors import DomainError, PermissionDenied
 from xietong.inputs import clean_text
 from xietong.org.models import Person
 from xietong.org.queries import is_member
+from xietong.prepared import Slot, prepared
 from xietong.work.actions import may_act_on, task_cancel, task_create
 from xietong.work.models import Task, TaskState
 from xietong.work.notify import notify
@@ -46,6 +47,8 @@ from .models import (
 )
 
 _APPROVER_RELATED = ("step", "task", "task__assignee", "person")
+_ACTIVE_APPROVERS = prepared(lambda approval, active: StepApprover.objects.select_related(*_APPROVER_RELATED).filter(
+    approval=Slot("approval"), step__state=Slot("active")).order_by("position", "pk"))
 
 
 def _acting(actor: Person, approval: Approval, approver_id: int) -> tuple[StepApprover, Person | None]:
@@ -62,8 +65,7 @@ def _acting_with_peers(actor: Person, approval: Approval,
     """`_acting`, and every approver of the row's step (with their tasks and
     people, in position order, sharing one step object): one read for the
     decision and for what it sets off (或签, the next in turn)."""
-    peers = list(StepApprover.objects.select_related(*_APPROVER_RELATED).filter(
-        approval=approval, step__state=StepState.ACTIVE).order_by("position", "pk"))
+    peers = _ACTIVE_APPROVERS.all(approval=approval.pk, active=StepState.ACTIVE)
     a = next((p for p in peers if p.pk == approver_id), None)
     if a is None:  # not on an active step: refused as any other such row is (not found, not theirs, stale)
         _acting(actor, approval, approver_id)

@@ -22,6 +22,7 @@ from xietong.locking import lock_into
 from xietong.org.models import Person, Role
 from xietong.org.queries import acting_for, role_holders
 from xietong.policy.queries import param
+from xietong.prepared import Slot, prepared
 from xietong.work.actions import (
     NewTask,
     may_act_on,
@@ -111,6 +112,14 @@ def settings_of(approval: Approval) -> Any:
     return version_definition(approval.version).settings
 
 
+_ACTIVE_STEP = prepared(lambda approval, round, index, active: Step.objects.filter(
+    approval=Slot("approval"), round=Slot("round"), index=Slot("index"), state=Slot("active")).order_by("pk")[:1])
+# Who approved an earlier step of the approval (not superseded), for 去重 (dedupe).
+_APPROVED_BEFORE = prepared(lambda approval, step, approved, finished: StepApprover.objects.filter(
+    approval=Slot("approval"), state=Slot("approved"), step__superseded=False, step__state=Slot("finished"))
+    .exclude(step=Slot("step")).values("person_id"))
+
+
 def advance(approval: Approval, *, actor: Person | None, now: datetime,
             current: tuple[Step, bool] | None = None) -> None:
     """Walk the plan from the current node until a node waits for someone or
@@ -128,8 +137,8 @@ def advance(approval: Approval, *, actor: Person | None, now: datetime,
         if known is not None:
             (step, waiting), known = known, None
         else:
-            found = Step.objects.filter(approval=approval, round=approval.round, index=approval.current,
-                                        state=StepState.ACTIVE).first()
+            found = _ACTIVE_STEP.first(approval=approval.pk, round=approval.round, index=approval.current,
+                                       active=StepState.ACTIVE)
             step, waiting = (found, None) if found is not None else _start_step(approval, node, now=now)
         if step.state == StepState.ACTIVE:
             if waiting is None:
@@ -223,9 +232,8 @@ def activate(approval: Approval, step: Step, *, now: datetime, approvers: list[S
                 reason = "applicant_skip"
             elif settings.dedupe and not approval.emergency and a.origin == Origin.RULE:
                 if approved_before is None:
-                    approved_before = set(StepApprover.objects.filter(
-                        approval=approval, state=ApproverState.APPROVED, step__superseded=False,
-                        step__state=StepState.APPROVED).exclude(step=step).values_list("person_id", flat=True))
+                    approved_before = {row["person_id"] for row in _APPROVED_BEFORE.all(
+                        approval=approval.pk, step=step.pk, approved=ApproverState.APPROVED, finished=StepState.APPROVED)}
                 if a.person_id in approved_before:
                     reason = "dedupe"
             if reason:

@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.http import Http404
 
 from xietong.inputs import parse_id
 from xietong.org.models import Person, Role
 from xietong.org.queries import has_role, is_member
+from xietong.prepared import Slot, prepared
 from xietong.work.models import Task
 
 from .models import Approval, ApprovalCc, ApproverState, Step, StepApprover
@@ -22,6 +24,11 @@ def _asked(person: Person, a: StepApprover) -> bool:
         a.task is not None and person.pk in (a.task.assignee_id, a.task.delegated_from_id))
 
 
+_ASKED = prepared(lambda approval, person: StepApprover.objects.filter(
+    Q(person=Slot("person")) | Q(acted_by=Slot("person")) | Q(task__assignee=Slot("person"))
+    | Q(task__delegated_from=Slot("person")), approval=Slot("approval")).values("pk")[:1])
+
+
 def can_view_approval(person: Person, approval: Approval, *, approvers: list[StepApprover] | None = None) -> bool:
     """The applicant, everyone asked to approve (and their delegates), people
     CC'd, the flow administrator, auditors and administrators; leadership
@@ -31,13 +38,10 @@ def can_view_approval(person: Person, approval: Approval, *, approvers: list[Ste
         return False
     if person.pk == approval.applicant_id or person.pk == approval.template.admin_id or _sees_everything(person):
         return True
-    from django.db.models import Q
-
     if approvers is not None:
         if any(_asked(person, a) for a in approvers):
             return True
-    elif StepApprover.objects.filter(Q(person=person) | Q(acted_by=person) | Q(task__assignee=person)
-                                     | Q(task__delegated_from=person), approval=approval).exists():
+    elif _ASKED.first(approval=approval.pk, person=person.pk) is not None:
         return True
     if ApprovalCc.objects.filter(approval=approval, person=person).exists():
         return True
@@ -67,6 +71,7 @@ class ApprovalAccess:
 
 
 _GATE_RELATED = ("template", "version", "applicant", "department")
+_GATE = prepared(lambda pk: Approval.objects.select_related(*_GATE_RELATED).filter(pk=Slot("pk"))[:1])
 
 
 def approval_gate(viewer: Person, pk: int) -> Approval:
@@ -75,7 +80,7 @@ def approval_gate(viewer: Person, pk: int) -> Approval:
     the row and asks the database whether they are on it, not its timeline."""
     if not is_member(viewer):
         raise Http404
-    approval = Approval.objects.select_related(*_GATE_RELATED).filter(pk=pk).first()
+    approval = _GATE.first(pk=pk)
     if approval is None or not can_view_approval(viewer, approval):
         raise Http404
     return approval

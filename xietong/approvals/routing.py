@@ -9,7 +9,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from xietong.org.models import Department, Person, Role
-from xietong.org.queries import department_head, manager_chain, manager_of, role_holders
+from xietong.org.queries import (
+    department_head,
+    manager_chain,
+    manager_of,
+    role_holders,
+    role_holders_by_id,
+)
 from xietong.platform.manifest import role_label
 from xietong.policy.registry import BY_KEY
 
@@ -53,7 +59,7 @@ def resolve_rule(rule: dict[str, Any], ctx: Context, *, node_key: str) -> tuple[
         facts["department"] = department.name if department else rule["department"]
     elif kind == "role":
         scope = Department.objects.filter(code=rule["department"]).first() if rule.get("department") else None
-        people = list(role_holders(rule["role"], department=scope).filter(is_active=True).order_by("pk"))
+        people = role_holders_by_id(rule["role"], department=scope)
         facts["role"] = str(role_label(rule["role"]))
         facts["department"] = scope.name if scope else ""
     elif kind == "people":
@@ -69,7 +75,7 @@ def resolve_rule(rule: dict[str, Any], ctx: Context, *, node_key: str) -> tuple[
     elif kind == "param_owner":
         definition = BY_KEY.get(str(ctx.data.get(rule["field"]) or ""))
         if definition is not None:
-            people = list(role_holders(definition.owner).filter(is_active=True).order_by("pk"))
+            people = role_holders_by_id(definition.owner)
             facts["role"] = str(role_label(definition.owner))
             facts["parameter"] = definition.label
     elif kind == "form_person":

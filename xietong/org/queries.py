@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, DateTimeField, Q, QuerySet
 from django.utils import timezone
 
 from xietong import memo
+from xietong.prepared import In, Slot, prepared
 
 from .models import Delegation, Department, Liaison, Membership, Person, Role, RoleAssignment
 from .principal import Principal
@@ -83,6 +84,21 @@ def role_holders(role: Role | str, *, department: Department | None = None) -> Q
     return Person.objects.filter(is_active=True, pk__in=assignments.values("person_id")).order_by("name")
 
 
+_ROLE_HOLDERS = prepared(lambda role: Person.objects.filter(
+    is_active=True, pk__in=RoleAssignment.objects.filter(role=Slot("role")).values("person_id")).order_by("pk"))
+_ROLE_HOLDERS_FOR = prepared(lambda role, department: Person.objects.filter(
+    is_active=True, pk__in=RoleAssignment.objects.filter(Q(department=Slot("department")) | Q(department__isnull=True),
+                                                         role=Slot("role")).values("person_id")).order_by("pk"))
+
+
+def role_holders_by_id(role: Role | str, *, department: Department | None = None) -> list[Person]:
+    """`role_holders`, read (a prepared query), in id order: who a routing
+    rule asks."""
+    if department is None:
+        return _ROLE_HOLDERS.all(role=str(role))
+    return _ROLE_HOLDERS_FOR.all(role=str(role), department=department.pk)
+
+
 def person_roles(person: Person) -> list[RoleAssignment]:
     return list(person.role_assignments.select_related("department").order_by("role"))
 
@@ -131,6 +147,11 @@ def live_delegation(person: Person, *, at: datetime | None = None) -> Delegation
     return memo.remembered((DELEGATION_MEMO, person.pk, moment), read)
 
 
+_LIVE_DELEGATIONS = prepared(lambda principals, at: Delegation.objects.filter(
+    In("principal_id", "principals"), cancelled_at__isnull=True, starts_at__lte=Slot("at", DateTimeField()),
+    ends_at__gt=Slot("at", DateTimeField())).select_related("delegate").order_by("principal_id", "-starts_at"))
+
+
 def live_delegations_preload(people: Iterable[Person], *, at: datetime) -> None:
     """Read the delegations in force at `at` for many people in one query
     and remember them for this request (a node asking three people); outside
@@ -141,9 +162,7 @@ def live_delegations_preload(people: Iterable[Person], *, at: datetime) -> None:
     if not ids:
         return
     found: dict[int, Delegation | None] = dict.fromkeys(ids)
-    for delegation in (Delegation.objects.filter(principal_id__in=ids, cancelled_at__isnull=True,
-                                                 starts_at__lte=at, ends_at__gt=at)
-                       .select_related("delegate").order_by("principal_id", "-starts_at")):
+    for delegation in _LIVE_DELEGATIONS.all(principals=sorted(ids), at=at):
         if found[delegation.principal_id] is None:
             found[delegation.principal_id] = delegation
     memo.preload({(DELEGATION_MEMO, pk, at): delegation for pk, delegation in found.items()})
