@@ -2,10 +2,12 @@ from typing import Any
 
 from ninja import Schema
 
+from xietong.apikit import Out
+
 from .permissions import can_manage_people, mask_email, mask_phone
 
 
-class PersonRef(Schema):
+class PersonRef(Out):
     id: int
     username: str
     name: str

@@ -10,6 +10,7 @@ is the layer below (xietong.audit).
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -114,6 +115,11 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def overdue(self) -> bool:
+        """Open and past its due time, now."""
+        return self.state == TaskState.OPEN and self.due_at is not None and self.due_at < timezone.now()
 
     @property
     def link(self) -> str:

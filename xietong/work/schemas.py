@@ -1,10 +1,10 @@
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import ConfigDict, StringConstraints
 
+from xietong.apikit import Out
 from xietong.inputs import MAX_ID, ShortText, Text
 from xietong.org.schemas import PersonRef
 
@@ -12,14 +12,14 @@ ModuleKey = Annotated[str, StringConstraints(max_length=24)]
 KindKey = Annotated[str, StringConstraints(max_length=48)]
 
 
-class TaskOut(Schema):
+class TaskOut(Out):
     id: int
     kind: str
     module: str
     title: str
     subject_type: str
     subject_id: str
-    url: str
+    url: str = Field(validation_alias="link")  # where the task is done
     state: str
     outcome: str
     priority: int
@@ -35,14 +35,6 @@ class TaskOut(Schema):
     urge_count: int
     completed_at: datetime | None
     parent_id: int | None
-
-    @staticmethod
-    def resolve_url(obj: Any) -> str:
-        return obj.link
-
-    @staticmethod
-    def resolve_overdue(obj: Any) -> bool:
-        return obj.state == "open" and obj.due_at is not None and obj.due_at < timezone.now()
 
 
 class CountsOut(Schema):

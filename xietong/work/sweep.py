@@ -261,8 +261,8 @@ def digest_send(*, now: datetime | None = None) -> int:
         except IntegrityError:
             return 0
         rows = (Task.objects.filter(state=TaskState.OPEN, assignee__isnull=False).values("assignee")
-                .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now))))
-        counts = {r["assignee"]: (r["open"], r["overdue"]) for r in rows}
+                .annotate(open=Count("pk"), late=Count("pk", filter=Q(due_at__lt=now))))
+        counts = {r["assignee"]: (r["open"], r["late"]) for r in rows}
         people = Person.objects.filter(pk__in=counts, is_active=True)
         messages = [Message(recipients=[p], kind="digest", key=f"digest:{local.date()}:{p.pk}", url="/work/",
                             title=_digest_title(*counts[p.pk])) for p in people]
