@@ -8,6 +8,7 @@ from django.urls import reverse
 from xietong.org.models import Person, Role
 from xietong.org.queries import department_head, has_role
 from xietong.org.queries import is_member as org_is_member
+from xietong.prepared import Slot, prepared
 
 from .actions import holds_role_for, may_act_on, may_cancel, may_urge
 from .models import Task, TaskCc, TaskState
@@ -41,11 +42,18 @@ def _can_view(viewer: Person, task: Task) -> bool:
     return head is not None and head.pk == viewer.pk
 
 
+_GATE = prepared(lambda pk: Task.objects.select_related("assignee", "delegated_from", "requester").filter(
+    pk=Slot("pk"))[:1])
+_PAGE = prepared(lambda pk: Task.objects.select_related(
+    "assignee__primary_department", "assignee_department", "requester", "delegated_from", "created_by",
+    "completed_by", "parent").filter(pk=Slot("pk"))[:1])
+
+
 def task_gate(viewer: Person, pk: int) -> Task:
     """The task, for someone who may see it (404 for anyone else), as a
     verb's gate: the action checks what they may do, so this reads the row
     with only the people an answer shows (not the page's eight-table join)."""
-    task = Task.objects.select_related("assignee", "delegated_from", "requester").filter(pk=pk).first()
+    task = _GATE.first(pk=pk)
     if task is None or not org_is_member(viewer) or not _can_view(viewer, task):
         raise Http404
     return task
@@ -54,9 +62,7 @@ def task_gate(viewer: Person, pk: int) -> Task:
 def get_task_for_user(viewer: Person, pk: int) -> tuple[Task, TaskAccess]:
     """The task and what the viewer may do with it; 404 when they may not see it
     (no hint that it exists)."""
-    task = (Task.objects.select_related("assignee__primary_department", "assignee_department", "requester",
-                                        "delegated_from", "created_by", "completed_by", "parent")
-            .filter(pk=pk).first())
+    task = _PAGE.first(pk=pk)
     if task is None or not org_is_member(viewer) or not _can_view(viewer, task):
         raise Http404
     is_open = task.state == TaskState.OPEN

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from xietong.org.models import Department, Person
 from xietong.org.principal import Principal
+from xietong.prepared import In, prepared
 
 from .models import Notification, Task, TaskCc, TaskState
 
@@ -59,6 +60,8 @@ def cc(person: Person) -> QuerySet[Task]:
 
 _PERSON_SHOWN = ("id", "username", "name", "is_active")
 _PEOPLE = ("assignee", "requester", "delegated_from")
+_PEOPLE_SHOWN = prepared(lambda ids: Person.objects.filter(In("pk", "ids")).only(*_PERSON_SHOWN))
+_DEPARTMENTS_SHOWN = prepared(lambda ids: Department.objects.filter(In("pk", "ids")).only("id", "code", "name"))
 
 
 class _WithPeople(ModelIterable[Task]):
@@ -69,10 +72,9 @@ class _WithPeople(ModelIterable[Task]):
         tasks = list(super().__iter__())
         fields = [cast(ForeignKey, Task._meta.get_field(name)) for name in _PEOPLE]
         ids = {pk for t in tasks for f in fields if (pk := getattr(t, f.attname)) is not None}
-        people = {p.pk: p for p in Person.objects.filter(pk__in=ids).only(*_PERSON_SHOWN)} if ids else {}
+        people = {p.pk: p for p in _PEOPLE_SHOWN.all(ids=sorted(ids))} if ids else {}
         department_ids = {t.assignee_department_id for t in tasks if t.assignee_department_id is not None}
-        departments = {d.pk: d for d in Department.objects.filter(pk__in=department_ids).only(
-            "id", "code", "name")} if department_ids else {}
+        departments = {d.pk: d for d in _DEPARTMENTS_SHOWN.all(ids=sorted(department_ids))} if department_ids else {}
         department = cast(ForeignKey, Task._meta.get_field("assignee_department"))
         for task in tasks:
             for f in fields:

@@ -53,7 +53,7 @@ def inbox(request: MemberRequest) -> HttpResponse:
         paginator.count = counts(me).todo  # type: ignore[misc]
     page = paginator.get_page(request.GET.get("page"))
     context = {
-        "f": f, "page": page, "now": timezone.now(), "modules": [(key, module_label(key)) for key in dict.fromkeys(k.module for k in KINDS.values())],
+        "f": f, "page": page, "now": timezone.now(), "checkboxes": f.box == "todo", "modules": [(key, module_label(key)) for key in dict.fromkeys(k.module for k in KINDS.values())],
         "kinds": [(k.key, k.label) for k in KINDS.values()], "bulk_kinds": {k for k, v in KINDS.items() if v.bulk},
         "boxes": [("todo", _("To do")), ("done", pgettext("inbox box: what I handled", "Done")),
                   ("started", _("Started by me")), ("cc", _("CC'd to me"))],

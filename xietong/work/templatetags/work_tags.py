@@ -1,9 +1,17 @@
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django import template
+from django.template.defaultfilters import date as date_filter
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from xietong.platform.manifest import ROLES
-from xietong.work.registry import KINDS
+from xietong.work.registry import KINDS, SUPERVISE
 from xietong.work.registry import module_label as _module_label
 
 register = template.Library()
@@ -23,3 +31,71 @@ def module_label(module: str) -> Any:
 @register.filter
 def role_label(role: str) -> Any:
     return ROLES[role].label if role in ROLES else role
+
+
+@register.simple_tag
+def inbox_rows(tasks: Iterable[Any], *, checkboxes: bool, bulk_kinds: set[str], now: datetime) -> SafeString:
+    """The inbox's rows, built here rather than by the template engine, which
+    spent about 90 µs a row walking its nodes (issue 13): the same markup."""
+    labels = _Labels()
+    rows = [_inbox_row(t, checkboxes=checkboxes, bulk=t.kind in bulk_kinds, now=now, labels=labels) for t in tasks]
+    if not rows:
+        return format_html('<tr><td colspan="6" class="muted">{}</td></tr>', _("Nothing here."))
+    return mark_safe("".join(rows))  # noqa: S308 — every text in a row is escaped
+
+
+class _Labels:
+    """Each label a page's rows show, translated once for the page."""
+
+    def __init__(self) -> None:
+        self.select, self.overdue, self.supervise = _("Select"), _("overdue"), _("Supervise")
+        self._kinds: dict[str, str] = {}
+        self._states: dict[str, str] = {}
+
+    def kind(self, kind: str) -> str:
+        if kind not in self._kinds:
+            self._kinds[kind] = str(kind_label(kind))
+        return self._kinds[kind]
+
+    def state(self, task: Any) -> str:
+        if task.state not in self._states:
+            self._states[task.state] = str(task.get_state_display())
+        return self._states[task.state]
+
+
+def _inbox_row(t: Any, *, checkboxes: bool, bulk: bool, now: datetime, labels: _Labels) -> str:
+    """One row; every text is escaped here (`escape`, as the template would)."""
+    late = t.state == "open" and t.due_at is not None and t.due_at < now
+    box = ""
+    if checkboxes:
+        box = (f'<td><input type="checkbox" name="task" value="{t.pk}" aria-label="{escape(labels.select)}"></td>\n'
+               if bulk else "<td></td>\n")
+    tags = ""
+    if t.delegated_from_id:
+        tags += f' <span class="tag">{escape(_("for %(n)s") % {"n": t.delegated_from.name})}</span>'
+    if t.urge_count:
+        tags += ' <span class="tag danger">{}</span>'.format(escape(ngettext(
+            "urged %(n)s time", "urged %(n)s times", t.urge_count) % {"n": t.urge_count}))
+    supervise = f'<span class="tag warn">{escape(labels.supervise)}</span> ' if t.kind == SUPERVISE else ""
+    if t.due_at is None:
+        due = "—"
+    else:
+        due = escape(date_filter(localtime(t.due_at), "Y-m-d H:i"))
+        if late:
+            due += f' <span class="tag danger">{escape(labels.overdue)}</span>'
+    if t.assignee_id:
+        who = escape(t.assignee.name)
+    else:
+        who = escape(role_label(t.assignee_role))
+        if t.assignee_department_id:
+            who += f" · {escape(t.assignee_department.name)}"
+    return (f'<tr class="{"overdue" if late else ""}" data-testid="task-row">\n{box}<td><a href="{escape(t.page_url)}">'
+            f'{supervise}{escape(t.title)}</a>{tags}</td>\n<td class="due">{due}</td>\n'
+            f"<td>{escape(labels.kind(t.kind))}</td>\n<td>{who}</td>\n<td>{escape(labels.state(t))}</td></tr>\n")
+
+
+@register.simple_tag
+def options(choices: Iterable[tuple[str, Any]], selected: str) -> SafeString:
+    """`<option>`s of a filter's select, the chosen one selected."""
+    return format_html_join("", '<option value="{}"{}>{}</option>', (
+        (key, mark_safe(" selected") if key == selected else "", label) for key, label in choices))
