@@ -77,12 +77,14 @@ def _inbox_row(t: Any, *, checkboxes: bool, bulk: bool, now: datetime, labels: _
         tags += ' <span class="tag danger">{}</span>'.format(escape(ngettext(
             "urged %(n)s time", "urged %(n)s times", t.urge_count) % {"n": t.urge_count}))
     supervise = f'<span class="tag warn">{escape(labels.supervise)}</span> ' if t.kind == SUPERVISE else ""
+    due: str
     if t.due_at is None:
         due = "—"
     else:
         due = escape(date_filter(localtime(t.due_at), "Y-m-d H:i"))
         if late:
             due += f' <span class="tag danger">{escape(labels.overdue)}</span>'
+    who: str
     if t.assignee_id:
         who = escape(t.assignee.name)
     else:
