@@ -109,9 +109,9 @@ class Prepared[R]:
     """A queryset built by `build(**slots)` once per database alias and run
     with the values given (see the module's docstring)."""
 
-    def __init__(self, build: Callable[..., models.QuerySet[Any, R]]) -> None:
+    def __init__(self, build: Callable[..., models.QuerySet[Any, R]], names: tuple[str, ...] | None = None) -> None:
         self._build = build
-        self._names = tuple(signature(build).parameters)
+        self._names = tuple(signature(build).parameters) if names is None else names
         self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
 
@@ -125,9 +125,9 @@ class Prepared[R]:
                     compiled = self._compiled[alias] = _Compiled(template, alias)
         return compiled
 
-    def queryset(self, **values: Any) -> models.QuerySet[Any, R]:
-        """The prepared queryset with `values` bound: iterate it, or call
-        `list()` on it; chaining more onto it would build a new query."""
+    def _bound(self, values: dict[str, Any]) -> tuple[_Compiled, Any, list[Any] | None]:
+        """The compiled query, this thread's connection, and the parameters
+        with `values` bound (None: no row can match)."""
         if set(values) != set(self._names):
             raise TypeError(f"prepared query takes {self._names}, given {tuple(values)}")
         alias = "default"
@@ -141,11 +141,20 @@ class Prepared[R]:
             if value is None:
                 raise ValueError(f"prepared query: {slot.name} is None (IS NULL is another statement)")
             if isinstance(value, int) and not _BIGINT_MIN <= value <= _BIGINT_MAX:
-                return compiled.template.none()  # no row has it, as the ORM answers; the database would refuse it
+                return compiled, connection, None  # no row has it, as the ORM answers; the database would refuse it
             params[i] = slot.bind(value, connection)
+        return compiled, connection, params
+
+    def queryset(self, *, _tail: str = "", _tail_params: tuple[Any, ...] = (), **values: Any) -> models.QuerySet[Any, R]:
+        """The prepared queryset with `values` bound: iterate it, or call
+        `list()` on it; chaining more onto it would build a new query."""
+        compiled, connection, params = self._bound(values)
+        if params is None:
+            return compiled.template.none()
+        params.extend(_tail_params)
         compiler = copy.copy(compiled.compiler)
         compiler.connection = connection  # this thread's connection
-        sql = compiled.sql
+        sql = compiled.sql + _tail
         compiler.as_sql = lambda *args, **kwargs: (sql, tuple(params))  # type: ignore[method-assign]
         query = copy.copy(compiled.template.query)
         query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
@@ -161,11 +170,29 @@ class Prepared[R]:
     def all(self, **values: Any) -> list[R]:
         return list(self.queryset(**values))
 
+    def page(self, offset: int, limit: int, **values: Any) -> list[R]:
+        """Rows `offset` to `offset + limit` of an unsliced queryset (its own
+        order): the same SQL with `LIMIT … OFFSET …` and their values."""
+        if self._for("default").template.query.is_sliced:
+            raise TypeError("page() of a sliced queryset")
+        return list(self.queryset(_tail=" LIMIT %s OFFSET %s", _tail_params=(int(limit), int(offset)), **values))
+
+    def count(self, **values: Any) -> int:
+        """How many rows the queryset has: one `SELECT COUNT(*)` over its SQL
+        (build it without an order, which a count does not need)."""
+        compiled, connection, params = self._bound(values)
+        if params is None:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({compiled.sql}) AS counted", params)  # noqa: S608 — built SQL
+            return int(cursor.fetchone()[0])
+
     def first(self, **values: Any) -> R | None:
         """The first row; the queryset should say its order and `[:1]`."""
         rows = self.all(**values)
         return rows[0] if rows else None
 
 
-def prepared[R](build: Callable[..., models.QuerySet[Any, R]]) -> Prepared[R]:
-    return Prepared(build)
+def prepared[R](build: Callable[..., models.QuerySet[Any, R]], names: tuple[str, ...] | None = None) -> Prepared[R]:
+    """`names`: the slots `build` takes, when its signature does not say (`**slots`)."""
+    return Prepared(build, names)

@@ -336,6 +336,8 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "xietong@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Django's database sessions, read by a prepared statement (accounts/sessions.py).
+SESSION_ENGINE = "xietong.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("XIETONG_SESSION_HOURS", 12) * 3600
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

@@ -6,15 +6,16 @@ from datetime import datetime
 from typing import Any, cast
 
 from django.db import connection
-from django.db.models import F, ForeignKey, Q, QuerySet
+from django.db.models import DateTimeField, F, ForeignKey, Q, QuerySet
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from xietong.org.models import Department, Person
 from xietong.org.principal import Principal
-from xietong.prepared import In, prepared
+from xietong.prepared import In, Prepared, Slot, prepared
 
 from .models import Notification, Task, TaskCc, TaskState
+from .registry import SUPERVISE
 
 BOXES = ("todo", "done", "started", "cc")
 
@@ -50,7 +51,7 @@ def done(person: Person) -> QuerySet[Task]:
 
 def started(person: Person) -> QuerySet[Task]:
     """我发起的: tasks on records I started."""
-    return Task.objects.filter(requester=person).exclude(kind="work.supervise")
+    return Task.objects.filter(requester=person).exclude(kind=SUPERVISE)
 
 
 def cc(person: Person) -> QuerySet[Task]:
@@ -102,24 +103,118 @@ class InboxFilter:
     overdue: bool = False
 
 
-def inbox(person: Person, f: InboxFilter, *, now: datetime | None = None) -> QuerySet[Task]:
+def inbox(person: Person, f: InboxFilter, *, now: datetime | None = None) -> "Box":
     """One inbox box, filtered and ordered: open work overdue first, then by due
-    time; history newest first."""
-    now = now or timezone.now()
-    qs = {"todo": lambda: todo(person, now=now), "done": lambda: done(person), "started": lambda: started(person),
-          "cc": lambda: cc(person)}[f.box]()
-    if f.module:
-        qs = qs.filter(module=f.module)
-    if f.kind:
-        qs = qs.filter(kind=f.kind)
-    if f.overdue:
-        qs = qs.filter(state=TaskState.OPEN, due_at__lt=now)
-    qs = with_people(qs)
-    if f.box == "todo":
-        return qs.order_by(F("due_at").asc(nulls_last=True), "-priority", "pk")
-    if f.box == "done":
-        return qs.order_by("-completed_at", "-pk")
-    return qs.order_by("-created_at", "-pk")
+    time; history newest first. Read as the paginators read a queryset."""
+    return Box(person, f, now=now or timezone.now())
+
+
+_ORDER: dict[str, tuple[Any, ...]] = {
+    "todo": (F("due_at").asc(nulls_last=True), "-priority", "pk"),
+    "done": ("-completed_at", "-pk"),
+}
+
+
+def _box_rows(box: str, roles: tuple[bool, ...], module: bool, kind: bool, overdue: bool,
+              slots: dict[str, Slot]) -> QuerySet[Task]:
+    """The box's tasks with a slot for every value: `roles` says, for each of
+    the person's (role, department) pairs, whether it names a department."""
+    me = slots["me"]
+    if box == "todo":
+        mine = Q(assignee=me)
+        if roles:
+            offered = Q()
+            for i, has_department in enumerate(roles):
+                offered |= Q(assignee_role=slots[f"r{i}"], assignee_department_id=slots[f"d{i}"]) if has_department \
+                    else Q(assignee_role=slots[f"r{i}"])
+            mine |= Q(assignee__isnull=True) & offered
+        qs = Task.objects.filter(mine, state=slots["open"])
+    elif box == "done":
+        qs = Task.objects.filter(completed_by=me)
+    elif box == "started":
+        qs = Task.objects.filter(requester=me).exclude(kind=SUPERVISE)
+    else:
+        qs = Task.objects.filter(pk__in=TaskCc.objects.filter(person=me).values("task_id"))
+    if module:
+        qs = qs.filter(module=slots["module"])
+    if kind:
+        qs = qs.filter(kind=slots["kind"])
+    if overdue:
+        qs = qs.filter(state=slots["open"], due_at__lt=Slot("now", DateTimeField()))  # bound as the column is
+    return qs
+
+
+# One pair of prepared statements (the page, the count) per shape of box;
+# the shapes are few (four boxes, the filters set, how many roles a person has).
+_BOXES: dict[tuple[Any, ...], tuple[Prepared[Task], Prepared[Any]]] = {}
+_BOXES_MAX = 512
+
+
+def _box_statements(key: tuple[Any, ...], names: tuple[str, ...]) -> tuple[Prepared[Task], Prepared[Any]]:
+    found = _BOXES.get(key)
+    if found is None:
+        if len(_BOXES) >= _BOXES_MAX:
+            _BOXES.clear()
+        box, roles, module, kind, overdue = key
+
+        def rows(**slots: Slot) -> QuerySet[Task]:
+            return with_people(_box_rows(box, roles, module, kind, overdue, slots=slots)).order_by(*_ORDER.get(box, ("-created_at", "-pk")))
+
+        def count(**slots: Slot) -> QuerySet[Task, Any]:
+            return _box_rows(box, roles, module, kind, overdue, slots=slots).order_by().values("pk")
+
+        found = _BOXES.setdefault(key, (prepared(rows, names), prepared(count, names)))
+    return found
+
+
+class Box:
+    """One box of the inbox as Django's `Paginator` and ninja's paginator read
+    a queryset (`count()`, a slice), run as prepared statements: the ORM took
+    longer to build the box's query than the database to answer it."""
+
+    ordered = True  # for the Paginator: the rows have their order
+
+    def __init__(self, person: Person, f: InboxFilter, *, now: datetime) -> None:
+        values: dict[str, Any] = {"me": person.pk}
+        roles: tuple[bool, ...] = ()
+        if f.box == "todo":
+            pairs = sorted({(role, dept) for _p, role, dept in role_rows(person, now=now)}, key=repr)
+            roles = tuple(dept is not None for _role, dept in pairs)
+            for i, (role, dept) in enumerate(pairs):
+                values[f"r{i}"] = role
+                if dept is not None:
+                    values[f"d{i}"] = dept
+        if f.box == "todo" or f.overdue:
+            values["open"] = TaskState.OPEN
+        if f.module:
+            values["module"] = f.module
+        if f.kind:
+            values["kind"] = f.kind
+        if f.overdue:
+            values["now"] = now
+        self._values = values
+        self._rows, self._count = _box_statements((f.box, roles, bool(f.module), bool(f.kind), f.overdue),
+                                                  tuple(values))
+        self._counted: int | None = None
+
+    def count(self) -> int:
+        if self._counted is None:
+            self._counted = self._count.count(**self._values)
+        return self._counted
+
+    def all(self) -> "Box":
+        return self
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> list[Task]:
+        if not isinstance(key, slice) or key.step is not None:
+            raise TypeError("a box is read by pages")
+        start, stop = key.start or 0, key.stop
+        if stop is None:
+            raise TypeError("a page has an end")
+        return self._rows.page(start, max(0, stop - start), **self._values)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """The inbox, task pages, notifications, preferences, robots, and the
 comments / attachments / history of any record (KER-2, 4, 5, 6)."""
 
+from typing import Any, cast
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -26,7 +28,7 @@ from xietong.platform.manifest import SCHEDULES
 from . import actions, delegation, discussion, notify, task_verbs
 from .heartbeat import STALE_AFTER, worker_states
 from .history import may_read_history
-from .models import Attachment, Channel, Notification, RobotChannel, SweepStatus
+from .models import Attachment, Channel, Notification, RobotChannel, SweepStatus, Task
 from .permissions import get_task_for_user
 from .queries import BOXES, InboxFilter, counts
 from .queries import inbox as inbox_query
@@ -47,7 +49,7 @@ def _filter_from(request: HttpRequest) -> InboxFilter:
 @member_required
 def inbox(request: MemberRequest) -> HttpResponse:
     me, f = request.user, _filter_from(request)
-    paginator = Paginator(inbox_query(me, f), PAGE_SIZE)
+    paginator: Paginator[Task] = Paginator(cast(Any, inbox_query(me, f)), PAGE_SIZE)  # a Box pages as a queryset
     if f == InboxFilter():
         # The unfiltered 待办 count is the navigation badge: no second COUNT.
         paginator.count = counts(me).todo  # type: ignore[misc]

@@ -287,3 +287,60 @@ def test_the_badges_count_exactly_what_the_todo_box_holds(make_task, company, dj
     assert (got.todo, got.overdue) == expected and got.unread >= 2
     nobody = Person.objects.create(username="nobody", name="无名")
     assert counts(nobody).todo == todo(nobody).count() == 0
+
+
+def test_every_box_and_filter_holds_what_its_definition_says(make_task, company):
+    """The inbox's boxes run as prepared statements (queries.Box); todo(),
+    done(), started() and cc() are their definitions in the ORM. Pages and
+    counts must agree for every box, alone and with each filter, for someone
+    with their own tasks, roles (company-wide and a department's), a
+    delegator's role and CCs."""
+    from django.db.models import F
+    from django.utils import timezone as tz
+
+    from xietong.org import actions as org_actions
+    from xietong.org.models import Person, Role
+    from xietong.work.actions import task_complete
+    from xietong.work.delegation import delegation_create
+    from xietong.work.queries import InboxFilter, cc, done, inbox, started, todo
+    from xietong.work.registry import TODO
+
+    now = tz.now()
+    me = company.engineer
+    org_actions.role_grant(actor=company.admin, person=me, role=Role.COORDINATION_OFFICE)
+    org_actions.role_grant(actor=company.admin, person=me, role=Role.FINANCE, department=company.sales)
+    delegation_create(actor=company.hr, principal=company.hr, delegate=me, starts_at=now - timedelta(hours=1),
+                      ends_at=now + timedelta(days=1))
+    for i in range(4):
+        make_task(assignee=me, due_at=now + timedelta(hours=i - 2))
+    make_task(role=Role.COORDINATION_OFFICE)
+    make_task(role=Role.FINANCE, department=company.sales, due_at=now - timedelta(hours=3))
+    make_task(role=Role.FINANCE, department=company.tech)
+    make_task(role=Role.HR, due_at=now - timedelta(hours=1))
+    for i in range(3):
+        task_complete(actor=me, task=make_task(assignee=me))
+        make_task(requester=me, actor=me, assignee=company.employee, cc=[me] if i else [])
+    person = Person.objects.get(pk=me.pk)
+    orders = {"todo": (F("due_at").asc(nulls_last=True), "-priority", "pk"), "done": ("-completed_at", "-pk")}
+    definitions = {"todo": lambda: todo(person, now=now), "done": lambda: done(person),
+                   "started": lambda: started(person), "cc": lambda: cc(person)}
+    seen = {}
+    for box, definition in definitions.items():
+        for f in (InboxFilter(box=box), InboxFilter(box=box, module="work"), InboxFilter(box=box, kind=TODO),
+                  InboxFilter(box=box, module="nothing"), InboxFilter(box=box, overdue=True)):
+            expected = definition()
+            if f.module:
+                expected = expected.filter(module=f.module)
+            if f.kind:
+                expected = expected.filter(kind=f.kind)
+            if f.overdue:
+                expected = expected.filter(state="open", due_at__lt=now)
+            ids = list(expected.order_by(*orders.get(box, ("-created_at", "-pk"))).values_list("pk", flat=True))
+            got = inbox(person, f, now=now)
+            assert got.count() == len(ids), f
+            assert [t.pk for t in got[0:100]] == ids, f
+            assert [t.pk for t in got[1:3]] == ids[1:3], f
+            seen[f] = len(ids)
+    assert (seen[InboxFilter()], seen[InboxFilter(overdue=True)], seen[InboxFilter(box="done")],
+            seen[InboxFilter(box="started")], seen[InboxFilter(box="cc")]) == (7, 4, 3, 3, 2)
+    assert seen[InboxFilter(module="nothing")] == 0
