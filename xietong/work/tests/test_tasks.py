@@ -253,23 +253,32 @@ def test_a_tasks_page_url_is_what_the_url_conf_says_under_any_script_prefix(make
     assert task.link == (task.url or task.page_url)
 
 
+def _with_roles_and_a_delegator(company, now):
+    """The engineer, with a company-wide role, a department's role, and HR's
+    work delegated to them for the day."""
+    from xietong.org import actions as org_actions
+    from xietong.org.models import Role
+    from xietong.work.delegation import delegation_create
+
+    me = company.engineer
+    org_actions.role_grant(actor=company.admin, person=me, role=Role.COORDINATION_OFFICE)
+    org_actions.role_grant(actor=company.admin, person=me, role=Role.FINANCE, department=company.sales)
+    delegation_create(actor=company.hr, principal=company.hr, delegate=me, starts_at=now - timedelta(hours=1),
+                      ends_at=now + timedelta(days=1))
+    return me
+
+
 def test_the_badges_count_exactly_what_the_todo_box_holds(make_task, company, django_assert_num_queries):
     """counts() is a fixed statement; todo() is the ORM's definition of 待办.
     They must agree for someone with their own tasks, a company-wide role, a
     department's role, a delegator's role, overdue work and unread notes."""
     from django.utils import timezone as tz
 
-    from xietong.org import actions as org_actions
     from xietong.org.models import Person, Role
-    from xietong.work.delegation import delegation_create
     from xietong.work.queries import counts, todo
 
     now = tz.now()
-    me = company.engineer
-    org_actions.role_grant(actor=company.admin, person=me, role=Role.COORDINATION_OFFICE)
-    org_actions.role_grant(actor=company.admin, person=me, role=Role.FINANCE, department=company.sales)
-    delegation_create(actor=company.hr, principal=company.hr, delegate=me, starts_at=now - timedelta(hours=1),
-                      ends_at=now + timedelta(days=1))
+    me = _with_roles_and_a_delegator(company, now)
     make_task(assignee=me)
     make_task(assignee=me, due_at=now - timedelta(hours=2))
     make_task(role=Role.COORDINATION_OFFICE)  # company-wide: mine
@@ -298,19 +307,13 @@ def test_every_box_and_filter_holds_what_its_definition_says(make_task, company)
     from django.db.models import F
     from django.utils import timezone as tz
 
-    from xietong.org import actions as org_actions
     from xietong.org.models import Person, Role
     from xietong.work.actions import task_complete
-    from xietong.work.delegation import delegation_create
     from xietong.work.queries import InboxFilter, cc, done, inbox, started, todo
     from xietong.work.registry import TODO
 
     now = tz.now()
-    me = company.engineer
-    org_actions.role_grant(actor=company.admin, person=me, role=Role.COORDINATION_OFFICE)
-    org_actions.role_grant(actor=company.admin, person=me, role=Role.FINANCE, department=company.sales)
-    delegation_create(actor=company.hr, principal=company.hr, delegate=me, starts_at=now - timedelta(hours=1),
-                      ends_at=now + timedelta(days=1))
+    me = _with_roles_and_a_delegator(company, now)
     for i in range(4):
         make_task(assignee=me, due_at=now + timedelta(hours=i - 2))
     make_task(role=Role.COORDINATION_OFFICE)
