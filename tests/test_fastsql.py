@@ -79,3 +79,43 @@ def test_update_rows_sets_each_row_to_its_own_values(company):
                 [(pk, f"已读 {pk}{AWKWARD}", AT + timedelta(minutes=i)) for i, pk in enumerate(ids)])
     for i, x in enumerate(Notification.objects.filter(pk__in=ids).order_by("pk")):
         assert x.title == f"已读 {x.pk}{AWKWARD}" and x.read_at == AT + timedelta(minutes=i)
+
+
+def test_create_objects_writes_what_bulk_create_would_and_sets_the_ids(company):
+    """create_objects: the same rows bulk_create writes (JSON, NULLs, times,
+    foreign keys, defaults), ids in order on the objects, which are saved rows."""
+    from xietong.fastsql import create_objects
+    from xietong.work.models import Task
+
+    def made(i):
+        return Task(kind="work.todo", module="work", title=f"{AWKWARD} {i}", subject_type="t.x", subject_id=str(i),
+                    assignee=company.employee if i % 2 else None, assignee_role="" if i % 2 else "finance",
+                    requester=company.sales_head, created_at=AT, due_at=AT + timedelta(hours=i) if i else None)
+
+    ours, theirs = create_objects([made(i) for i in range(150)]), Task.objects.bulk_create([made(i) for i in range(150)])
+    assert [t.pk for t in ours] == sorted(t.pk for t in ours) and len({t.pk for t in ours}) == 150
+    assert all(not t._state.adding and t._state.db == "default" for t in ours)
+
+    def stored(tasks):
+        rows = {t.pk: t for t in Task.objects.filter(pk__in=[t.pk for t in tasks])}
+        return [{f.attname: getattr(rows[t.pk], f.attname) for f in Task._meta.concrete_fields if not f.primary_key}
+                for t in tasks]
+
+    assert stored(ours) == stored(theirs)
+    assert create_objects([]) == []
+
+
+def test_save_fields_updates_only_those_fields_of_an_existing_row(company):
+    from django.db import DatabaseError
+
+    from xietong.fastsql import save_fields
+
+    note = Notification.objects.create(key="sf", recipient=company.employee, kind="task_assigned", title="旧",
+                                       url="/", created_at=AT)
+    note.title, note.body, note.read_at = AWKWARD, "不写", AT + timedelta(days=1)
+    save_fields(note, "title", "read_at")
+    fresh = Notification.objects.get(pk=note.pk)
+    assert (fresh.title, fresh.body, fresh.read_at) == (AWKWARD, "", AT + timedelta(days=1))
+    gone = Notification(pk=note.pk + 10_000, title="无")
+    with pytest.raises(DatabaseError):
+        save_fields(gone, "title")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from xietong.audit.trail import event_record, events_batched
 from xietong.errors import DomainError, PermissionDenied
+from xietong.fastsql import save_fields
 from xietong.inputs import clean_text
 from xietong.org.models import Person
 from xietong.org.queries import is_member
@@ -94,7 +95,7 @@ def _check(actor: Person, approval: Approval, a: StepApprover) -> Person | None:
 def _record(a: StepApprover, *, state: str, actor: Person, on_behalf_of: Person | None, comment: str,
             now: datetime) -> None:
     a.state, a.acted_at, a.acted_by, a.on_behalf_of, a.comment = state, now, actor, on_behalf_of, comment
-    a.save(update_fields=["state", "acted_at", "acted_by", "on_behalf_of", "comment"])
+    save_fields(a, "state", "acted_at", "acted_by", "on_behalf_of", "comment")
 
 
 @transaction.atomic

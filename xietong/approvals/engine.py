@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from xietong.audit.trail import event_record
 from xietong.errors import Conflict, DomainError
+from xietong.fastsql import create_objects, save_fields, update_rows
 from xietong.locking import lock_into
 from xietong.org.models import Person, Role
 from xietong.org.queries import acting_for, role_holders
@@ -146,7 +147,7 @@ def advance(approval: Approval, *, actor: Person | None, now: datetime,
             if waiting:
                 return
             step.state, step.finished_at = StepState.APPROVED, now
-            step.save(update_fields=["state", "finished_at"])
+            save_fields(step, "state", "finished_at")
             if node.get("cc"):
                 _cc_rules(approval, node, rules_key="cc", now=now)
         following = approval.current + 1
@@ -156,7 +157,7 @@ def advance(approval: Approval, *, actor: Person | None, now: datetime,
                 following = keys.index(approval.resume_at)
             approval.resume_at = ""
         approval.current = following
-        approval.save(update_fields=["current", "resume_at"])
+        save_fields(approval, "current", "resume_at")
 
 
 def _cc_rules(approval: Approval, node: dict[str, Any], *, rules_key: str, now: datetime) -> list[Person]:
@@ -181,20 +182,20 @@ def _start_step(approval: Approval, node: dict[str, Any], *, now: datetime) -> t
     if not resolved.people:
         raise DomainError(_("Nobody can approve “%(node)s” and the flow has no administrator; ask an administrator "
                             "to fix the template.") % {"node": node["name"]}, code="no_approver")
-    step = Step.objects.create(
+    (step,) = create_objects([Step(
         approval=approval, round=approval.round, index=approval.current, node_key=node["key"], name=node["name"],
         name_en=node.get("name_en", ""), kind="approve", mode=node["mode"], explanation=resolved.explanation,
-        started_at=now)
+        started_at=now)])
     hours = node.get("timeout_hours")
     origin = Origin.EMERGENCY if approval.emergency else (Origin.ADMIN if resolved.by_admin else Origin.RULE)
-    approvers = StepApprover.objects.bulk_create([StepApprover(
+    approvers = create_objects([StepApprover(
         step=step, approval=approval, person=person, position=position, origin=origin,
         timeout_action=node.get("timeout_action", TimeoutAction.ESCALATE), batch=bool(node.get("batch")),
         timeout_hours=hours) for position, person in enumerate(resolved.people)])
     if node["mode"] == "sequential" and len(approvers) > 1:  # each waits for the one before
         for previous, a in itertools.pairwise(approvers):
             a.waits_for = previous
-        StepApprover.objects.bulk_update(approvers[1:], ["waits_for"])
+        update_rows(StepApprover, "id", ["waits_for"], [(a.pk, a.waits_for_id) for a in approvers[1:]])
     return step, activate(approval, step, now=now, approvers=approvers)
 
 
@@ -290,9 +291,9 @@ def _make_pending(approval: Approval, step: Step, approvers: list[StepApprover],
         elif major and acting_for(a.person, at=now).pk != a.person.pk:
             # Away, but the delegation does not cover decisions above the thresholds.
             step.explanation.append({"code": "major_not_delegated", "principal": a.person.name})
-    StepApprover.objects.bulk_update(approvers, ["state", "task"])
+    update_rows(StepApprover, "id", ["state", "task"], [(a.pk, a.state, a.task_id) for a in approvers])
     if len(step.explanation) != explained:
-        step.save(update_fields=["explanation"])
+        save_fields(step, "explanation")
 
 
 def close_task(a: StepApprover, *, actor: Person | None, outcome: str, note: str) -> None:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from xietong import memo
 from xietong.audit.trail import NewEvent, Subject, event_record, events_record_many, subject_key
 from xietong.errors import Conflict, DomainError, PermissionDenied
+from xietong.fastsql import create_objects
 from xietong.inputs import clean_line, clean_text, one_line
 from xietong.locking import lock_into
 from xietong.org.models import Department, Person, Role
@@ -228,9 +229,9 @@ def _tasks_create(new: Sequence[NewTask], *, actor: Person | None, now: datetime
         holders.append((holder, delegated_from))
         ccs.append(list({p.pk: p for p in n.cc}.values()))
     with transaction.atomic(savepoint=False):
-        tasks = Task.objects.bulk_create(rows)
-        TaskCc.objects.bulk_create([TaskCc(task=task, person=p, created_at=now)
-                                    for task, people in zip(tasks, ccs, strict=True) for p in people])
+        tasks = create_objects(rows)
+        create_objects([TaskCc(task=task, person=p, created_at=now)
+                        for task, people in zip(tasks, ccs, strict=True) for p in people])
         assumed = assumption_note(calendar) if calendar.assumed_years else ""
         events, messages = [], []
         for task, n, (holder, delegated_from), people in zip(tasks, new, holders, ccs, strict=True):
