@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import DatabaseError, connection, models, transaction
+from django.db.models.fields import NOT_PROVIDED
 
 CHUNK = 500
 # Below this many rows a plain multi-row INSERT beats COPY's extra statements.
@@ -131,6 +132,8 @@ def create_objects[M: models.Model](objs: Sequence[M]) -> list[M]:
     model = type(objs[0])
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
+    if any(f.has_db_default() and f.default is NOT_PROVIDED for f in fields):
+        raise TypeError(f"create_objects: {meta.label} has a field only the database fills; use bulk_create")
     table = connection.ops.quote_name(meta.db_table)
     names = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     pk = connection.ops.quote_name(str(meta.pk.column)) if meta.pk else "id"

@@ -109,12 +109,15 @@ def has_role(person: Person, *roles: Role | str) -> bool:
     return Principal.of(person).has_role(*roles)
 
 
+_LIAISONS = prepared(lambda department: Liaison.objects.filter(department=Slot("department")).select_related("person"))
+
+
 def department_liaison(department: Department, *, partner: Department | None = None) -> Person | None:
     """Who receives cross-department matters for `department` (ORG-3): the
     liaison for that partner, else the general liaison, else the head."""
     liaisons = {
         row.partner_id: row.person
-        for row in Liaison.objects.filter(department=department).select_related("person")
+        for row in _LIAISONS.all(department=department.pk)
         if row.person.is_active
     }
     if partner is not None and partner.pk in liaisons:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xietong.audit.trail import event_record, events_batched
 from xietong.errors import Conflict, DomainError, PermissionDenied
+from xietong.fastsql import create_objects
 from xietong.inputs import check_date, clean_line, clean_text
 from xietong.org.models import Department, DepartmentKind, Membership, Person, Role
 from xietong.org.principal import Principal
@@ -236,10 +237,10 @@ def request_submit(*, actor: Person, to_department: Department, title: str, reas
         raise DomainError(_("%(department)s has neither a liaison nor a head to receive requests. "
                             "Ask an administrator to name one.") % {"department": to_department.name},
                           code="no_receiver")
-    request = Request.objects.create(
+    (request,) = create_objects([Request(
         title=title, reason=reason, expected_result=expected_result, requester=actor,
         from_department=from_department, to_department=to_department, service=service, priority=priority,
-        requested_date=requested_date, due_at=due_at, liaison=liaison, parent=parent, created_at=now)
+        requested_date=requested_date, due_at=due_at, liaison=liaison, parent=parent, created_at=now)])
     event_record(actor=actor, verb="request.submit", subject=request, at=now, first=True, after={
         "title": title, "from": from_department.pk, "to": to_department.pk, "liaison": liaison.pk,
         "due_at": due_at, "priority": priority, "service": service.pk if service else None,

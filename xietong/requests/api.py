@@ -17,6 +17,7 @@ from xietong.errors import DomainError
 from xietong.inputs import Id, check_date
 from xietong.org.gates import api_member
 from xietong.org.models import Department
+from xietong.prepared import Slot, prepared
 from xietong.work.verbs import verb_operation
 
 from . import actions
@@ -64,8 +65,13 @@ def _detail(r: Request, *, new: bool = False) -> dict[str, Any]:
     return out
 
 
+# The department asked, with its head (who receives it when it names no liaison).
+_ACTIVE_DEPARTMENT = prepared(lambda pk: Department.objects.select_related("head").filter(
+    pk=Slot("pk"), is_active=True)[:1])
+
+
 def _department(pk: int | None) -> Department:
-    department = Department.objects.filter(pk=pk or 0, is_active=True).first()
+    department = _ACTIVE_DEPARTMENT.first(pk=pk) if pk else None
     if department is None:
         raise DomainError(_("Unknown department."), code="unknown_department")
     return department
