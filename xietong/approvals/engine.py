@@ -303,8 +303,7 @@ def close_task(a: StepApprover, *, actor: Person | None, outcome: str, note: str
     if actor is None:
         task_cancel(actor=None, task=task, reason=note or outcome, system=True)
     else:
-        task_complete(actor=actor, task=task, outcome=outcome, note=note, by_module=True, notify_requester=False,
-                      fresh=True)
+        task_complete(actor=actor, task=task, outcome=outcome, note=note, by_module=True, notify_requester=False)
 
 
 def cancel_open(approvers: Iterable[StepApprover], *, now: datetime, why: str) -> None:

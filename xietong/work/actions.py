@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -357,21 +357,22 @@ def _close_children(*, task: Task, actor: Person | None, now: datetime) -> None:
 
 
 def task_complete(*, actor: Person, task: Task, outcome: str = "", note: str = "",
-                  by_module: bool = False, notify_requester: bool = True, fresh: bool = False) -> Task:
+                  by_module: bool = False, notify_requester: bool = True) -> Task:
     """Close a task with an outcome the kind allows (KER-1). Its supervision
     tasks close with it. Exactly one of two concurrent completions wins.
     `by_module`: the module completes its own record's task inside its own
     action, with no savepoint: a failure rolls that action back whole.
-    `fresh`: the module read `task` in this transaction, under its record's
-    lock, so it is not read again; the closing UPDATE still refuses it if it
-    was closed or handed to someone else meanwhile."""
+    `task` is not read again: the closing UPDATE takes the row only if it is
+    still open, with the assignee and outcome the caller read, so the checks
+    made on that copy are the ones that hold; a completion that loses gets
+    `Conflict` and changes nothing."""
     with transaction.atomic(savepoint=not by_module):
         return _complete(actor=actor, task=task, outcome=outcome, note=note, by_module=by_module,
-                         notify_requester=notify_requester, fresh=fresh and by_module)
+                         notify_requester=notify_requester)
 
 
 def _complete(*, actor: Person, task: Task, outcome: str, note: str, by_module: bool,
-              notify_requester: bool, fresh: bool) -> Task:
+              notify_requester: bool) -> Task:
     spec = KINDS.get(task.kind)
     if spec is None:
         raise DomainError(_("Unknown task kind."), code="unknown_kind")
@@ -381,9 +382,10 @@ def _complete(*, actor: Person, task: Task, outcome: str, note: str, by_module: 
     if outcome not in {value for value, _label in spec.outcomes}:
         raise DomainError(_("This outcome is not allowed for this task."), code="bad_outcome")
     note = clean_text(note, _("Note"), limit=2000)
-    if not fresh:
-        task = _reload_open(task)
-    elif task.state != TaskState.OPEN:
+    # Not locked and read again: the closing UPDATE takes the row only while
+    # it is still as the caller read it (open, the same assignee and outcome),
+    # so what was checked below is what is closed; else nothing changes.
+    if task.state != TaskState.OPEN:
         raise Conflict(_("This task is already closed."), code="task_closed")
     allowed, on_behalf_of = may_act_on(actor, task)
     if not allowed:
@@ -416,15 +418,26 @@ def _mark_done(task: Task, *, outcome: str, actor: Person | None, note: str, on_
     """Close a locked open task: the row, its event, its supervision tasks.
     A role task nobody took is recorded as done by whoever closed it."""
     before = _snapshot(task)
-    assignee = task.assignee or actor
-    # Still open and still theirs (a caller's fresh copy was not locked).
-    updated = Task.objects.filter(pk=task.pk, state=TaskState.OPEN, assignee_id=task.assignee_id).update(
-        state=TaskState.DONE, outcome=outcome, outcome_note=note, completed_at=now, completed_by=actor,
-        assignee=assignee, next_escalation_at=None)
-    if updated != 1:
+    assignee = task.assignee if task.assignee_id else actor
+    # Still open, still theirs and as read (a caller's copy may not be locked).
+    guard = "assignee_id = %s" if task.assignee_id else "assignee_id IS NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE work_task SET state = %s, outcome = %s, outcome_note = %s, completed_at = %s, "  # noqa: S608
+            f"completed_by_id = %s, assignee_id = %s, next_escalation_at = NULL WHERE id = %s AND state = %s "  # noqa: S608
+            f"AND outcome = %s AND {guard} RETURNING escalation_level, urge_count",
+            [TaskState.DONE, outcome, note, connection.ops.adapt_datetimefield_value(now),
+             actor.pk if actor else None, assignee.pk if assignee else None, task.pk, TaskState.OPEN, task.outcome,
+             *([task.assignee_id] if task.assignee_id else [])])
+        fresh = cursor.fetchall()  # what escalations and urging changed since the copy was read
+    if len(fresh) != 1:
+        if Task.objects.filter(pk=task.pk, state=TaskState.OPEN).exists():
+            raise Conflict(_("This task has changed since you opened it (it was handed to someone else, or "
+                             "taken). Reload it to see where it is now."), code="task_changed")
         raise Conflict(_("This task is already closed."), code="task_closed")
     task.state, task.outcome, task.outcome_note, task.assignee = TaskState.DONE, outcome, note, assignee
     task.completed_at, task.completed_by, task.next_escalation_at = now, actor, None
+    task.escalation_level, task.urge_count = fresh[0]
     event_record(actor=actor, verb="task.complete", subject=task, before=before, after=_snapshot(task), note=note,
                  on_behalf_of=on_behalf_of, at=now)
     _close_children(task=task, actor=actor, now=now)

@@ -347,3 +347,26 @@ def test_every_box_and_filter_holds_what_its_definition_says(make_task, company)
     assert (seen[InboxFilter()], seen[InboxFilter(overdue=True)], seen[InboxFilter(box="done")],
             seen[InboxFilter(box="started")], seen[InboxFilter(box="cc")]) == (7, 4, 3, 3, 2)
     assert seen[InboxFilter(module="nothing")] == 0
+
+
+def test_a_completion_from_a_copy_read_before_the_task_moved_changes_nothing(make_task, company):
+    """task_complete does not read the task again: the closing UPDATE takes
+    the row only as the caller read it. Handed to someone else meanwhile: a
+    Conflict that says so, the task still open and theirs; closed meanwhile:
+    'already closed'; escalated meanwhile: its supervision still closes."""
+    from xietong.errors import Conflict
+
+    task = make_task()
+    Task.objects.filter(pk=task.pk).update(assignee=company.engineer)
+    with pytest.raises(Conflict) as error:
+        actions.task_complete(actor=company.employee, task=task)
+    assert error.value.code == "task_changed"
+    fresh = Task.objects.get(pk=task.pk)
+    assert (fresh.state, fresh.assignee_id, fresh.completed_by_id) == (TaskState.OPEN, company.engineer.pk, None)
+    assert not Event.objects.filter(subject_id=str(task.pk), verb="task.complete").exists()
+
+    other = make_task()
+    actions.task_complete(actor=company.employee, task=Task.objects.get(pk=other.pk))
+    with pytest.raises(Conflict) as error:
+        actions.task_complete(actor=company.employee, task=other)
+    assert error.value.code == "task_closed"
