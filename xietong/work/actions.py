@@ -415,8 +415,9 @@ def task_close(*, task: Task, outcome: str, actor: Person | None = None, note: s
 
 def _mark_done(task: Task, *, outcome: str, actor: Person | None, note: str, on_behalf_of: Person | None,
                now: datetime) -> Task:
-    """Close a locked open task: the row, its event, its supervision tasks.
-    A role task nobody took is recorded as done by whoever closed it."""
+    """Close an open task as the caller read it (locked or not: the UPDATE
+    decides): the row, its event, its supervision tasks. A role task nobody
+    took is recorded as done by whoever closed it."""
     before = _snapshot(task)
     assignee = task.assignee if task.assignee_id else actor
     # Still open, still theirs and as read (a caller's copy may not be locked).

@@ -27,36 +27,25 @@ def role_rows(person: Person, *, now: datetime | None = None) -> list[tuple[int,
     return Principal.of(person).role_rows
 
 
-def _role_filter(person: Person, *, now: datetime) -> Q:
-    """Open role tasks this person may take: their own roles, and the roles of
-    anyone who delegates to them now."""
-    q = Q(pk__in=[])
-    for role, department_id in {(role, dept) for _p, role, dept in role_rows(person, now=now)}:
-        # A company-wide holder takes the role's tasks in every department.
-        q |= Q(assignee_role=role) if department_id is None else Q(assignee_role=role,
-                                                                    assignee_department_id=department_id)
-    return Q(assignee__isnull=True) & q
-
-
 def todo(person: Person, *, now: datetime | None = None) -> QuerySet[Task]:
-    """待办: open tasks assigned to me (incl. delegated to me) or to my roles."""
-    now = now or timezone.now()
-    return Task.objects.filter(Q(assignee=person) | _role_filter(person, now=now), state=TaskState.OPEN)
+    """待办: open tasks assigned to me (incl. delegated to me) or to my roles,
+    and the roles of anyone who delegates to me now."""
+    return box_tasks(person, InboxFilter(), now=now or timezone.now())
 
 
 def done(person: Person) -> QuerySet[Task]:
     """已办: what I completed."""
-    return Task.objects.filter(completed_by=person)
+    return box_tasks(person, InboxFilter(box="done"), now=timezone.now())
 
 
 def started(person: Person) -> QuerySet[Task]:
     """我发起的: tasks on records I started."""
-    return Task.objects.filter(requester=person).exclude(kind=SUPERVISE)
+    return box_tasks(person, InboxFilter(box="started"), now=timezone.now())
 
 
 def cc(person: Person) -> QuerySet[Task]:
     """抄送我的."""
-    return Task.objects.filter(pk__in=TaskCc.objects.filter(person=person).values("task_id"))
+    return box_tasks(person, InboxFilter(box="cc"), now=timezone.now())
 
 
 _PERSON_SHOWN = ("id", "username", "name", "is_active")
@@ -115,20 +104,48 @@ _ORDER: dict[str, tuple[Any, ...]] = {
 }
 
 
-def _box_rows(box: str, roles: tuple[bool, ...], module: bool, kind: bool, overdue: bool,
-              slots: dict[str, Slot]) -> QuerySet[Task]:
-    """The box's tasks with a slot for every value: `roles` says, for each of
-    the person's (role, department) pairs, whether it names a department."""
-    me = slots["me"]
+Shape = tuple[str, tuple[bool, ...], bool, bool, bool]  # box, roles (naming a department?), module, kind, overdue
+
+
+def _shape(person: Person, f: InboxFilter, *, now: datetime) -> tuple[Shape, dict[str, Any]]:
+    """What a box's statement looks like for this person and filter, and the
+    values it takes: `me`, each (role, department) pair the person may take
+    tasks for (their own and their delegators'), the filters'."""
+    values: dict[str, Any] = {"me": person.pk}
+    roles: tuple[bool, ...] = ()
+    if f.box == "todo":
+        pairs = sorted({(role, dept) for _p, role, dept in role_rows(person, now=now)}, key=repr)
+        roles = tuple(dept is not None for _role, dept in pairs)
+        for i, (role, dept) in enumerate(pairs):
+            values[f"r{i}"] = role
+            if dept is not None:
+                values[f"d{i}"] = dept
+    if f.box == "todo" or f.overdue:
+        values["open"] = TaskState.OPEN
+    if f.module:
+        values["module"] = f.module
+    if f.kind:
+        values["kind"] = f.kind
+    if f.overdue:
+        values["now"] = now
+    return (f.box, roles, bool(f.module), bool(f.kind), f.overdue), values
+
+
+def _box_rows(shape: Shape, values: dict[str, Any]) -> QuerySet[Task]:
+    """A box's tasks, unordered: `values` are the values themselves (the ORM's
+    definition of the box) or a `Slot` for each (its prepared statement)."""
+    box, roles, module, kind, overdue = shape
+    me = values["me"]
     if box == "todo":
         mine = Q(assignee=me)
         if roles:
             offered = Q()
             for i, has_department in enumerate(roles):
-                offered |= Q(assignee_role=slots[f"r{i}"], assignee_department_id=slots[f"d{i}"]) if has_department \
-                    else Q(assignee_role=slots[f"r{i}"])
+                # A company-wide holder takes the role's tasks in every department.
+                offered |= Q(assignee_role=values[f"r{i}"], assignee_department_id=values[f"d{i}"]) \
+                    if has_department else Q(assignee_role=values[f"r{i}"])
             mine |= Q(assignee__isnull=True) & offered
-        qs = Task.objects.filter(mine, state=slots["open"])
+        qs = Task.objects.filter(mine, state=values["open"])
     elif box == "done":
         qs = Task.objects.filter(completed_by=me)
     elif box == "started":
@@ -136,34 +153,43 @@ def _box_rows(box: str, roles: tuple[bool, ...], module: bool, kind: bool, overd
     else:
         qs = Task.objects.filter(pk__in=TaskCc.objects.filter(person=me).values("task_id"))
     if module:
-        qs = qs.filter(module=slots["module"])
+        qs = qs.filter(module=values["module"])
     if kind:
-        qs = qs.filter(kind=slots["kind"])
+        qs = qs.filter(kind=values["kind"])
     if overdue:
-        qs = qs.filter(state=slots["open"], due_at__lt=Slot("now", DateTimeField()))  # bound as the column is
+        qs = qs.filter(state=values["open"], due_at__lt=values["now"])
     return qs
+
+
+def box_tasks(person: Person, f: InboxFilter, *, now: datetime) -> QuerySet[Task]:
+    """A box as an ORM queryset: the definition `Box` runs prepared."""
+    return _box_rows(*_shape(person, f, now=now))
 
 
 # One pair of prepared statements (the page, the count) per shape of box;
 # the shapes are few (four boxes, the filters set, how many roles a person has).
-_BOXES: dict[tuple[Any, ...], tuple[Prepared[Task], Prepared[Any]]] = {}
+_BOXES: dict[Shape, tuple[Prepared[Task], Prepared[Any]]] = {}
 _BOXES_MAX = 512
 
 
-def _box_statements(key: tuple[Any, ...], names: tuple[str, ...]) -> tuple[Prepared[Task], Prepared[Any]]:
-    found = _BOXES.get(key)
+def _box_statements(shape: Shape, names: tuple[str, ...]) -> tuple[Prepared[Task], Prepared[Any]]:
+    found = _BOXES.get(shape)
     if found is None:
         if len(_BOXES) >= _BOXES_MAX:
             _BOXES.clear()
-        box, roles, module, kind, overdue = key
+        order = _ORDER.get(shape[0], ("-created_at", "-pk"))
+
+        def typed(slots: dict[str, Any]) -> dict[str, Any]:
+            # The time bound as the column is (text on SQLite), not as Python passes it.
+            return {**slots, "now": Slot("now", DateTimeField())} if "now" in slots else slots
 
         def rows(**slots: Slot) -> QuerySet[Task]:
-            return with_people(_box_rows(box, roles, module, kind, overdue, slots=slots)).order_by(*_ORDER.get(box, ("-created_at", "-pk")))
+            return with_people(_box_rows(shape, typed(slots))).order_by(*order)
 
         def count(**slots: Slot) -> QuerySet[Task, Any]:
-            return _box_rows(box, roles, module, kind, overdue, slots=slots).order_by().values("pk")
+            return _box_rows(shape, typed(slots)).order_by().values("pk")
 
-        found = _BOXES.setdefault(key, (prepared(rows, names), prepared(count, names)))
+        found = _BOXES.setdefault(shape, (prepared(rows, names), prepared(count, names)))
     return found
 
 
@@ -175,26 +201,8 @@ class Box:
     ordered = True  # for the Paginator: the rows have their order
 
     def __init__(self, person: Person, f: InboxFilter, *, now: datetime) -> None:
-        values: dict[str, Any] = {"me": person.pk}
-        roles: tuple[bool, ...] = ()
-        if f.box == "todo":
-            pairs = sorted({(role, dept) for _p, role, dept in role_rows(person, now=now)}, key=repr)
-            roles = tuple(dept is not None for _role, dept in pairs)
-            for i, (role, dept) in enumerate(pairs):
-                values[f"r{i}"] = role
-                if dept is not None:
-                    values[f"d{i}"] = dept
-        if f.box == "todo" or f.overdue:
-            values["open"] = TaskState.OPEN
-        if f.module:
-            values["module"] = f.module
-        if f.kind:
-            values["kind"] = f.kind
-        if f.overdue:
-            values["now"] = now
-        self._values = values
-        self._rows, self._count = _box_statements((f.box, roles, bool(f.module), bool(f.kind), f.overdue),
-                                                  tuple(values))
+        shape, self._values = _shape(person, f, now=now)
+        self._rows, self._count = _box_statements(shape, tuple(self._values))
         self._counted: int | None = None
 
     def count(self) -> int:

@@ -300,7 +300,7 @@ def test_the_badges_count_exactly_what_the_todo_box_holds(make_task, company, dj
 
 def test_every_box_and_filter_holds_what_its_definition_says(make_task, company):
     """The inbox's boxes run as prepared statements (queries.Box); todo(),
-    done(), started() and cc() are their definitions in the ORM. Pages and
+    done(), started() and cc() are the same definitions run by the ORM. Pages and
     counts must agree for every box, alone and with each filter, for someone
     with their own tasks, roles (company-wide and a department's), a
     delegator's role and CCs."""
