@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import DateTimeField, Q
+from django.db.models import DateTimeField, Q, Value
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -105,3 +105,18 @@ def test_a_locking_read_needs_a_transaction(company):
         assert locked.all(pk=company.ceo.pk) == [company.ceo]
     if connection.vendor == "postgresql":
         assert "FOR UPDATE" in queries.captured_queries[0]["sql"]
+
+
+def test_a_statement_repeated_on_a_connection_is_prepared_by_postgresql(company):
+    """PostgreSQL (XIETONG_DB_PREPARED): parameters go apart from the statement,
+    so psycopg prepares one run five times and the server plans it no more;
+    on SQLite, a statement is compiled per call and nothing is prepared."""
+    if connection.vendor != "postgresql":
+        assert "prepare_threshold" not in connection.settings_dict["OPTIONS"]
+        return
+    marker = "xt_prepared_probe"
+    for _ in range(6):
+        list(Person.objects.filter(pk=company.sales.head_id).annotate(**{marker: Value(1)}))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [f"%{marker}%"])
+        assert cursor.fetchone()[0] == 1

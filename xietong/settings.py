@@ -209,8 +209,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if XIETONG_READ_ONLY:
         # SQLite opens the file read-only (Django passes uri=True).
         DATABASES["default"]["NAME"] = f"file:{_sqlite_file}?mode=ro"
-elif XIETONG_READ_ONLY:
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c default_transaction_read_only=on"
+else:
+    # PostgreSQL: parameters sent apart from the statement (psycopg's server-side
+    # binding), so a statement run five times on a connection is prepared and
+    # planned no more (planning the joined reads took longer than running them).
+    # Off for a pooler that cannot keep prepared statements (PgBouncer < 1.21 in
+    # transaction mode).
+    if env_bool("XIETONG_DB_PREPARED", True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    if XIETONG_READ_ONLY:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c default_transaction_read_only=on"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -13,6 +13,9 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 INSTALLED_APPS = ["bench.ceiling"]
 MIDDLEWARE: list[str] = []
 ROOT_URLCONF = "bench.ceiling.urls"
+# The same database options as the product (prepared statements), so that the
+# ratio measures what the product adds, not a setting.
 DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=600)}
+DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
