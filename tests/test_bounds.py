@@ -170,3 +170,18 @@ def test_nul_characters_are_refused_before_any_lookup(c, as_):
 def test_the_django_admin_is_not_mounted(c, as_):
     """It wrote no audit events; every change goes through the product."""
     assert as_(c.admin).get("/django-admin/").status_code == 404
+
+
+@pytest.mark.parametrize(("raw", "flat"), [
+    ("审批：采购 80,000 元", "审批：采购 80,000 元"),
+    ("  padded title  ", "padded title"),
+    ("two\nlines\r\nand\ttab", "two lines and tab"),
+    ("bell\x07and\u2028separator\u0085next", "bell and separator next"),
+    ("zero\u200bwidth", "zero\u200bwidth"),  # a format character is kept (not a control character)
+    (None, ""),
+])
+def test_a_composed_title_becomes_one_clean_line(raw, flat):
+    from xietong.inputs import one_line
+
+    assert one_line(raw) == flat
+    assert one_line("长" * 300, limit=10) == "长" * 9 + "…"

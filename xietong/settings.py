@@ -257,7 +257,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend reading the signed-in person by a prepared statement. A session
+    # signed in through Django's ModelBackend (before 2026-12) asks to sign in again.
+    "xietong.accounts.backends.PersonBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"

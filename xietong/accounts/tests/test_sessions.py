@@ -40,3 +40,34 @@ def test_signing_in_and_reading_a_page_goes_through_it(client, company):
     assert client.get("/work/").status_code == 200
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
     assert SessionStore(session_key=key).load()["_auth_user_id"] == str(company.employee.pk)
+
+
+def test_the_signed_in_person_is_read_by_the_backend_in_one_statement_and_refused_once_inactive(company):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xietong.accounts.backends import PersonBackend
+
+    backend = PersonBackend()
+    assert "xietong.accounts.backends.PersonBackend" in settings.AUTHENTICATION_BACKENDS
+    assert "django.contrib.auth.backends.ModelBackend" not in settings.AUTHENTICATION_BACKENDS
+    with CaptureQueriesContext(connection) as queries:
+        person = backend.get_user(str(company.employee.pk))
+    assert len(queries) == 1
+    assert person is not None and person.pk == company.employee.pk and person.name == company.employee.name
+    assert backend.get_user("not a number") is None
+    assert backend.get_user(str(2**63)) is None  # beyond any id: nobody, not an error
+    company.employee.is_active = False
+    company.employee.save(update_fields=["is_active"])
+    assert backend.get_user(company.employee.pk) is None
+
+
+def test_a_session_of_an_inactive_person_signs_nobody_in(client, company):
+    from conftest import login
+
+    login(client, company.employee)
+    assert client.get("/work/").status_code == 200
+    company.employee.is_active = False
+    company.employee.save(update_fields=["is_active"])
+    response = client.get("/work/")
+    assert response.status_code == 302 and "/accounts/login" in response["Location"]
