@@ -57,8 +57,11 @@ def one_line(text: Any, limit: int = LINE_MAX) -> str:
     """A title the product composes itself ("Accept or decline: …"), made
     safe for a subject line: breaks and control characters become spaces,
     and it is shortened with an ellipsis rather than refused."""
-    flat = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c
-                   for c in _BREAKS.sub(" ", str(text if text is not None else ""))).strip()
+    raw = str(text if text is not None else "")
+    if raw.isprintable():  # no break, no control character: nothing to replace (the sweeps' titles)
+        flat = raw.strip()
+    else:
+        flat = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in _BREAKS.sub(" ", raw)).strip()
     return flat if len(flat) <= limit else flat[:limit - 1] + "…"
 
 
