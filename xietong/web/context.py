@@ -2,7 +2,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from xietong.org.principal import principal_of
 from xietong.platform import modules
@@ -22,10 +22,22 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         entries = sorted((entry for module in modules() for entry in module.nav
                           if entry.visible is not None and entry.visible(principal)), key=lambda e: e.order)
         request._xt_shell = {  # type: ignore[attr-defined]
-            "nav": [(entry, reverse(entry.url)) for entry in entries],
+            "nav": [(entry, _href(entry.url)) for entry in entries],
             "nav_can_manage_org": principal.is_admin,
             "nav_can_sweep": principal.is_admin or principal.has_role("coordination_office"),
             "nav_counts": counts(user) if any(e.badge for e in entries) else None,
             "read_only": settings.XIETONG_READ_ONLY,
         }
     return request._xt_shell  # type: ignore[attr-defined]
+
+
+_HREFS: dict[tuple[str, str], str] = {}
+
+
+def _href(name: str) -> str:
+    """A navigation entry's URL, reversed once per name and script prefix (a
+    deployment under a path), not on every page."""
+    key = (name, get_script_prefix())
+    if key not in _HREFS:
+        _HREFS[key] = reverse(name)
+    return _HREFS[key]

@@ -1,0 +1,31 @@
+"""The layout's parts built in Python rather than by the template engine,
+which walked the navigation's nodes on every page (issue 13): the same
+markup, every text escaped as autoescape would."""
+
+import html
+from typing import Any
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag
+def main_nav(nav: list[tuple[Any, str]], counts: Any) -> SafeString:
+    """The main navigation's links with their badges (web.context.shell)."""
+    parts = []
+    for entry, href in nav:
+        badge = ""
+        if entry.badge == "todo":
+            badge = (f' <span class="badge" data-testid="count-todo" title="{html.escape(_("Open tasks"))}">'
+                     f"{counts.todo}</span>")
+            if counts.overdue:
+                badge += (f' <span class="badge danger" data-testid="count-overdue" '
+                          f'title="{html.escape(_("Overdue"))}">{counts.overdue}</span>')
+        elif entry.badge == "unread" and counts.unread:
+            badge = f' <span class="badge" data-testid="count-unread">{counts.unread}</span>'
+        parts.append(f'<a href="{html.escape(href)}" data-testid="nav-{html.escape(entry.key)}">'
+                     f"{html.escape(str(entry.label))}{badge}</a>\n    ")
+    return mark_safe("".join(parts))  # noqa: S308 — every text is escaped
