@@ -1,3 +1,4 @@
+import functools
 from typing import Any
 
 from django.conf import settings
@@ -31,13 +32,12 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     return request._xt_shell  # type: ignore[attr-defined]
 
 
-_HREFS: dict[tuple[str, str], str] = {}
-
-
 def _href(name: str) -> str:
     """A navigation entry's URL, reversed once per name and script prefix (a
     deployment under a path), not on every page."""
-    key = (name, get_script_prefix())
-    if key not in _HREFS:
-        _HREFS[key] = reverse(name)
-    return _HREFS[key]
+    return _reversed(name, get_script_prefix())
+
+
+@functools.cache
+def _reversed(name: str, _prefix: str) -> str:
+    return reverse(name)
