@@ -47,9 +47,12 @@ def anchor_root() -> Path | None:
     return root
 
 
+# One encoder for every line (json.dumps builds a new one per call): the same text.
+_LINE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
 def _append(path: Path, lines: Iterable[dict[str, Any]]) -> None:
-    text = "".join(json.dumps(line, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
-                   for line in lines)
+    text = "".join(_LINE(line) + "\n" for line in lines)
     if not text:
         return
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

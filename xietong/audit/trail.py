@@ -56,6 +56,10 @@ def subject_key(subject: Subject) -> tuple[str, str]:
     return subject._meta.label_lower, str(subject.pk)
 
 
+# One encoder for every event (json.dumps builds a new one per call): the same text.
+_CANONICAL = DjangoJSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical_json(value: Any) -> str:
     """The stored and hashed form of before/after: sorted keys, no spaces,
     dates and decimals as Django's JSON encoder writes them. What is stored is
@@ -63,7 +67,7 @@ def canonical_json(value: Any) -> str:
     if value is None:
         return "null"
     try:
-        return json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return _CANONICAL.encode(value)
     except TypeError:
         # Keys of mixed types cannot be sorted as they are: make them strings first.
         plain = json.loads(json.dumps(value, cls=DjangoJSONEncoder))
@@ -289,10 +293,13 @@ def events_batched[**P, R](action: Callable[P, R]) -> Callable[P, R]:
 # Each chain's head off the (subject, seq) index, one subject at a time: an OR
 # over subjects let the planner take the (type, at) index instead and filter
 # every event of the type (20 ms at 100,000 events, against 0.2).
-_HEADS_PG = ("SELECT v.t, v.i, e.seq, e.hash FROM (VALUES {values}) AS v (t, i) CROSS JOIN LATERAL "
+# The subjects as two array parameters: one statement text for any number (prepared
+# once), and nothing for the driver to parse, where a VALUES list took it longer
+# to convert than PostgreSQL took to run.
+_HEADS_PG = ("SELECT v.t, v.i, e.seq, e.hash FROM unnest(%s::varchar[], %s::varchar[]) AS v (t, i) CROSS JOIN LATERAL "
              "(SELECT seq, hash FROM work_event WHERE subject_type = v.t AND subject_id = v.i "
              "ORDER BY seq DESC LIMIT 1) e")
-_HEADS_CHUNK = 500
+_HEADS_CHUNK = 1000
 
 
 def _heads(by_type: dict[str, set[str]]) -> Iterator[tuple[str, str, int, str]]:
@@ -310,8 +317,7 @@ def _heads(by_type: dict[str, set[str]]) -> Iterator[tuple[str, str, int, str]]:
     for start in range(0, len(subjects), _HEADS_CHUNK):
         chunk = subjects[start:start + _HEADS_CHUNK]
         with connection.cursor() as cursor:
-            cursor.execute(_HEADS_PG.format(values=", ".join(["(%s, %s)"] * len(chunk))),
-                           [value for pair in chunk for value in pair])
+            cursor.execute(_HEADS_PG, [[t for t, _i in chunk], [i for _t, i in chunk]])
             yield from cursor.fetchall()
 
 

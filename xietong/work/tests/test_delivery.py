@@ -250,3 +250,29 @@ def test_two_workers_and_a_slow_receiver_deliver_each_message_once(company, rece
     assert hooks.filter(state=DeliveryState.SENT).count() == 30
     keys = [r["headers"]["X-Xietong-Idempotency-Key"] for r in hook.requests]
     assert len(keys) == 30 and len(set(keys)) == 30  # every message once, none twice
+
+
+def test_each_message_speaks_its_recipients_language_and_robots_chinese(company, receiver):
+    from django.utils.translation import gettext as _
+
+    from xietong.work.models import Notification
+    from xietong.work.notify import Message, notify_many
+
+    hook = receiver()
+    RobotChannel.objects.create(kind=Channel.WEBHOOK, name="ops", url=hook.url)
+    company.employee.language = "en"
+    company.employee.save(update_fields=["language"])
+    company.sales_head.language = "zh-hans"
+    company.sales_head.save(update_fields=["language"])
+
+    def title() -> str:
+        return _("Overdue: %(title)s") % {"title": "报价单"}
+
+    notify_many([Message(recipients=[company.employee], kind="task_overdue", key="lang:1", title=title),
+                 Message(recipients=[company.sales_head], kind="task_escalated", key="lang:2", title=title)])
+    assert Notification.objects.get(key=f"lang:1:{company.employee.pk}").title == "Overdue: 报价单"
+    chinese = Notification.objects.get(key=f"lang:2:{company.sales_head.pk}").title
+    assert chinese != "Overdue: 报价单" and "报价单" in chinese
+    # The escalation goes to the robots too, in Chinese whoever its recipients are.
+    robot = Delivery.objects.get(key__startswith="lang:2:robot:")
+    assert robot.payload["title"] == chinese
