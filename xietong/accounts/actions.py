@@ -16,6 +16,7 @@ from xietong.client import client_ip
 from xietong.errors import DomainError, PermissionDenied
 from xietong.org.models import Person
 from xietong.org.permissions import can_manage_person, is_administrator
+from xietong.org.principal import Principal, facts_sql
 
 from .models import ApiToken, OidcIdentity
 
@@ -53,31 +54,59 @@ def token_revoke(*, actor: Person, token: ApiToken) -> None:
         event_record(actor=actor, verb="token.revoke", subject=actor, before={"token": token.pk})
 
 
-# The active person a live token belongs to, and the token's id when its last use is worth
-# writing down. A fixed statement: it runs on every API call, and the ORM took four times
-# longer to build it than the database to answer it.
-# Its columns named (not p.*): a prepared statement's result may not change
-# shape when a migration adds a column while the servers run.
+# The active person a live token belongs to, the token's id when its last use is worth
+# writing down, and the person's roles, memberships and delegations (the principal's
+# facts, org.principal): one statement, on every API call, where the person and their
+# facts were two round trips. Fixed text (prepared): the ORM took four times longer to
+# build the person's read than the database to answer it. Its columns named (not p.*):
+# a prepared statement's result may not change shape when a migration adds a column
+# while the servers run. Rows: ('p', NULL × 3, the person's columns…, touch) once, then
+# (tag, person, text, department, NULL…) for each fact.
+_PERSON_FIELDS = Person._meta.concrete_fields
 _AUTHENTICATE_SQL = """
+WITH me AS (
 SELECT {columns}, CASE WHEN t.last_used_at IS NULL OR t.last_used_at < %(stale)s THEN t.id END AS xt_touch
   FROM accounts_apitoken t JOIN org_person p ON p.id = t.person_id
  WHERE t.digest = %(digest)s AND t.revoked_at IS NULL AND p.is_active = %(yes)s
    AND (t.expires_at IS NULL OR t.expires_at > %(now)s)
-""".format(columns=", ".join(f'p."{f.column}"' for f in Person._meta.concrete_fields))
+)
+SELECT 'p', NULL, NULL, NULL, me.* FROM me
+UNION ALL
+SELECT f.*, {nulls} FROM ({facts}) f
+""".format(columns=", ".join(f'p."{f.column}"' for f in _PERSON_FIELDS),
+           nulls=", ".join(["NULL"] * (len(_PERSON_FIELDS) + 1)),
+           facts=facts_sql("(SELECT id FROM me)"))
+
+
+def _person_from(values: Any) -> Person:
+    """A Person from its columns as the database returned them, converted as
+    the ORM converts them (SQLite's datetimes are text)."""
+    converted = []
+    for f, value in zip(_PERSON_FIELDS, values, strict=True):
+        col = f.get_col(Person._meta.db_table)
+        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+            value = convert(value, col, connection)
+        converted.append(value)
+    return Person.from_db(connection.alias, [f.attname for f in _PERSON_FIELDS], converted)
 
 
 def token_authenticate(raw: str) -> Person | None:
-    """The active person a raw token belongs to, or None."""
+    """The active person a raw token belongs to, or None; their principal
+    (org.principal) comes with them, read in the same statement."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
-    found = list(Person.objects.raw(_AUTHENTICATE_SQL, {"digest": token_digest(raw), "yes": True, "now": adapt(now),
-                                                 "stale": adapt(now - LAST_USED_RESOLUTION)}))
+    with connection.cursor() as cursor:
+        cursor.execute(_AUTHENTICATE_SQL, {"digest": token_digest(raw), "yes": True, "now": adapt(now),
+                                           "stale": adapt(now - LAST_USED_RESOLUTION)})
+        rows = cursor.fetchall()
+    found = [row for row in rows if row[0] == "p"]
     if not found:
         return None
-    person = found[0]
-    touch = person.__dict__.pop("xt_touch", None)
+    person = _person_from(found[0][4:-1])
+    Principal.with_facts(person, [row[:4] for row in rows if row[0] != "p"], now)
+    touch = found[0][-1]
     if touch is not None:
         # Coarse on purpose: one write per token per few minutes, not per call;
         # and only a note, so a database that cannot be written (read-only

@@ -35,6 +35,31 @@ SELECT 'h', head_id, path, id FROM org_department WHERE head_id = %(me)s AND is_
 """
 
 
+def facts_sql(me: str) -> str:
+    """`FACTS_SQL` for the person that the SQL expression `me` names (a
+    sub-select of a statement that finds the person), so that one statement
+    reads someone and their facts together (the API token's)."""
+    return FACTS_SQL.replace("%(me)s", me)
+
+
+def _facts_of(rows: Any) -> tuple[list[tuple[int, str, int | None]], list[tuple[int, str]], frozenset[int],
+                                  frozenset[int]]:
+    role_rows: list[tuple[int, str, int | None]] = []
+    member_rows: list[tuple[int, str]] = []
+    principals: set[int] = set()
+    heads: set[int] = set()
+    for tag, person_id, text, department_id in rows:
+        if tag == "r":
+            role_rows.append((person_id, text, department_id))
+        elif tag == "m":
+            member_rows.append((department_id, text))
+        elif tag == "d":
+            principals.add(person_id)
+        else:
+            heads.add(department_id)
+    return role_rows, member_rows, frozenset(principals), frozenset(heads)
+
+
 @dataclass(eq=False)
 class Principal:
     person: Person
@@ -73,24 +98,21 @@ class Principal:
         ORM: on every request, building this UNION cost five times running it."""
         if not self.person.is_authenticated:
             return [], [], frozenset(), frozenset()
-        role_rows: list[tuple[int, str, int | None]] = []
-        member_rows: list[tuple[int, str]] = []
-        principals: set[int] = set()
-        heads: set[int] = set()
         with connection.cursor() as cursor:
             cursor.execute(FACTS_SQL, {"me": self.person.pk, "yes": True,
                                        "now": connection.ops.adapt_datetimefield_value(self.now)})
             rows = cursor.fetchall()
-        for tag, person_id, text, department_id in rows:
-            if tag == "r":
-                role_rows.append((person_id, text, department_id))
-            elif tag == "m":
-                member_rows.append((department_id, text))
-            elif tag == "d":
-                principals.add(person_id)
-            else:
-                heads.add(department_id)
-        return role_rows, member_rows, frozenset(principals), frozenset(heads)
+        return _facts_of(rows)
+
+    @classmethod
+    def with_facts(cls, person: Person, rows: list[tuple[str, int | None, str | None, int | None]],
+                   now: datetime) -> "Principal":
+        """The principal of `person` with its facts already read, as `FACTS_SQL`
+        rows for `now` (a statement that read them with the person: `facts_sql`)."""
+        principal = cls(person, now=now)
+        principal.__dict__["_facts"] = _facts_of(rows)
+        person._xt_principal = principal  # type: ignore[attr-defined]
+        return principal
 
     @property
     def role_rows(self) -> list[tuple[int, str, int | None]]:

@@ -177,3 +177,31 @@ def test_behind_trusted_proxies_the_clients_address_is_used(company, client, set
     other = client.post("/accounts/login/", {"username": "liuyang", "password": "persona-password-1"},
                         REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="198.51.100.2")
     assert other.status_code == 302
+
+
+def test_a_token_brings_its_persons_roles_departments_and_delegations_in_the_same_statement(
+        company, django_assert_num_queries):
+    from xietong.org.principal import Principal
+    from xietong.work.delegation import delegation_create
+
+    now = timezone.now()
+    # The finance head delegates to the engineer: their roles come with the engineer's own.
+    delegation_create(actor=company.finance, principal=company.finance, delegate=company.engineer,
+                      starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(days=1))
+    _token, raw = token_create(actor=company.engineer, name="a")
+    token_authenticate(raw)  # notes its first use
+    with django_assert_num_queries(1):
+        person = token_authenticate(raw)
+        assert person is not None
+        seeded = Principal.of(person)
+        facts = (seeded.role_rows, seeded.memberships, seeded.delegators, seeded.roles, seeded.departments)
+    fresh = Principal(company.engineer)  # the same facts read on their own
+    assert facts == (fresh.role_rows, fresh.memberships, fresh.delegators, fresh.roles, fresh.departments)
+    assert company.finance.pk in seeded.delegators and seeded.memberships
+    assert any(row[0] == company.finance.pk for row in seeded.role_rows)
+    # The person is the ORM's: its dates are dates on every database.
+    assert person.date_joined == company.engineer.date_joined and person.name == company.engineer.name
+
+
+def test_an_unknown_token_reads_no_one(company):
+    assert token_authenticate("xt_" + "x" * 40) is None
