@@ -81,13 +81,26 @@ SELECT f.*, {nulls} FROM ({facts}) f
 def _person_from(values: Any) -> Person:
     """A Person from its columns as the database returned them, converted as
     the ORM converts them (SQLite's datetimes are text)."""
-    converted = []
-    for f, value in zip(_PERSON_FIELDS, values, strict=True):
-        col = f.get_col(Person._meta.db_table)
-        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
-            value = convert(value, col, connection)
-        converted.append(value)
+    converted = list(values)
+    for i, col, converters in _person_converters():
+        for convert in converters:
+            converted[i] = convert(converted[i], col, connection)
     return Person.from_db(connection.alias, [f.attname for f in _PERSON_FIELDS], converted)
+
+
+def _person_converters() -> list[tuple[int, Any, list[Any]]]:
+    """(position, column, converters) of the person's columns that need any,
+    worked out once per connection rather than on every API call."""
+    found = getattr(connection, "_xt_person_converters", None)
+    if found is None:
+        found = []
+        for i, f in enumerate(_PERSON_FIELDS):
+            col = f.get_col(Person._meta.db_table)
+            converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if converters:
+                found.append((i, col, converters))
+        connection._xt_person_converters = found  # type: ignore[attr-defined]
+    return found
 
 
 def token_authenticate(raw: str) -> Person | None:

@@ -126,13 +126,16 @@ def notify_many(messages: Iterable[Message], *, now: datetime | None = None) -> 
             languages.add("zh-hans")
         for language in languages:
             wanted_in.setdefault(language, []).append(n)
+
+    def render(m: Message) -> tuple[str, str]:
+        # A title becomes an e-mail subject: one line, whatever a record's title held.
+        return (one_line(m.title() if callable(m.title) else str(m.title)),
+                m.body() if callable(m.body) else str(m.body))
+
     rendered: dict[str, dict[int, tuple[str, str]]] = {}
     for language, indexes in wanted_in.items():
         with translation.override(language):
-            # A title becomes an e-mail subject: one line, whatever a record's title held.
-            rendered[language] = {n: (one_line(m.title() if callable(m.title) else str(m.title)),
-                                      m.body() if callable(m.body) else str(m.body))
-                                  for n in indexes for m in (messages[n],)}
+            rendered[language] = {n: render(messages[n]) for n in indexes}
     for n, m in enumerate(messages):
         for person in people_of[n]:
             wanted = set(PERSONAL_CHANNELS) if m.urgent else wanted_by_kind[m.kind][person.pk]
