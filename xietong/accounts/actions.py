@@ -16,7 +16,7 @@ from xietong.client import client_ip
 from xietong.errors import DomainError, PermissionDenied
 from xietong.org.models import Person
 from xietong.org.permissions import can_manage_person, is_administrator
-from xietong.org.principal import Principal, facts_sql
+from xietong.org.principal import PERSON_COLUMNS, read_with_facts, with_facts_sql
 
 from .models import ApiToken, OidcIdentity
 
@@ -56,51 +56,15 @@ def token_revoke(*, actor: Person, token: ApiToken) -> None:
 
 # The active person a live token belongs to, the token's id when its last use is worth
 # writing down, and the person's roles, memberships and delegations (the principal's
-# facts, org.principal): one statement, on every API call, where the person and their
-# facts were two round trips. Fixed text (prepared): the ORM took four times longer to
-# build the person's read than the database to answer it. Its columns named (not p.*):
-# a prepared statement's result may not change shape when a migration adds a column
-# while the servers run. Rows: ('p', NULL × 3, the person's columns…, touch) once, then
-# (tag, person, text, department, NULL…) for each fact.
-_PERSON_FIELDS = Person._meta.concrete_fields
-_AUTHENTICATE_SQL = """
-WITH me AS (
-SELECT {columns}, CASE WHEN t.last_used_at IS NULL OR t.last_used_at < %(stale)s THEN t.id END AS xt_touch
+# facts): one fixed statement (prepared) on every API call, where the person and their
+# facts were two round trips and the ORM took four times longer to build the person's
+# read than the database to answer it.
+_AUTHENTICATE_SQL = with_facts_sql(f"""
+SELECT {PERSON_COLUMNS}, CASE WHEN t.last_used_at IS NULL OR t.last_used_at < %(stale)s THEN t.id END
   FROM accounts_apitoken t JOIN org_person p ON p.id = t.person_id
  WHERE t.digest = %(digest)s AND t.revoked_at IS NULL AND p.is_active = %(yes)s
    AND (t.expires_at IS NULL OR t.expires_at > %(now)s)
-)
-SELECT 'p', NULL, NULL, NULL, me.* FROM me
-UNION ALL
-SELECT f.*, {nulls} FROM ({facts}) f
-""".format(columns=", ".join(f'p."{f.column}"' for f in _PERSON_FIELDS),
-           nulls=", ".join(["NULL"] * (len(_PERSON_FIELDS) + 1)),
-           facts=facts_sql("(SELECT id FROM me)"))
-
-
-def _person_from(values: Any) -> Person:
-    """A Person from its columns as the database returned them, converted as
-    the ORM converts them (SQLite's datetimes are text)."""
-    converted = list(values)
-    for i, col, converters in _person_converters():
-        for convert in converters:
-            converted[i] = convert(converted[i], col, connection)
-    return Person.from_db(connection.alias, [f.attname for f in _PERSON_FIELDS], converted)
-
-
-def _person_converters() -> list[tuple[int, Any, list[Any]]]:
-    """(position, column, converters) of the person's columns that need any,
-    worked out once per connection rather than on every API call."""
-    found = getattr(connection, "_xt_person_converters", None)
-    if found is None:
-        found = []
-        for i, f in enumerate(_PERSON_FIELDS):
-            col = f.get_col(Person._meta.db_table)
-            converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            if converters:
-                found.append((i, col, converters))
-        connection._xt_person_converters = found  # type: ignore[attr-defined]
-    return found
+""")  # noqa: S608 — only the model's own column names are interpolated
 
 
 def token_authenticate(raw: str) -> Person | None:
@@ -109,17 +73,12 @@ def token_authenticate(raw: str) -> Person | None:
     if not raw.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.execute(_AUTHENTICATE_SQL, {"digest": token_digest(raw), "yes": True, "now": adapt(now),
-                                           "stale": adapt(now - LAST_USED_RESOLUTION)})
-        rows = cursor.fetchall()
-    found = [row for row in rows if row[0] == "p"]
-    if not found:
+    found = read_with_facts(_AUTHENTICATE_SQL, {
+        "digest": token_digest(raw), "stale": connection.ops.adapt_datetimefield_value(now - LAST_USED_RESOLUTION)},
+        now=now)
+    if found is None:
         return None
-    person = _person_from(found[0][4:-1])
-    Principal.with_facts(person, [row[:4] for row in rows if row[0] != "p"], now)
-    touch = found[0][-1]
+    person, touch = found
     if touch is not None:
         # Coarse on purpose: one write per token per few minutes, not per call;
         # and only a note, so a database that cannot be written (read-only

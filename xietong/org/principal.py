@@ -35,11 +35,63 @@ SELECT 'h', head_id, path, id FROM org_department WHERE head_id = %(me)s AND is_
 """
 
 
-def facts_sql(me: str) -> str:
-    """`FACTS_SQL` for the person that the SQL expression `me` names (a
-    sub-select of a statement that finds the person), so that one statement
-    reads someone and their facts together (the API token's)."""
-    return FACTS_SQL.replace("%(me)s", me)
+# The person's columns, named (not p.*): a prepared statement's result may not
+# change shape when a migration adds a column while the servers run.
+_PERSON_FIELDS = Person._meta.concrete_fields
+PERSON_COLUMNS = ", ".join(f'p."{f.column}"' for f in _PERSON_FIELDS)
+
+
+def with_facts_sql(me: str) -> str:
+    """One statement that reads a person and their principal's facts: `me`
+    selects `PERSON_COLUMNS` of `org_person p` and one more column of the
+    caller's (the API token's id to note its use, or NULL), at most one row.
+    Its rows: ('p', NULL × 3, the person's columns…, the extra) once, then
+    (tag, person, text, department, NULL…) for each fact (`FACTS_SQL`)."""
+    nulls = ", ".join(["NULL"] * (len(_PERSON_FIELDS) + 1))
+    facts = FACTS_SQL.replace("%(me)s", "(SELECT id FROM me)")
+    return (f"WITH me AS ({me})\nSELECT 'p', NULL, NULL, NULL, me.* FROM me\n"
+            f"UNION ALL\nSELECT f.*, {nulls} FROM ({facts}) f")
+
+
+def read_with_facts(sql: str, params: dict[str, Any], *, now: datetime) -> tuple[Person, Any] | None:
+    """Run a `with_facts_sql` statement (its params with `yes` and `now` for
+    the facts): the person with their principal made (`Principal.of` finds
+    it), and the extra column; None when no one was found."""
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "yes": True, "now": adapt(now)})
+        rows = cursor.fetchall()
+    found = [row for row in rows if row[0] == "p"]
+    if not found:
+        return None
+    person = _person_from(found[0][4:-1])
+    Principal.with_facts(person, [row[:4] for row in rows if row[0] != "p"], now)
+    return person, found[0][-1]
+
+
+def _person_from(values: Any) -> Person:
+    """A Person from its columns as the database returned them, converted as
+    the ORM converts them (SQLite's datetimes are text)."""
+    converted = list(values)
+    for i, col, converters in _person_converters():
+        for convert in converters:
+            converted[i] = convert(converted[i], col, connection)
+    return Person.from_db(connection.alias, [f.attname for f in _PERSON_FIELDS], converted)
+
+
+def _person_converters() -> list[tuple[int, Any, list[Any]]]:
+    """(position, column, converters) of the person's columns that need any,
+    worked out once per connection rather than on every request."""
+    found = getattr(connection, "_xt_person_converters", None)
+    if found is None:
+        found = []
+        for i, f in enumerate(_PERSON_FIELDS):
+            col = f.get_col(Person._meta.db_table)
+            converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if converters:
+                found.append((i, col, converters))
+        connection._xt_person_converters = found  # type: ignore[attr-defined]
+    return found
 
 
 def _facts_of(rows: Any) -> tuple[list[tuple[int, str, int | None]], list[tuple[int, str]], frozenset[int],
@@ -108,7 +160,7 @@ class Principal:
     def with_facts(cls, person: Person, rows: list[tuple[str, int | None, str | None, int | None]],
                    now: datetime) -> "Principal":
         """The principal of `person` with its facts already read, as `FACTS_SQL`
-        rows for `now` (a statement that read them with the person: `facts_sql`)."""
+        rows for `now` (a statement that read them with the person: `with_facts_sql`)."""
         principal = cls(person, now=now)
         principal.__dict__["_facts"] = _facts_of(rows)
         person._xt_principal = principal  # type: ignore[attr-defined]

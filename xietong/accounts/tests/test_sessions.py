@@ -71,3 +71,22 @@ def test_a_session_of_an_inactive_person_signs_nobody_in(client, company):
     company.employee.save(update_fields=["is_active"])
     response = client.get("/work/")
     assert response.status_code == 302 and "/accounts/login" in response["Location"]
+
+
+def test_the_signed_in_persons_roles_and_departments_come_in_the_same_statement(company):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xietong.accounts.backends import PersonBackend
+    from xietong.org.principal import Principal
+
+    with CaptureQueriesContext(connection) as queries:
+        person = PersonBackend().get_user(str(company.sales_head.pk))
+        assert person is not None
+        seeded = Principal.of(person)
+        facts = (seeded.role_rows, seeded.memberships, seeded.delegators, seeded.headed, seeded.is_member)
+    assert len(queries) == 1
+    fresh = Principal(company.sales_head)  # the same facts read on their own
+    assert facts == (fresh.role_rows, fresh.memberships, fresh.delegators, fresh.headed, fresh.is_member)
+    assert company.sales.pk in seeded.headed and seeded.is_member
+    assert person.date_joined == company.sales_head.date_joined  # converted as the ORM converts it
