@@ -180,6 +180,11 @@ def parse_date(raw: Any, label: Label, *, earliest: date = FIRST_DAY, latest: da
     return check_date(day, label, earliest=earliest, latest=latest)
 
 
+# The range check_instant allows, in UTC (naive), worked out once.
+_FIRST_INSTANT = datetime.combine(FIRST_DAY, datetime.min.time())
+_LAST_INSTANT = datetime.combine(LAST_DAY, datetime.min.time()) - timedelta(days=1)
+
+
 def check_instant(at: datetime, label: Label) -> datetime:
     """A moment in the range of dates anyone may type, with its time zone."""
     if at.tzinfo is None or at.utcoffset() is None:
@@ -196,8 +201,7 @@ def check_instant(at: datetime, label: Label) -> datetime:
         utc = None
     # Compared in UTC with a day's margin at the end, so that converting to
     # the company's zone and adding a few working days never overflows.
-    if utc is None or not (datetime.combine(FIRST_DAY, datetime.min.time()) <= utc
-                           <= datetime.combine(LAST_DAY, datetime.min.time()) - timedelta(days=1)):
+    if utc is None or not _FIRST_INSTANT <= utc <= _LAST_INSTANT:
         raise DomainError(_("“%(field)s” must be between %(first)s and %(last)s.")
                           % {"field": label, "first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
                           code="date_out_of_range")

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xietong.errors import DomainError
 from xietong.inputs import FIRST_DAY, LAST_DAY, check_instant
@@ -66,6 +67,9 @@ def check_date_in_range(day: date) -> None:
     if not FIRST_DAY.year <= day.year <= LAST_DAY.year + 5:
         raise DomainError(_("Dates must fall between %(first)s and %(last)s.")
                           % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}, code="date_out_of_range")
+
+
+_TIME = gettext_lazy("Time")
 
 
 class WorkingCalendar:
@@ -143,7 +147,8 @@ class WorkingCalendar:
     def _local(self, instant: datetime) -> datetime:
         if instant.tzinfo is None:
             raise DomainError(_("A time zone is required."), code="naive_datetime")
-        return check_instant(instant, _("Time")).astimezone(self.tz)
+        # The label lazily: translated only when the instant is refused (this runs for every deadline).
+        return check_instant(instant, _TIME).astimezone(self.tz)
 
     def _at(self, day: date, moment: time) -> datetime:
         return datetime.combine(day, moment, tzinfo=self.tz)
@@ -161,21 +166,25 @@ class WorkingCalendar:
         remaining = _duration(amount)
         if remaining == timedelta(0):
             return start
-        cursor = self._local(start)
+        local = self._local(start)
+        # In the zone's wall time, as the arithmetic of two times in one zone is
+        # anyway: naive values are cheaper to build and compare.
+        cursor = local.replace(tzinfo=None)
         day = cursor.date()
+        combine = datetime.combine
         for _i in range(MAX_SPAN_DAYS):
             if self.is_working_day(day):
                 for period_start, period_end in self.periods:
-                    begin, finish = self._at(day, period_start), self._at(day, period_end)
+                    finish = combine(day, period_end)
                     if cursor >= finish:
                         continue
-                    begin = max(begin, cursor)
+                    begin = max(combine(day, period_start), cursor)
                     available = finish - begin
                     if remaining <= available:
-                        return begin + remaining
+                        return (begin + remaining).replace(tzinfo=self.tz)
                     remaining -= available
             day += timedelta(days=1)
-            cursor = self._at(day, time(0))
+            cursor = combine(day, time(0))
         raise DomainError(_("The period is too long to compute."), code="span_too_long")
 
     def subtract_working_hours(self, end: datetime, amount: float | int | Decimal | timedelta) -> datetime:

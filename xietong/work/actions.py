@@ -8,7 +8,7 @@
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -642,7 +642,27 @@ def _move(*, task: Task, to: Person, principal: Person, now: datetime) -> int:
     return 1
 
 
-def escalation_target_people(*, task: Task, target: str, heads: dict[int, Person | None],
+class HeldTask(Protocol):
+    """What deciding who holds and who supervises a task reads of it: a Task,
+    or the escalation sweep's lighter row (sweep.Due)."""
+
+    @property
+    def assignee(self) -> Person | None: ...
+    @property
+    def assignee_id(self) -> int | None: ...
+    @property
+    def delegated_from(self) -> Person | None: ...
+    @property
+    def delegated_from_id(self) -> int | None: ...
+    @property
+    def assignee_role(self) -> str: ...
+    @property
+    def assignee_department(self) -> Department | None: ...
+    @property
+    def assignee_department_id(self) -> int | None: ...
+
+
+def escalation_target_people(*, task: HeldTask, target: str, heads: dict[int, Person | None],
                              roles: dict[str, list[Person]]) -> list[Person]:
     """Who supervises at a step (KER-3): the department head of the task's
     owner — the assignee, or the person they act for when the task is held
@@ -665,7 +685,7 @@ def escalation_target_people(*, task: Task, target: str, heads: dict[int, Person
     return roles[role]
 
 
-def task_holders(task: Task, roles: dict[str, list[Person]]) -> set[int]:
+def task_holders(task: HeldTask, roles: dict[str, list[Person]]) -> set[int]:
     """Who holds the task itself: its assignee, whom they act for, and — for
     a role task — every holder of that role. A supervisor is never one of
     them (nobody supervises their own task)."""

@@ -130,7 +130,7 @@ class Task(models.Model):
     def page_url(self) -> str:
         """The task's own page (`work:task`), without resolving the URL per
         row: a list of tasks reversed it once for each."""
-        return _task_page_pattern().format(self.pk)
+        return task_page_url(self.pk)
 
 
 class TaskCc(models.Model):
@@ -369,6 +369,11 @@ class WorkerHeartbeat(models.Model):
 
 _SENTINEL = 987654321
 _PAGE_PATTERNS: dict[str, str] = {}
+
+
+def task_page_url(pk: int) -> str:
+    """A task's own page by its id (Task.page_url without the row)."""
+    return _task_page_pattern().format(pk)
 
 
 def _task_page_pattern() -> str:

@@ -10,6 +10,7 @@ every escalation step therefore happens exactly once.
 
 import logging
 import traceback
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,7 +36,7 @@ from .actions import (
     task_recipients,
 )
 from .delivery import deliveries_send_due
-from .models import Priority, SweepRun, SweepStatus, Task, TaskState
+from .models import Priority, SweepRun, SweepStatus, Task, TaskState, task_page_url
 from .notify import Message, notify_many
 from .registry import KINDS, SUPERVISE, SWEEPS
 from .schedules import schedules_run
@@ -43,15 +44,10 @@ from .schedules import schedules_run
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
-# What the escalation sweep reads of a task and its assignee (less to build).
-ESCALATION_FIELDS = ["id", "title", "url", "priority", "due_at", "escalation_level", "next_escalation_at",
-                     "assignee_role", "assignee_department", "assignee__id", "assignee__name", "assignee__email",
-                     "assignee__phone", "assignee__language", "assignee__is_active", "assignee__manager",
-                     "assignee__primary_department__id", "assignee__primary_department__path",
-                     "assignee__primary_department__head", "assignee__primary_department__parent",
-                     "delegated_from__id", "delegated_from__is_active", "delegated_from__manager",
-                     "delegated_from__primary_department__id", "delegated_from__primary_department__path",
-                     "delegated_from__primary_department__head", "delegated_from__primary_department__parent"]
+# What the escalation sweep reads of a task: values, not model instances (it
+# reads thousands; the people behind them are read once each, `_People`).
+ESCALATION_COLUMNS = ["id", "title", "url", "priority", "due_at", "escalation_level", "assignee_id", "assignee_role",
+                      "assignee_department_id", "delegated_from_id"]
 SUPERVISION_COLUMNS = ["kind", "module", "title", "subject_type", "subject_id", "url", "assignee", "assignee_role",
                        "parent", "priority", "state", "outcome", "outcome_note", "created_at", "due_at",
                        "escalation_level", "urge_count", "subject_pk"]
@@ -103,23 +99,25 @@ def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
     # Everyone away now and their delegate: one query for the whole sweep.
     live = {d.principal_id: d.delegate for d in Delegation.objects.filter(
         cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now).select_related("delegate")}
+    known = _People()
     total = 0
     while True:
         with transaction.atomic():
-            tasks = _claim(Task.objects.filter(state=TaskState.OPEN, next_escalation_at__lte=now)
-                           .select_related("assignee__primary_department", "assignee_department",
-                                           "delegated_from__primary_department")
-                           .only(*ESCALATION_FIELDS).order_by("next_escalation_at"), batch)
-            if not tasks:
+            rows = list(Task.objects.filter(state=TaskState.OPEN, next_escalation_at__lte=now)
+                        .order_by("next_escalation_at").select_for_update(skip_locked=True)
+                        .values_list(*ESCALATION_COLUMNS)[:batch])
+            if not rows:
                 return total
+            tasks = known.due(rows)
             _load_heads(tasks, heads)
             supervision: list[tuple] = []
+            updates: list[tuple[int, int, datetime | None]] = []
             events: list[NewEvent] = []
             messages: list[Message] = []
             for task in tasks:
                 level = task.escalation_level + 1
                 if level > len(steps):
-                    task.next_escalation_at = None
+                    updates.append((task.pk, task.escalation_level, None))
                     continue
                 _level, target, _hours = steps[level - 1]
                 people: list[Person] = []
@@ -136,14 +134,13 @@ def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
                         person, holder, climbed = boss, _acting(boss, live), climbed + 1
                     if holder.pk not in held and holder.pk not in {p.pk for p in people}:
                         people.append(holder)
-                task.escalation_level = level
-                task.next_escalation_at = (calendar.add_working_hours(task.due_at, steps[level][2])
-                                           if level < len(steps) and task.due_at else None)
+                updates.append((task.pk, level, calendar.add_working_hours(task.due_at, steps[level][2])
+                                if level < len(steps) and task.due_at else None))
                 for person in people:
                     supervision.append((SUPERVISE, "work", task.title, "work.task", str(task.pk), task.url,
                                         person.pk, "", task.pk, max(task.priority, Priority.HIGH), TaskState.OPEN,
                                         "", "", now, supervise_due, level, 0, task.pk))
-                events.append(NewEvent(verb="task.escalate", subject=task, after={
+                events.append(NewEvent(verb="task.escalate", subject=("work.task", str(task.pk)), after={
                     "level": level, "target": target, "supervisors": [p.pk for p in people]}))
                 department = task.assignee.primary_department if task.assignee else task.assignee_department
                 messages.append(Message(
@@ -151,11 +148,10 @@ def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
                     urgent=task.priority == Priority.URGENT, department=department,
                     title=_escalated_title(task, level)))
                 if level == 1:
-                    messages.append(Message(recipients=task_recipients(task), kind="task_overdue",
+                    messages.append(Message(recipients=_recipients(task, roles), kind="task_overdue",
                                             key=f"task:{task.pk}:overdue", url=task.link,
                                             title=_overdue_title(task), department=department))
-            update_rows(Task, "id", ["escalation_level", "next_escalation_at"],
-                        [(t.pk, t.escalation_level, t.next_escalation_at) for t in tasks])
+            update_rows(Task, "id", ["escalation_level", "next_escalation_at"], updates)
             created = insert_rows(Task, SUPERVISION_COLUMNS, supervision, returning="id")
             events.extend(NewEvent(verb="task.create", subject=("work.task", str(pk)), first=True, after={
                 "kind": SUPERVISE, "assignee": row[6], "parent": row[8], "level": row[15], "due_at": row[14]})
@@ -180,12 +176,12 @@ def _acting(person: Person, live: dict[int, Person]) -> Person:
     return current
 
 
-def _load_heads(tasks: list[Task], heads: dict[int, Person | None]) -> None:
+def _load_heads(tasks: "list[Due]", heads: dict[int, Person | None]) -> None:
     """The heads of the batch's departments, in one query; a vacant head is
     left for department_head() to resolve up the tree."""
     wanted = set()
     for t in tasks:
-        owner = t.delegated_from if t.delegated_from_id else t.assignee
+        owner = t.delegated_from or t.assignee
         wanted.add(owner.primary_department_id if owner is not None else t.assignee_department_id)
     missing = {pk for pk in wanted if pk is not None} - heads.keys()
     for department in Department.objects.filter(pk__in=missing, head__isnull=False, head__is_active=True
@@ -193,12 +189,74 @@ def _load_heads(tasks: list[Task], heads: dict[int, Person | None]) -> None:
         heads[department.pk] = department.head
 
 
-def _escalated_title(task: Task, level: int) -> Any:
+@dataclass(slots=True)
+class Due:
+    """A task whose escalation step is due, as the sweep reads it (HeldTask)."""
+
+    pk: int
+    title: str
+    url: str
+    priority: int
+    due_at: datetime | None
+    escalation_level: int
+    assignee: Person | None
+    assignee_role: str
+    assignee_department: Department | None
+    delegated_from: Person | None
+
+    @property
+    def assignee_id(self) -> int | None:
+        return self.assignee.pk if self.assignee is not None else None
+
+    @property
+    def delegated_from_id(self) -> int | None:
+        return self.delegated_from.pk if self.delegated_from is not None else None
+
+    @property
+    def assignee_department_id(self) -> int | None:
+        return self.assignee_department.pk if self.assignee_department is not None else None
+
+    @property
+    def link(self) -> str:
+        return self.url or task_page_url(self.pk)
+
+
+class _People:
+    """The people and departments behind the sweep's rows, each read once a
+    run (a thousand tasks share a few hundred assignees)."""
+
+    def __init__(self) -> None:
+        self.people: dict[int, Person] = {}
+        self.departments: dict[int, Department] = {}
+
+    def due(self, rows: list[tuple]) -> list[Due]:
+        wanted = {pk for row in rows for pk in (row[6], row[9]) if pk is not None} - self.people.keys()
+        if wanted:
+            self.people.update((p.pk, p) for p in Person.objects.filter(pk__in=wanted).select_related(
+                "primary_department"))
+        departments = {row[8] for row in rows if row[8] is not None} - self.departments.keys()
+        if departments:
+            self.departments.update(Department.objects.in_bulk(departments))
+        people, units = self.people, self.departments
+        return [Due(pk, title, url, priority, due_at, level, people.get(assignee) if assignee else None, role,
+                    units.get(department) if department else None, people.get(held_for) if held_for else None)
+                for pk, title, url, priority, due_at, level, assignee, role, department, held_for in rows]
+
+
+def _recipients(task: Due, roles: dict[str, list[Person]]) -> list[Person]:
+    """task_recipients() from the run's reads: the assignee, or the holders
+    of the role (task_holders() read them)."""
+    if task.assignee is not None:
+        return [task.assignee]
+    return roles.get(f"{task.assignee_role}@{task.assignee_department_id or ''}", [])
+
+
+def _escalated_title(task: Due, level: int) -> Any:
     return lambda: str(_("Overdue, please supervise (step %(level)s): %(title)s")) % {
         "level": level, "title": task.title}
 
 
-def _overdue_title(task: Task) -> Any:
+def _overdue_title(task: Due) -> Any:
     return lambda: str(_("Overdue: %(title)s")) % {"title": task.title}
 
 

@@ -3,9 +3,12 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from xietong.audit.models import Event
+from xietong.org import actions as org_actions
+from xietong.org.models import Role
 from xietong.testing import together
 from xietong.work import delegation
 from xietong.work.models import Delivery, Notification, Task
@@ -26,6 +29,27 @@ def test_it_escalates_to_head_when_overdue(make_task, company):
     task.refresh_from_db()
     assert task.escalation_level == 1 and task.next_escalation_at > task.due_at
     assert escalations_run() == 0  # nothing more is due yet
+
+
+def test_an_overdue_role_task_tells_every_holder_and_its_department_head_supervises(make_task, company):
+    for holder in (company.engineer, company.rd1_lead):
+        org_actions.role_grant(actor=company.admin, person=holder, role=Role.COORDINATOR, department=company.tech)
+    task = make_task(role=Role.COORDINATOR, department=company.tech, due_at=timezone.now() - timedelta(minutes=1))
+    assert escalations_run() == 1
+    assert _supervisors(task) == [("zhangwei", 1)]
+    told = Notification.objects.filter(kind="task_overdue", key__startswith=f"task:{task.pk}:")
+    assert sorted(told.values_list("recipient__username", flat=True)) == ["wuhao", "zhengkai"]
+
+
+def test_the_sweep_reads_each_person_once_however_many_tasks_they_hold(make_task, company):
+    def run(count: int) -> int:
+        for _n in range(count):
+            make_task(due_at=timezone.now() - timedelta(minutes=1))
+        with CaptureQueriesContext(connection) as queries:
+            assert escalations_run() == count
+        return len(queries)
+
+    assert run(2) == run(7)
 
 
 def test_each_step_of_the_ladder_fires_once_in_order(make_task, company):
