@@ -166,10 +166,9 @@ class WorkingCalendar:
         remaining = _duration(amount)
         if remaining == timedelta(0):
             return start
-        local = self._local(start)
         # In the zone's wall time, as the arithmetic of two times in one zone is
         # anyway: naive values are cheaper to build and compare.
-        cursor = local.replace(tzinfo=None)
+        cursor = self._local(start).replace(tzinfo=None)
         day = cursor.date()
         combine = datetime.combine
         for _i in range(MAX_SPAN_DAYS):

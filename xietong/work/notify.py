@@ -36,11 +36,6 @@ NOTIFICATION_KINDS = NOTIFICATIONS
 Text = str | Promise | Callable[[], str]
 
 
-def _render(text: Text, language: str) -> str:
-    with translation.override(language or "zh-hans"):
-        return text() if callable(text) else str(text)
-
-
 def preferences_for(people: Iterable[Person], kind: str) -> dict[int, set[str]]:
     """The personal channels each person receives this kind on."""
     people = list(people)
