@@ -60,6 +60,23 @@ def test_collisions_are_skipped_and_the_rest_inserted(company):
     assert Notification.objects.filter(key__startswith="more").count() == COPY_FROM
 
 
+def test_rows_that_collide_with_nothing_go_straight_into_the_table(company):
+    """The usual case costs one COPY: the staging table is made only when a
+    batch meets rows that are there already, and the batch then still goes in."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY path is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute('DROP TABLE IF EXISTS pg_temp."_xt_work_notification"')
+    insert_rows(Notification, COLUMNS, notification_rows(company, COPY_FROM, prefix="fresh"), ignore_conflicts=True)
+    assert Notification.objects.filter(key__startswith="fresh").count() == COPY_FROM
+    assert not copy_table_exists("work_notification")
+    again = notification_rows(company, COPY_FROM, prefix="fresh") + notification_rows(company, 5, prefix="late")
+    insert_rows(Notification, COLUMNS, again, ignore_conflicts=True)
+    assert copy_table_exists("work_notification")
+    assert Notification.objects.filter(key__startswith="fresh").count() == COPY_FROM
+    assert Notification.objects.filter(key__startswith="late").count() == 5
+
+
 def test_json_and_nulls_go_in_by_copy_too(company):
     payload = {"title": AWKWARD, "list": [1, 2.5, None, True], "nested": {"中文": "值"}}
     rows = [(f"d{i}", "email", company.employee.pk if i % 2 else None, "liu@example.com", payload, "pending", 0,

@@ -62,13 +62,31 @@ def _insert_pg(model: type[models.Model], columns: list[str], rows: Sequence[Seq
                fields: list[models.Field], adapt: list[int], *, returning: str | None,
                ignore_conflicts: bool) -> list[Any]:
     """COPY, the fastest way into PostgreSQL. Ids, when wanted, are taken from
-    the sequence first; rows that may collide on a unique key go through a
-    temporary table and INSERT … ON CONFLICT DO NOTHING."""
+    the sequence first. Rows that may collide on a unique key are copied
+    straight into the table all the same, under a savepoint: a collision is
+    the exception (a retried sweep, a rescheduled task's second notice), and
+    only then do they go through a temporary table and INSERT … ON CONFLICT
+    DO NOTHING, which writes every row twice (issue 13: 15 µs a row)."""
+    if ignore_conflicts and not returning:
+        from psycopg.errors import UniqueViolation
+
+        try:
+            with transaction.atomic():
+                return _copy_pg(model, columns, rows, fields, adapt, returning=None, ignore_conflicts=False)
+        except UniqueViolation:
+            pass  # rolled back to the savepoint: some of them are there already
+    # One transaction: the temporary table empties itself at commit.
+    with transaction.atomic():
+        return _copy_pg(model, columns, rows, fields, adapt, returning=returning, ignore_conflicts=ignore_conflicts)
+
+
+def _copy_pg(model: type[models.Model], columns: list[str], rows: Sequence[Sequence[Any]],
+             fields: list[models.Field], adapt: list[int], *, returning: str | None,
+             ignore_conflicts: bool) -> list[Any]:
     meta = model._meta
     table = connection.ops.quote_name(meta.db_table)
     out: list[Any] = []
-    # One transaction: the temporary table empties itself at commit.
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         if returning:
             raw.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
