@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
-from xietong.fastsql import COPY_FROM, insert_rows, update_rows
+from xietong.fastsql import COPY_FROM, insert_rows, insert_rows_together, update_rows
 from xietong.work.models import Delivery, Notification
 
 AWKWARD = "制表\t换行\n反斜杠\\ 引号\"' 百分号% \\N 结尾"
@@ -136,3 +136,25 @@ def test_save_fields_updates_only_those_fields_of_an_existing_row(company):
     gone = Notification(pk=note.pk + 10_000, title="无")
     with pytest.raises(DatabaseError):
         save_fields(gone, "title")
+
+
+def test_rows_of_two_tables_go_in_together_and_skip_what_is_there(company, django_assert_num_queries):
+    """insert_rows_together: one statement on PostgreSQL (a table's INSERT in
+    a WITH clause), one a table on SQLite; the same rows either way, and a
+    collision in either table skips only that row."""
+    payload = {"title": AWKWARD, "中文": [1, None]}
+    deliveries = [(f"t{i}", "email", company.employee.pk, "liu@example.com", payload, "pending", 0, AT, "", AT)
+                  for i in range(3)]
+    delivery_columns = ["key", "channel", "recipient", "address", "payload", "state", "attempts", "next_attempt_at",
+                        "last_error", "created_at"]
+    insert_rows(Delivery, delivery_columns, deliveries[:1])
+    insert_rows(Notification, COLUMNS, notification_rows(company, 1, prefix="t"))
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
+        insert_rows_together([(Notification, COLUMNS, notification_rows(company, 4, prefix="t")),
+                              (Delivery, delivery_columns, [(*d[:4], {"new": True}, *d[5:]) if i == 0 else d
+                                                            for i, d in enumerate(deliveries)])],
+                             ignore_conflicts=True)
+    assert sorted(Notification.objects.filter(key__startswith="t").values_list("key", flat=True)) == [
+        "t0", "t1", "t2", "t3"]
+    stored = {d.key: d.payload for d in Delivery.objects.filter(key__startswith="t")}
+    assert stored == {"t0": payload, "t1": payload, "t2": payload}  # t0 was there: kept as it was

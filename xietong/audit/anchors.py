@@ -21,6 +21,7 @@ hosts may share the folder. Each database has its own sub-folder (its
 engine and name), so test databases never mix with the company's trail.
 """
 
+import functools
 import json
 import logging
 import os
@@ -41,10 +42,14 @@ def anchor_root() -> Path | None:
     folder = getattr(settings, "XIETONG_AUDIT_ANCHOR_DIR", "")
     if not folder:
         return None
-    name = Path(str(connection.settings_dict.get("NAME") or "db")).name
-    trail = "".join(c if c.isalnum() or c in "._-" else "_" for c in f"{connection.vendor}-{name}")[:100]
-    root = Path(folder) / trail
-    return root
+    return _root(str(folder), connection.vendor, str(connection.settings_dict.get("NAME") or "db"))
+
+
+@functools.cache
+def _root(folder: str, vendor: str, database: str) -> Path:
+    # Asked on every commit that wrote events: worked out once per folder and database.
+    trail = "".join(c if c.isalnum() or c in "._-" else "_" for c in f"{vendor}-{Path(database).name}")[:100]
+    return Path(folder) / trail
 
 
 # One encoder for every line (json.dumps builds a new one per call): the same text.
@@ -55,9 +60,13 @@ def _append(path: Path, lines: Iterable[dict[str, Any]]) -> None:
     text = "".join(_LINE(line) + "\n" for line in lines)
     if not text:
         return
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     # One write() on a file opened for appending: lines from several writers never interleave.
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    # The folder is made the first time it is missing, not looked for on every commit.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, text.encode())
     finally:
@@ -99,7 +108,12 @@ def anchored_seals() -> dict[int, dict[str, Any]]:
 
 def _witness_file(root: Path, now: datetime) -> Path:
     hour = now.strftime("%Y%m%d%H")
-    return root / "witness" / f"{socket.gethostname()}-{os.getpid()}-{hour}.log"
+    return root / "witness" / f"{_host()}-{os.getpid()}-{hour}.log"
+
+
+@functools.cache
+def _host() -> str:
+    return socket.gethostname()
 
 
 def witness(events: list[tuple[int | None, str, str, int, str]]) -> None:

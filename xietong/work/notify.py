@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from xietong.fastsql import insert_rows
+from xietong.fastsql import insert_rows_together
 from xietong.inputs import one_line
 from xietong.org.models import Department, Person
 from xietong.platform.kinds import INAPP, NotificationKind
@@ -150,10 +150,10 @@ def notify_many(messages: Iterable[Message], *, now: datetime | None = None) -> 
                 payload = {"kind": m.kind, "title": title, "body": body, "url": m.url, "urgent": m.urgent}
                 deliver(f"{m.key}:robot:{robot.pk}", robot.kind, robot.url, payload, robot=robot.pk)
     # The same key twice (a retried action, two sweeps) writes nothing more.
-    insert_rows(Notification, ["key", "recipient", "kind", "title", "body", "url", "urgent", "created_at"], inapp,
-                ignore_conflicts=True)
-    insert_rows(Delivery, ["key", "channel", "recipient", "robot", "address", "payload", "state", "attempts",
-                           "next_attempt_at", "last_error", "created_at"], outbox, ignore_conflicts=True)
+    insert_rows_together([
+        (Notification, ["key", "recipient", "kind", "title", "body", "url", "urgent", "created_at"], inapp),
+        (Delivery, ["key", "channel", "recipient", "robot", "address", "payload", "state", "attempts",
+                    "next_attempt_at", "last_error", "created_at"], outbox)], ignore_conflicts=True)
     # No wake-up job: every worker polls the outbox (`xietong worker --poll`).
     return len(inapp) + len(outbox)
 
