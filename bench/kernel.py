@@ -273,9 +273,13 @@ def measure_escalation() -> dict:
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         shared = sum(pool.map(_sweep_worker, range(workers)))
     parallel = time.perf_counter() - t
+    floor_rate = floor_n / floor_elapsed
+    # Issue 13 asks 5,000 steps/s beside a floor it measured at 15,918/s: as a
+    # share, what holds on a machine faster or slower than that one.
     return {"escalation_sweep": {"tasks": n, "steps": steps, "seconds": round(elapsed, 2),
                                  "per_second": round(rate), "target_per_second": 5000,
-                                 "floor_sql_per_second": round(floor_n / floor_elapsed),
+                                 "floor_sql_per_second": round(floor_rate),
+                                 "share_of_floor": round(rate / floor_rate, 3), "target_share_of_floor": 0.314,
                                  "workers": workers, "steps_with_workers": shared,
                                  "per_second_with_workers": round(shared / parallel)}}
 

@@ -54,6 +54,7 @@ def test_the_kernel_benchmark_runs_and_its_trail_verifies(bench_db, tmp_path):
     assert figures["audit_verify"]["events"] > 50_000  # the 50,000 written by COPY, and the set-up's own
     sweep = figures["escalation_sweep"]
     assert sweep["steps"] == sweep["tasks"] == 200 and sweep["steps_with_workers"] == 200
+    assert 0 < sweep["share_of_floor"] < 1  # the sweep's rate over its floor's (a COPY of its rows)
     assert figures["create_complete"]["4_process"]["ops_per_second"] > 0
 
 
