@@ -24,15 +24,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     if not rows:
         return []
     meta = model._meta
-    fields: list[models.Field] = [meta.get_field(name) for name in columns]  # type: ignore[misc]
-    # Only values that need a conversion go through the field (datetimes on
-    # SQLite, JSON); the rest are passed as they are.
-    # psycopg takes aware datetimes as they are; SQLite needs Django's text form.
-    needs = models.JSONField if connection.vendor == "postgresql" else models.JSONField | models.DateTimeField
-    adapt = [i for i, f in enumerate(fields) if isinstance(f, needs)]
-    db_columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-    table = connection.ops.quote_name(meta.db_table)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    table, db_columns, one, fields, adapt = _shape(model, columns)
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     if returning:
         tail += f" RETURNING {connection.ops.quote_name(str(getattr(meta.get_field(returning), 'column', '')))}"
@@ -50,6 +42,21 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
             if returning:
                 out.extend(r[0] for r in cursor.fetchall())
     return out
+
+
+def _shape(model: type[models.Model], columns: Sequence[str]) -> tuple[str, str, str, list[models.Field], list[int]]:
+    """An INSERT's table, column list and one row's placeholders, with the
+    fields and which of them convert their values."""
+    meta = model._meta
+    fields: list[models.Field] = [meta.get_field(name) for name in columns]  # type: ignore[misc]
+    # Only values that need a conversion go through the field (datetimes on
+    # SQLite, JSON); the rest are passed as they are.
+    # psycopg takes aware datetimes as they are; SQLite needs Django's text form.
+    needs = models.JSONField if connection.vendor == "postgresql" else models.JSONField | models.DateTimeField
+    adapt = [i for i, f in enumerate(fields) if isinstance(f, needs)]
+    names = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    return connection.ops.quote_name(meta.db_table), names, one, fields, adapt
 
 
 def _params(rows: Sequence[Sequence[Any]], fields: list[models.Field], adapt: list[int]) -> list[Any]:
@@ -78,13 +85,8 @@ def insert_rows_together(parts: Sequence[tuple[type[models.Model], Sequence[str]
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     statements, params = [], []
     for model, columns, rows in parts:
-        meta = model._meta
-        fields: list[models.Field] = [meta.get_field(name) for name in columns]  # type: ignore[misc]
-        adapt = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
-        names = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        statements.append(f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({names}) "  # noqa: S608
-                          f"VALUES {', '.join([one] * len(rows))}{tail}")
+        table, names, one, fields, adapt = _shape(model, columns)
+        statements.append(f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(rows))}{tail}")  # noqa: S608
         params.extend(_params(rows, fields, adapt))
     ctes = ", ".join(f"_w{n} AS ({sql})" for n, sql in enumerate(statements[:-1]))
     with connection.cursor() as cursor:
