@@ -138,16 +138,19 @@ def build() -> None:
             due = (NOW + timedelta(hours=rng.randint(1, 200))) if is_open else created + timedelta(days=3)
             yield (i, "work.todo", "work", f"任务{i}", "bench.item", str(i), f"/work/tasks/{i}/", assignee, None,
                    role, dept, rng.randint(1, PEOPLE), None, None, 2, "open" if is_open else "done",
-                   "" if is_open else "done", "", created, due, None, None, 0, due if is_open else None, None, 0,
+                   "" if is_open else "done", "", created, due, None, None, 0, None, 0,
                    None if is_open else due, None if is_open else assignee)
 
     copy("work_task", ["id", "kind", "module", "title", "subject_type", "subject_id", "url", "assignee_id",
                        "delegated_from_id", "assignee_role", "assignee_department_id", "requester_id",
                        "created_by_id", "parent_id", "priority", "state", "outcome", "outcome_note", "created_at",
-                       "due_at", "remind_at", "reminded_at", "escalation_level", "next_escalation_at", "urged_at",
+                       "due_at", "remind_at", "reminded_at", "step", "urged_at",
                        "urge_count", "completed_at", "completed_by_id"], tasks())
     with connection.cursor() as c:
         c.execute("SELECT setval(pg_get_serial_sequence('work_task','id'), %s)", [TASKS])
+        # Every open task climbs the ladder from its due time (task_create makes the row).
+        c.execute("INSERT INTO work_escalation (task_id, level, next_at) SELECT id, 0, due_at FROM work_task "
+                  "WHERE state = 'open'")
     log(f"{TASKS} tasks in {time.perf_counter() - t0:.1f}s")
 
     t0 = time.perf_counter()
@@ -242,7 +245,7 @@ def measure_inbox() -> dict:
 
 
 def measure_escalation() -> dict:
-    from xietong.work.models import Task
+    from xietong.work.models import Escalation, Task
     from xietong.work.sweep import escalations_run
 
     # Half of the other open tasks at most: the second half is for the shared sweep.
@@ -250,9 +253,11 @@ def measure_escalation() -> dict:
     due = NOW - timedelta(minutes=1)
     ids = list(Task.objects.filter(state="open", kind="work.todo", pk__gt=BUSY_OPEN + BUSY_ROLE).order_by("pk")
                .values_list("pk", flat=True)[:n])
-    Task.objects.filter(pk__in=ids).update(due_at=due, next_escalation_at=due, escalation_level=0)
+    Task.objects.filter(pk__in=ids).update(due_at=due)
+    Escalation.objects.filter(task__in=ids).update(next_at=due, level=0)
     with connection.cursor() as c:
         c.execute("ANALYZE work_task")
+        c.execute("ANALYZE work_escalation")
     t = time.perf_counter()
     steps = escalations_run()
     elapsed = time.perf_counter() - t
@@ -264,9 +269,11 @@ def measure_escalation() -> dict:
     # Several workers share a sweep (SKIP LOCKED): the next 50,000 with two.
     more = list(Task.objects.filter(state="open", kind="work.todo", pk__gt=max(ids))
                 .order_by("pk").values_list("pk", flat=True)[:n])
-    Task.objects.filter(pk__in=more).update(due_at=due, next_escalation_at=due, escalation_level=0)
+    Task.objects.filter(pk__in=more).update(due_at=due)
+    Escalation.objects.filter(task__in=more).update(next_at=due, level=0)
     with connection.cursor() as c:
         c.execute("ANALYZE work_task")
+        c.execute("ANALYZE work_escalation")
     workers = os.cpu_count() or 1
     connections.close_all()
     t = time.perf_counter()
@@ -298,7 +305,7 @@ def sql_floor_escalation(n: int) -> float:
         c.execute("BEGIN")
         raw = c.cursor
         with raw.copy("COPY work_task (kind, module, title, subject_type, subject_id, url, assignee_role, priority, "
-                      "state, outcome, outcome_note, created_at, escalation_level, urge_count) FROM STDIN") as cp:
+                      "state, outcome, outcome_note, created_at, step, urge_count) FROM STDIN") as cp:
             for i in range(n):
                 cp.write_row(("work.supervise", "work", "floor", "work.task", str(i), "", "", 3, "done", "", "", now,
                               1, 0))
@@ -348,7 +355,7 @@ def sql_floor_ops(worker: int, ops: int, people: list) -> None:
             p = people[i % len(people)].pk
             c.execute("BEGIN")
             c.execute("INSERT INTO work_task (kind, module, title, subject_type, subject_id, url, assignee_id, "
-                      "assignee_role, priority, state, outcome, outcome_note, created_at, due_at, escalation_level, "
+                      "assignee_role, priority, state, outcome, outcome_note, created_at, due_at, step, "
                       "urge_count) VALUES ('work.todo','work',%s,'floor.op',%s,'',%s,'',2,'open','','',%s,%s,0,0) "
                       "RETURNING id", [f"f{worker}-{i}", f"{worker}-{i}", p, now, now])
             tid = c.fetchone()[0]

@@ -174,12 +174,18 @@ def update_rows(model: type[models.Model], key: str, columns: Sequence[str], row
                              row[0]] for row in rows])
 
 
-def create_objects[M: models.Model](objs: Sequence[M]) -> list[M]:
+Follower = tuple[type[models.Model], str, Sequence[str], Sequence[Sequence[Any] | None]]
+
+
+def create_objects[M: models.Model](objs: Sequence[M], *, followers: Follower | None = None) -> list[M]:
     """`bulk_create` for the rows an action writes (a task, an approval's
     step and its approvers): one INSERT … RETURNING id per hundred objects,
     every concrete field prepared as Django prepares it, the ids set on the
     objects. bulk_create spent more Python compiling the statement than the
-    database spent on the rows. No signals (none of these models has any)."""
+    database spent on the rows. No signals (none of these models has any).
+    `followers`, (model, key, columns, rows): a row of another table for
+    some of the objects (None for the others), `key` taking the object's
+    id (a task's escalation ladder); on PostgreSQL in the same statement."""
     if not objs:
         return []
     model = type(objs[0])
@@ -191,16 +197,47 @@ def create_objects[M: models.Model](objs: Sequence[M]) -> list[M]:
     names = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     pk = connection.ops.quote_name(str(meta.pk.column)) if meta.pk else "id"
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    together = followers is not None and connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         for start in range(0, len(objs), 100):
             chunk = objs[start:start + 100]
             params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in chunk for f in fields]
-            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608
-                           f"RETURNING {pk}", params)
+            sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))} RETURNING {pk}"  # noqa: S608
+            if together and followers is not None and any(followers[3][start:start + 100]):
+                sql, params = _with_followers(sql, params, pk, followers, start, len(chunk))
+            cursor.execute(sql, params)
             for obj, (new_id,) in zip(chunk, cursor.fetchall(), strict=True):
                 obj.pk = new_id
                 obj._state.adding, obj._state.db = False, connection.alias
+    if followers is not None and not together:
+        follower, key, columns, rows = followers
+        insert_rows(follower, [key, *columns], [(obj.pk, *row) for obj, row in zip(objs, rows, strict=True)
+                                                if row is not None])
     return list(objs)
+
+
+def _with_followers(insert: str, params: list[Any], pk: str, followers: Follower, start: int,
+                    size: int) -> tuple[str, list[Any]]:
+    """The objects' INSERT in a WITH clause and the followers' INSERT after
+    it, joined on each object's place in the VALUES list (RETURNING gives
+    the rows in that order, which bulk_create relies on as well)."""
+    follower, key, columns, rows = followers
+    table, names, _one, fields, adapt = _shape(follower, [key, *columns])
+    # The place, then each column cast to its type (a VALUES list has no column types).
+    row_sql = "(" + ", ".join(["%s::int", *(f"%s::{f.db_type(connection) or 'text'}" for f in fields[1:])]) + ")"
+    wanted = [(n, row) for n, row in enumerate(rows[start:start + size], start=1) if row is not None]
+    values: list[Any] = []
+    for n, row in wanted:
+        values.append(n)
+        for i, value in enumerate(row, start=1):
+            values.append(fields[i].get_db_prep_save(value, connection) if i in adapt else value)
+    picked = ", ".join(f"v.c{i}" for i in range(1, len(fields)))
+    sql = (f"WITH _o AS ({insert}), _n AS (SELECT {pk} AS id, "  # noqa: S608
+           "row_number() OVER () AS n FROM _o), "
+           f"_f AS (INSERT INTO {table} ({names}) SELECT _n.id, {picked} FROM _n JOIN "
+           f"(VALUES {', '.join([row_sql] * len(wanted))}) AS v(n, {', '.join(f'c{i}' for i in range(1, len(fields)))}) "
+           "ON v.n = _n.n) SELECT id FROM _n ORDER BY n")
+    return sql, [*params, *values]
 
 
 def save_fields(obj: models.Model, *names: str) -> None:

@@ -18,7 +18,11 @@ def _lock_read(model: type[models.Model], related: tuple[str, ...]) -> Prepared[
     read = _LOCKS.get((model, related))
     if read is None:
         def build(pk: Slot) -> models.QuerySet[models.Model]:
-            rows = model._default_manager.select_for_update(of=("self",)).filter(pk=pk)
+            # FOR NO KEY UPDATE, as PostgreSQL's own UPDATE of a row takes: it still
+            # excludes every other action's lock, and lets a row that refers to this
+            # one (its foreign-key check) go in meanwhile. The escalation sweep adds
+            # supervision tasks under a task that someone may hold (work.sweep).
+            rows = model._default_manager.select_for_update(of=("self",), no_key=True).filter(pk=pk)
             return (rows.select_related(*related) if related else rows)[:1]
         read = _LOCKS.setdefault((model, related), prepared(build))
     return read

@@ -61,7 +61,7 @@ class RequestAccess:
 def access_for(viewer: Person, request: Request) -> RequestAccess:
     state = request.state
     requester = viewer.pk == request.requester_id
-    tasks = tuple(a.open_tasks(request).select_related("assignee", "delegated_from"))
+    tasks = tuple(a.open_tasks(request).select_related("assignee", "delegated_from", "ladder"))
     proposals = tuple(request.proposals.select_related("proposed_by", "decided_by"))
     ruling = a.pending_ruling(request, proposals=proposals)
     return RequestAccess(

@@ -36,7 +36,7 @@ from xietong.policy.calendar import WorkingCalendar, assumption_note
 from xietong.policy.queries import param, params
 from xietong.policy.registry import get_param
 
-from .models import Priority, Task, TaskCc, TaskState
+from .models import Escalation, Priority, Task, TaskCc, TaskState, ladder_known
 from .notify import Message, notify, notify_many
 from .registry import KINDS, SUPERVISE, kind_for, subject_url
 
@@ -211,7 +211,7 @@ def _tasks_create(new: Sequence[NewTask], *, actor: Person | None, now: datetime
     calendar = WorkingCalendar.load(at=now, lenient=True, values=values)
     if len(new) > 1:  # whether each assignee is away, in one query
         live_delegations_preload([n.assignee for n in new if n.assignee is not None], at=now)
-    rows, holders, ccs = [], [], []
+    rows, holders, ccs, ladders = [], [], [], []
     for n, spec in zip(new, specs, strict=True):
         times = _deadlines(now=now, due_at=n.due_at, due_working_hours=n.due_working_hours,
                            due_working_days=n.due_working_days, due_param=n.due_param,
@@ -220,6 +220,8 @@ def _tasks_create(new: Sequence[NewTask], *, actor: Person | None, now: datetime
         holder, delegated_from = _holder_of(n.assignee, at=now, requester=n.requester, major=n.major) \
             if n.assignee else (None, None)
         subject_type, subject_id = subject_key(n.subject)
+        first_step = times.pop("next_escalation_at")
+        ladders.append((0, first_step) if first_step is not None else None)
         rows.append(Task(
             kind=n.kind, module=spec.module, title=n.title, subject_type=subject_type, subject_id=subject_id,
             subject_pk=record_pk(subject_id), url=n.url or subject_url(subject_type, subject_id), assignee=holder,
@@ -229,7 +231,10 @@ def _tasks_create(new: Sequence[NewTask], *, actor: Person | None, now: datetime
         holders.append((holder, delegated_from))
         ccs.append(list({p.pk: p for p in n.cc}.values()))
     with transaction.atomic(savepoint=False):
-        tasks = create_objects(rows)
+        # A task that escalates and its ladder's row: one statement.
+        tasks = create_objects(rows, followers=(Escalation, "task", ["level", "next_at"], ladders))
+        for task, ladder in zip(tasks, ladders, strict=True):
+            ladder_known(task, Escalation(level=0, next_at=ladder[1]) if ladder else None)
         create_objects([TaskCc(task=task, person=p, created_at=now)
                         for task, people in zip(tasks, ccs, strict=True) for p in people])
         assumed = assumption_note(calendar) if calendar.assumed_years else ""
@@ -350,7 +355,7 @@ def _close_children(*, task: Task, actor: Person | None, now: datetime) -> None:
     if not children:
         return
     Task.objects.filter(pk__in=children, state=TaskState.OPEN).update(
-        state=TaskState.DONE, outcome="resolved", completed_at=now, next_escalation_at=None)
+        state=TaskState.DONE, outcome="resolved", completed_at=now)
     events_record_many([NewEvent(verb="task.resolve", subject=("work.task", str(pk)), actor=actor,
                                  after={"state": TaskState.DONE, "outcome": "resolved"},
                                  note=f"task {task.pk} was closed") for pk in children], at=now)
@@ -422,23 +427,36 @@ def _mark_done(task: Task, *, outcome: str, actor: Person | None, note: str, on_
     assignee = task.assignee if task.assignee_id else actor
     # Still open, still theirs and as read (a caller's copy may not be locked).
     guard = "assignee_id = %s" if task.assignee_id else "assignee_id IS NULL"
+    close = ("UPDATE work_task SET state = %s, outcome = %s, outcome_note = %s, completed_at = %s, "  # noqa: S608
+             f"completed_by_id = %s, assignee_id = %s WHERE id = %s AND state = %s AND outcome = %s AND {guard} "
+             "RETURNING id, urge_count")
+    params = [TaskState.DONE, outcome, note, connection.ops.adapt_datetimefield_value(now),
+              actor.pk if actor else None, assignee.pk if assignee else None, task.pk, TaskState.OPEN, task.outcome,
+              *([task.assignee_id] if task.assignee_id else [])]
+    # The ladder stops (its level kept) in the same statement on PostgreSQL; its
+    # row is locked by a sweep taking a step, and then this waits for the step.
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE work_task SET state = %s, outcome = %s, outcome_note = %s, completed_at = %s, "  # noqa: S608
-            f"completed_by_id = %s, assignee_id = %s, next_escalation_at = NULL WHERE id = %s AND state = %s "  # noqa: S608
-            f"AND outcome = %s AND {guard} RETURNING escalation_level, urge_count",
-            [TaskState.DONE, outcome, note, connection.ops.adapt_datetimefield_value(now),
-             actor.pk if actor else None, assignee.pk if assignee else None, task.pk, TaskState.OPEN, task.outcome,
-             *([task.assignee_id] if task.assignee_id else [])])
-        fresh = cursor.fetchall()  # what escalations and urging changed since the copy was read
+        if connection.vendor == "postgresql":
+            cursor.execute(f"WITH _t AS ({close}), _l AS (UPDATE work_escalation SET next_at = NULL "  # noqa: S608
+                           "WHERE task_id IN (SELECT id FROM _t) RETURNING level) "
+                           "SELECT _t.urge_count, _l.level FROM _t LEFT JOIN _l ON TRUE", params)
+            fresh = cursor.fetchall()  # what escalations and urging changed since the copy was read
+        else:
+            cursor.execute(close, params)
+            fresh = [(urged, None) for _pk, urged in cursor.fetchall()]
+            if fresh:
+                cursor.execute("UPDATE work_escalation SET next_at = NULL WHERE task_id = %s RETURNING level",
+                               [task.pk])
+                fresh = [(fresh[0][0], level) for (level,) in cursor.fetchall()] or fresh
     if len(fresh) != 1:
         if Task.objects.filter(pk=task.pk, state=TaskState.OPEN).exists():
             raise Conflict(_("This task has changed since you opened it (it was handed to someone else, or "
                              "taken). Reload it to see where it is now."), code="task_changed")
         raise Conflict(_("This task is already closed."), code="task_closed")
     task.state, task.outcome, task.outcome_note, task.assignee = TaskState.DONE, outcome, note, assignee
-    task.completed_at, task.completed_by, task.next_escalation_at = now, actor, None
-    task.escalation_level, task.urge_count = fresh[0]
+    task.completed_at, task.completed_by = now, actor
+    task.urge_count, level = fresh[0]
+    ladder_known(task, Escalation(level=level, next_at=None) if level is not None else None)
     event_record(actor=actor, verb="task.complete", subject=task, before=before, after=_snapshot(task), note=note,
                  on_behalf_of=on_behalf_of, at=now)
     _close_children(task=task, actor=actor, now=now)
@@ -478,16 +496,30 @@ def _cancel(*, actor: Person | None, task: Task, reason: str, system: bool) -> T
     task = _reload_open(task)
     if not system and actor is not None and not may_cancel(actor, task):
         raise PermissionDenied()
+    _ladder_lock(task)
     now = timezone.now()
     Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(
-        state=TaskState.CANCELLED, outcome="cancelled", outcome_note=reason, completed_at=now,
-        next_escalation_at=None)
+        state=TaskState.CANCELLED, outcome="cancelled", outcome_note=reason, completed_at=now)
+    _ladder_stop(task)
     event_record(actor=actor, verb="task.cancel", subject=task, before=_snapshot(task),
                  after={"state": TaskState.CANCELLED}, note=reason, at=now)
     _close_children(task=task, actor=actor, now=now)
     task.state, task.outcome, task.outcome_note, task.completed_at = TaskState.CANCELLED, "cancelled", reason, now
-    task.next_escalation_at = None
     return task
+
+
+def _ladder_lock(task: Task) -> None:
+    """Lock the task's ladder row and read it into the task, before closing
+    its supervision tasks or moving its clock: a sweep taking a step holds
+    it, and this waits for that step (and then sees its supervision tasks)."""
+    ladder_known(task, Escalation.objects.select_for_update(no_key=True).filter(task=task).first())
+
+
+def _ladder_stop(task: Task) -> None:
+    """The task's ladder (locked) takes no more steps; the level it reached stays."""
+    if task.escalation_level or task.next_escalation_at is not None:
+        Escalation.objects.filter(task=task).update(next_at=None)
+        ladder_known(task, Escalation(level=task.escalation_level, next_at=None))
 
 
 @transaction.atomic
@@ -497,6 +529,7 @@ def task_reschedule(*, actor: Person | None, task: Task, due_at: datetime, note:
     who may; the reminder and the escalation ladder start again from the new
     time, and supervision tasks of the old lateness close."""
     task = _reload_open(task)
+    _ladder_lock(task)
     now = now or timezone.now()
     values = params(*KERNEL_KEYS, at=now)
     calendar = WorkingCalendar.load(at=now, lenient=True, values=values)
@@ -506,12 +539,17 @@ def task_reschedule(*, actor: Person | None, task: Task, due_at: datetime, note:
                                                     or task.due_at is None),
                        calendar=calendar, values=values)
     before = {"due_at": task.due_at, "escalation_level": task.escalation_level}
-    Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(escalation_level=0, reminded_at=None,
-                                                                 timed_out_at=None, **times)
-    _close_children(task=task, actor=actor, now=now)
+    first_step = times.pop("next_escalation_at")
+    Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(reminded_at=None, timed_out_at=None, **times)
+    _close_children(task=task, actor=actor, now=now)  # by the level reached, before it starts again
+    if task._ladder is not None:  # the ladder starts again from the new time
+        Escalation.objects.filter(task=task).update(level=0, next_at=first_step)
+        ladder_known(task, Escalation(level=0, next_at=first_step))
+    elif first_step is not None:
+        ladder_known(task, Escalation.objects.create(task=task, level=0, next_at=first_step))
     for name, value in times.items():
         setattr(task, name, value)
-    task.escalation_level, task.reminded_at, task.timed_out_at = 0, None, None
+    task.reminded_at, task.timed_out_at = None, None
     event_record(actor=actor, verb="task.reschedule", subject=task, before=before,
                  after={"due_at": task.due_at, "escalation_level": 0}, note=note, at=now)
     return task

@@ -46,7 +46,7 @@ _GATE = prepared(lambda pk: Task.objects.select_related("assignee", "delegated_f
     pk=Slot("pk"))[:1])
 _PAGE = prepared(lambda pk: Task.objects.select_related(
     "assignee__primary_department", "assignee_department", "requester", "delegated_from", "created_by",
-    "completed_by", "parent").filter(pk=Slot("pk"))[:1])
+    "completed_by", "parent", "ladder").filter(pk=Slot("pk"))[:1])
 
 
 def task_gate(viewer: Person, pk: int) -> Task:

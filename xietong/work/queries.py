@@ -184,7 +184,8 @@ def _box_statements(shape: Shape, names: tuple[str, ...]) -> tuple[Prepared[Task
             return {**slots, "now": Slot("now", DateTimeField())} if "now" in slots else slots
 
         def rows(**slots: Slot) -> QuerySet[Task]:
-            return with_people(_box_rows(shape, typed(slots))).order_by(*order)
+            # The ladder's level comes joined (the API shows it), the people after.
+            return with_people(_box_rows(shape, typed(slots)).select_related("ladder")).order_by(*order)
 
         def count(**slots: Slot) -> QuerySet[Task, Any]:
             return _box_rows(shape, typed(slots)).order_by().values("pk")

@@ -3,7 +3,7 @@
 Each sweep claims its rows inside a transaction with SELECT … FOR UPDATE SKIP
 LOCKED (PostgreSQL) and changes them in that same transaction, so a row one
 worker holds is invisible to another and, once committed, no longer matches
-(`reminded_at` is set, `next_escalation_at` has moved on). On SQLite the
+(`reminded_at` is set, the ladder's `next_at` has moved on). On SQLite the
 database lock serializes the writers to the same effect. Every reminder and
 every escalation step therefore happens exactly once.
 """
@@ -36,7 +36,7 @@ from .actions import (
     task_recipients,
 )
 from .delivery import deliveries_send_due
-from .models import Priority, SweepRun, SweepStatus, Task, TaskState, task_page_url
+from .models import Escalation, Priority, SweepRun, SweepStatus, Task, TaskState, task_page_url
 from .notify import Message, notify_many
 from .registry import KINDS, SUPERVISE, SWEEPS
 from .schedules import schedules_run
@@ -44,13 +44,14 @@ from .schedules import schedules_run
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
-# What the escalation sweep reads of a task: values, not model instances (it
-# reads thousands; the people behind them are read once each, `_People`).
-ESCALATION_COLUMNS = ["id", "title", "url", "priority", "due_at", "escalation_level", "assignee_id", "assignee_role",
-                      "assignee_department_id", "delegated_from_id"]
+# What the escalation sweep reads of a ladder and its task: values, not model
+# instances (it reads thousands; the people behind them are read once each, `_People`).
+ESCALATION_COLUMNS = ["task_id", "task__title", "task__url", "task__priority", "task__due_at", "level",
+                      "task__assignee_id", "task__assignee_role", "task__assignee_department_id",
+                      "task__delegated_from_id"]
 SUPERVISION_COLUMNS = ["kind", "module", "title", "subject_type", "subject_id", "url", "assignee", "assignee_role",
                        "parent", "priority", "state", "outcome", "outcome_note", "created_at", "due_at",
-                       "escalation_level", "urge_count", "subject_pk"]
+                       "step", "urge_count", "subject_pk"]
 
 
 def _claim(queryset: Any, limit: int) -> list[Task]:
@@ -64,7 +65,7 @@ def reminders_send(*, now: datetime | None = None, batch: int = BATCH) -> int:
     while True:
         with transaction.atomic():
             tasks = _claim(Task.objects.filter(state=TaskState.OPEN, reminded_at__isnull=True, remind_at__lte=now)
-                           .select_related("assignee", "assignee_department").order_by("remind_at"), batch)
+                           .select_related("assignee", "assignee_department", "ladder").order_by("remind_at"), batch)
             if not tasks:
                 return total
             Task.objects.filter(pk__in=[t.pk for t in tasks]).update(reminded_at=now)
@@ -103,8 +104,10 @@ def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
     total = 0
     while True:
         with transaction.atomic():
-            rows = list(Task.objects.filter(state=TaskState.OPEN, next_escalation_at__lte=now)
-                        .order_by("next_escalation_at").select_for_update(skip_locked=True)
+            # Only the ladder's narrow row is locked and moved on, not the task's:
+            # whoever changes a ladder locks it first (work.actions).
+            rows = list(Escalation.objects.filter(next_at__lte=now, task__state=TaskState.OPEN)
+                        .order_by("next_at").select_for_update(skip_locked=True, of=("self",))
                         .values_list(*ESCALATION_COLUMNS)[:batch])
             if not rows:
                 return total
@@ -151,7 +154,7 @@ def escalations_run(*, now: datetime | None = None, batch: int = BATCH) -> int:
                     messages.append(Message(recipients=_recipients(task, roles), kind="task_overdue",
                                             key=f"task:{task.pk}:overdue", url=task.link,
                                             title=_overdue_title(task), department=department))
-            update_rows(Task, "id", ["escalation_level", "next_escalation_at"], updates)
+            update_rows(Escalation, "task", ["level", "next_at"], updates)
             created = insert_rows(Task, SUPERVISION_COLUMNS, supervision, returning="id")
             events.extend(NewEvent(verb="task.create", subject=("work.task", str(pk)), first=True, after={
                 "kind": SUPERVISE, "assignee": row[6], "parent": row[8], "level": row[15], "due_at": row[14]})

@@ -1,5 +1,6 @@
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -17,7 +18,7 @@ from xietong.work.sweep import digest_send, escalations_run, reminders_send, swe
 
 
 def _supervisors(task):
-    return sorted(Task.objects.filter(parent=task, kind=SUPERVISE).values_list("assignee__username", "escalation_level"))
+    return sorted(Task.objects.filter(parent=task, kind=SUPERVISE).values_list("assignee__username", "step"))
 
 
 def test_it_escalates_to_head_when_overdue(make_task, company):
@@ -29,6 +30,35 @@ def test_it_escalates_to_head_when_overdue(make_task, company):
     task.refresh_from_db()
     assert task.escalation_level == 1 and task.next_escalation_at > task.due_at
     assert escalations_run() == 0  # nothing more is due yet
+
+
+def test_a_step_moves_the_ladders_row_not_the_task_and_closing_the_task_stops_it(make_task, company):
+    from xietong.work.actions import task_complete
+    from xietong.work.models import Escalation
+
+    task = make_task(due_at=timezone.now() - timedelta(minutes=1))
+    assert Escalation.objects.get(task=task).level == 0
+    with CaptureQueriesContext(connection) as queries:
+        assert escalations_run() == 1
+    assert not [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "work_task"')]
+    ladder = Escalation.objects.get(task=task)
+    assert ladder.level == 1 and ladder.next_at > task.due_at
+    task = Task.objects.get(pk=task.pk)
+    task_complete(actor=company.employee, task=task)
+    assert task.escalation_level == 1 and task.next_escalation_at is None  # what the action saw
+    ladder.refresh_from_db()
+    assert (ladder.level, ladder.next_at) == (1, None)  # the level reached stays, the clock stops
+    assert list(Task.objects.filter(parent=task).values_list("state", "outcome")) == [("done", "resolved")]
+    assert escalations_run(now=timezone.now() + timedelta(days=30)) == 0
+
+
+def test_a_task_that_does_not_escalate_has_no_ladder(make_task):
+    from xietong.work.models import Escalation
+
+    task = make_task(due_at=timezone.now() - timedelta(minutes=1), escalates=False)
+    assert not Escalation.objects.filter(task=task).exists()
+    assert escalations_run() == 0
+    assert Task.objects.get(pk=task.pk).escalation_level == 0
 
 
 def test_an_overdue_role_task_tells_every_holder_and_its_department_head_supervises(make_task, company):
@@ -132,6 +162,81 @@ def test_two_concurrent_sweeps_escalate_each_step_exactly_once(company, calendar
     if connection.vendor == "postgresql":
         # With SKIP LOCKED both workers really did share the work.
         assert all(r > 0 for r in results), results
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one writer at a time: nothing waits")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("verb", ["complete", "reschedule", "cancel"])
+def test_an_action_meeting_a_step_in_progress_waits_for_it_and_closes_what_it_made(company, calendar, verb):
+    """The sweep locks only the ladder's row. An action on the task while a
+    step is under way waits for the step at that row, then sees the step's
+    supervision task and closes it: nothing is left supervising a task that
+    is done, cancelled or given a new date."""
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    from xietong.work.actions import task_cancel, task_complete, task_create, task_reschedule
+    from xietong.work.models import Escalation
+    from xietong.work.registry import TODO
+
+    task = task_create(kind=TODO, title="正在升级", subject=("test.item", "w1"), actor=company.sales_head,
+                       assignee=company.employee, requester=company.sales_head,
+                       due_at=timezone.now() - timedelta(minutes=1))
+    stepped, release, outcome = threading.Event(), threading.Event(), dict[str, Any]()
+
+    def sweep() -> None:
+        try:
+            with transaction.atomic():  # the step's transaction stays open until released
+                outcome["steps"] = escalations_run()
+                stepped.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    def act() -> None:
+        try:
+            copy = Task.objects.get(pk=task.pk)
+            if verb == "complete":
+                task_complete(actor=company.employee, task=copy)
+            elif verb == "reschedule":
+                task_reschedule(actor=company.sales_head, task=copy, due_at=timezone.now() + timedelta(days=5))
+            else:
+                task_cancel(actor=company.sales_head, task=copy, reason="不再需要")
+            outcome["level"] = copy.escalation_level
+        except BaseException as exc:  # noqa: BLE001 — asserted below
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    stepper = threading.Thread(target=sweep)
+    stepper.start()
+    assert stepped.wait(10)
+    actor = threading.Thread(target=act)
+    actor.start()
+    with connection.cursor() as cursor:  # until the action waits for the step's lock
+        for _n in range(200):
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                           "AND datname = current_database()")
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the action did not wait for the step")
+    release.set()
+    stepper.join(10)
+    actor.join(10)
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["steps"] == 1
+    supervision = list(Task.objects.filter(parent=task, kind=SUPERVISE).values_list("state", flat=True))
+    assert supervision == ["done"]
+    ladder = Escalation.objects.get(task=task)
+    if verb == "reschedule":
+        assert outcome["level"] == 0 and ladder.level == 0
+        assert ladder.next_at is not None and ladder.next_at > timezone.now()
+    else:
+        assert outcome["level"] == 1 and (ladder.level, ladder.next_at) == (1, None)
 
 
 def test_old_job_results_are_pruned_once_a_day(db):
