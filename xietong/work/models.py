@@ -124,7 +124,10 @@ class Task(models.Model):
     @property
     def escalation_level(self) -> int:
         """Steps of the escalation ladder taken so far (0: none, or it does not
-        escalate). Lists that show it read `ladder` with the rows."""
+        escalate). A list's rows carry it (`with_ladder_level`); a single task
+        reads `ladder` with its row."""
+        if LADDER_LEVEL in self.__dict__:
+            return self.__dict__[LADDER_LEVEL] or 0
         ladder = self._ladder
         return ladder.level if ladder is not None else 0
 
@@ -151,6 +154,17 @@ class Task(models.Model):
         """The task's own page (`work:task`), without resolving the URL per
         row: a list of tasks reversed it once for each."""
         return task_page_url(self.pk)
+
+
+LADDER_LEVEL = "ladder_level"
+
+
+def with_ladder_level(tasks: "models.QuerySet[Task]") -> "models.QuerySet[Task]":
+    """Tasks with their ladder's level as a subquery in the select list, which
+    PostgreSQL evaluates after the sort and the LIMIT: for the page's rows
+    only, where a join would be made for every task the person has."""
+    return tasks.annotate(**{LADDER_LEVEL: models.Subquery(
+        Escalation.objects.filter(task=models.OuterRef("pk")).values("level")[:1])})
 
 
 class Escalation(models.Model):

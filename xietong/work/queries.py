@@ -14,7 +14,7 @@ from xietong.org.models import Department, Person
 from xietong.org.principal import Principal
 from xietong.prepared import In, Prepared, Slot, prepared
 
-from .models import Notification, Task, TaskCc, TaskState
+from .models import Notification, Task, TaskCc, TaskState, with_ladder_level
 from .registry import SUPERVISE
 
 BOXES = ("todo", "done", "started", "cc")
@@ -184,8 +184,8 @@ def _box_statements(shape: Shape, names: tuple[str, ...]) -> tuple[Prepared[Task
             return {**slots, "now": Slot("now", DateTimeField())} if "now" in slots else slots
 
         def rows(**slots: Slot) -> QuerySet[Task]:
-            # The ladder's level comes joined (the API shows it), the people after.
-            return with_people(_box_rows(shape, typed(slots)).select_related("ladder")).order_by(*order)
+            # The ladder's level comes with the page's rows (the API shows it), the people after.
+            return with_people(with_ladder_level(_box_rows(shape, typed(slots)))).order_by(*order)
 
         def count(**slots: Slot) -> QuerySet[Task, Any]:
             return _box_rows(shape, typed(slots)).order_by().values("pk")

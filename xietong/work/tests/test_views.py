@@ -311,6 +311,19 @@ def test_api_list_is_a_fixed_number_of_queries(make_task, company, api, django_a
         assert api(company.employee).json()["count"] == 21
 
 
+def test_the_api_list_shows_each_tasks_ladder_level_with_no_read_per_row(make_task, company, api,
+                                                                         django_assert_max_num_queries):
+    late = [make_task(due_at=timezone.now() - timedelta(minutes=1)) for _n in range(3)]
+    calm = make_task()
+    escalations_run()
+    api(company.employee)
+    with django_assert_max_num_queries(8) as few:
+        rows = {row["id"]: row for row in api(company.employee).json()["items"]}
+    assert not [q for q in few.captured_queries if "work_escalation" in q["sql"] and "work_task" not in q["sql"]]
+    assert [rows[t.pk]["escalation_level"] for t in late] == [1, 1, 1]
+    assert rows[calm.pk]["escalation_level"] == 0
+
+
 def test_api_urge_limit_is_a_clear_error(make_task, company, api):
     task = make_task()
     first = api(company.sales_head, "post", f"/tasks/{task.pk}/urge", data={"note": "快"})
