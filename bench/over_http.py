@@ -70,6 +70,7 @@ ITEMS = max(1000, int(100_000 * ARGS.scale))
 django_setup(ARGS.database)
 
 from django.db import connection, connections  # noqa: E402
+from django.utils.crypto import get_random_string  # noqa: E402
 
 WRK = shutil.which("wrk") or ""
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
@@ -480,7 +481,9 @@ def main() -> None:
     me = {"Authorization": f"Bearer {FACTS['me_token']}", **json_headers}
     head = {"Authorization": f"Bearer {FACTS['head_token']}", **json_headers}
     doer = {"Authorization": f"Bearer {FACTS['doer_token']}", **json_headers}
-    inbox = {"Cookie": f"sessionid={FACTS['session']}"}
+    # The session, and the CSRF cookie a browser sends back after its first page
+    # (without it every answer would make and set a new one).
+    inbox = {"Cookie": f"sessionid={FACTS['session']}; csrftoken={get_random_string(32)}"}
     create_body = json.dumps({"to_department": FACTS["target"], "title": "跨部门协作请求", "reason": "bench"},
                              ensure_ascii=False)
     ceiling_ids = list(range(1, ITEMS + 1))
