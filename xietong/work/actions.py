@@ -443,11 +443,12 @@ def _mark_done(task: Task, *, outcome: str, actor: Person | None, note: str, on_
             fresh = cursor.fetchall()  # what escalations and urging changed since the copy was read
         else:
             cursor.execute(close, params)
-            fresh = [(urged, None) for _pk, urged in cursor.fetchall()]
-            if fresh:
+            closed, fresh = cursor.fetchall(), []
+            if closed:
                 cursor.execute("UPDATE work_escalation SET next_at = NULL WHERE task_id = %s RETURNING level",
                                [task.pk])
-                fresh = [(fresh[0][0], level) for (level,) in cursor.fetchall()] or fresh
+                stopped = cursor.fetchone()
+                fresh = [(closed[0][1], stopped[0] if stopped else None)]
     if len(fresh) != 1:
         if Task.objects.filter(pk=task.pk, state=TaskState.OPEN).exists():
             raise Conflict(_("This task has changed since you opened it (it was handed to someone else, or "

@@ -189,7 +189,9 @@ class Escalation(models.Model):
 
 def ladder_known(task: Task, ladder: Escalation | None) -> None:
     """Tell the task what its ladder row is (or that it has none) without
-    reading it: after the action that wrote it."""
+    reading it: after the action that wrote it. A level a list read with the
+    row (`with_ladder_level`) no longer holds."""
+    task.__dict__.pop(LADDER_LEVEL, None)
     if ladder is not None:
         ladder.task = task
     Task.ladder.related.set_cached_value(task, ladder)  # type: ignore[attr-defined]
