@@ -437,10 +437,10 @@ _PAGE_PATTERNS: dict[str, str] = {}
 
 def task_page_url(pk: int) -> str:
     """A task's own page by its id (Task.page_url without the row)."""
-    return _task_page_pattern().format(pk)
+    return task_page_pattern().format(pk)
 
 
-def _task_page_pattern() -> str:
+def task_page_pattern() -> str:
     """`work:task`'s path with `{}` for the id, once per script prefix."""
     from django.urls import get_script_prefix, reverse
 

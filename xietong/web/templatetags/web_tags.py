@@ -6,8 +6,11 @@ import html
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from xietong.texts import text
 
 register = template.Library()
 
@@ -27,5 +30,14 @@ def main_nav(nav: list[tuple[Any, str]], counts: Any) -> SafeString:
         elif entry.badge == "unread" and counts.unread:
             badge = f' <span class="badge" data-testid="count-unread">{counts.unread}</span>'
         parts.append(f'<a href="{html.escape(href)}" data-testid="nav-{html.escape(entry.key)}">'
-                     f"{html.escape(str(entry.label))}{badge}</a>\n    ")
+                     f"{html.escape(text(entry.label))}{badge}</a>\n    ")
     return mark_safe("".join(parts))  # noqa: S308 — every text is escaped
+
+
+@register.simple_tag
+def language_buttons(current: str) -> SafeString:
+    """The language switch's buttons, the current language marked."""
+    return mark_safe("\n      ".join(  # noqa: S308 — every text is escaped
+        f'<button type="submit" name="language" value="{html.escape(code)}" '
+        f'class="link{" current" if code == current else ""}" data-lang="{html.escape(code)}">'
+        f'{"EN" if code == "en" else "中文"}</button>' for code, _name in settings.LANGUAGES))

@@ -7,10 +7,12 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from xietong.platform.manifest import ROLES
+from xietong.texts import text
+from xietong.work.models import task_page_pattern
 from xietong.work.registry import KINDS, SUPERVISE
 from xietong.work.registry import module_label as _module_label
 
@@ -56,12 +58,13 @@ class _Labels:
     def __init__(self) -> None:
         self.select, self.overdue, self.supervise = _("Select"), _("overdue"), _("Supervise")
         self.zone = get_current_timezone()
+        self.page = task_page_pattern()  # each row's link: the pattern with its id
         self._kinds: dict[str, str] = {}
         self._states: dict[str, str] = {}
 
     def kind(self, kind: str) -> str:
         if kind not in self._kinds:
-            self._kinds[kind] = str(kind_label(kind))
+            self._kinds[kind] = text(kind_label(kind))
         return self._kinds[kind]
 
     def state(self, task: Any) -> str:
@@ -98,7 +101,7 @@ def _inbox_row(t: Any, *, checkboxes: bool, bulk: bool, now: datetime, labels: _
         who = _esc(role_label(t.assignee_role))
         if t.assignee_department_id:
             who += f" · {_esc(t.assignee_department.name)}"
-    return (f'<tr class="{"overdue" if late else ""}" data-testid="task-row">\n{box}<td><a href="{_esc(t.page_url)}">'
+    return (f'<tr class="{"overdue" if late else ""}" data-testid="task-row">\n{box}<td><a href="{_esc(labels.page.format(t.pk))}">'
             f'{supervise}{_esc(t.title)}</a>{tags}</td>\n<td class="due">{due}</td>\n'
             f"<td>{_esc(labels.kind(t.kind))}</td>\n<td>{who}</td>\n<td>{_esc(labels.state(t))}</td></tr>\n")
 
@@ -106,6 +109,15 @@ def _inbox_row(t: Any, *, checkboxes: bool, bulk: bool, now: datetime, labels: _
 @register.simple_tag
 def options(choices: Iterable[tuple[str, Any]], selected: str) -> SafeString:
     """`<option>`s of a filter's select, the chosen one selected."""
+    language = get_language()
     return mark_safe("".join(  # noqa: S308 — every text is escaped
-        f'<option value="{_esc(key)}"{" selected" if key == selected else ""}>{_esc(label)}</option>'
+        f'<option value="{_esc(key)}"{" selected" if key == selected else ""}>{_esc(text(label, language))}</option>'
         for key, label in choices))
+
+
+@register.simple_tag
+def box_tabs(boxes: Iterable[tuple[str, Any]], current: str, todo: int | None) -> SafeString:
+    """The inbox's tabs, the current box marked and 待办 with its count."""
+    return mark_safe("".join(  # noqa: S308 — every text is escaped
+        f'<a href="?box={_esc(key)}" class="{"current" if key == current else ""}" data-testid="box-{_esc(key)}">'
+        f'{_esc(label)}{f" ({todo})" if key == "todo" and todo is not None else ""}</a>' for key, label in boxes))
