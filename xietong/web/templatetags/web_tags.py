@@ -22,11 +22,12 @@ def main_nav(nav: list[tuple[Any, str]], counts: Any) -> SafeString:
     for entry, href in nav:
         badge = ""
         if entry.badge == "todo":
-            badge = (f' <span class="badge" data-testid="count-todo" title="{html.escape(_("Open tasks"))}">'
-                     f"{counts.todo}</span>")
+            # Translated outside the f-strings: xgettext does not look inside them.
+            open_tasks, overdue = html.escape(_("Open tasks")), html.escape(_("Overdue"))
+            badge = f' <span class="badge" data-testid="count-todo" title="{open_tasks}">{counts.todo}</span>'
             if counts.overdue:
                 badge += (f' <span class="badge danger" data-testid="count-overdue" '
-                          f'title="{html.escape(_("Overdue"))}">{counts.overdue}</span>')
+                          f'title="{overdue}">{counts.overdue}</span>')
         elif entry.badge == "unread" and counts.unread:
             badge = f' <span class="badge" data-testid="count-unread">{counts.unread}</span>'
         parts.append(f'<a href="{html.escape(href)}" data-testid="nav-{html.escape(entry.key)}">'

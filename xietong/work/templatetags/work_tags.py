@@ -57,6 +57,7 @@ class _Labels:
 
     def __init__(self) -> None:
         self.select, self.overdue, self.supervise = _("Select"), _("overdue"), _("Supervise")
+        self.on_behalf = _("for %(n)s")  # a delegated task: for whom
         self.zone = get_current_timezone()
         self.page = task_page_pattern()  # each row's link: the pattern with its id
         self._kinds: dict[str, str] = {}
@@ -82,7 +83,7 @@ def _inbox_row(t: Any, *, checkboxes: bool, bulk: bool, now: datetime, labels: _
                if bulk else "<td></td>\n")
     tags = ""
     if t.delegated_from_id:
-        tags += f' <span class="tag">{_esc(_("for %(n)s") % {"n": t.delegated_from.name})}</span>'
+        tags += f' <span class="tag">{_esc(labels.on_behalf % {"n": t.delegated_from.name})}</span>'
     if t.urge_count:
         tags += ' <span class="tag danger">{}</span>'.format(_esc(ngettext(
             "urged %(n)s time", "urged %(n)s times", t.urge_count) % {"n": t.urge_count}))
