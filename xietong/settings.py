@@ -122,6 +122,8 @@ INSTALLED_APPS = [
     "xietong.duties",
     "xietong.requests",
     "xietong.service",
+    # After the modules whose clauses it shows (its demo computes their days).
+    "xietong.compliance",
     "xietong.accounts",
     "xietong.web",
 ]

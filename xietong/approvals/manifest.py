@@ -7,11 +7,11 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.principal import member
-from xietong.platform import Module, NavEntry
+from xietong.platform import ClauseCheck, Module, NavEntry
 from xietong.platform.kinds import NotificationKind, SubjectType, TaskKind
 from xietong.platform.params import MONEY, TIME, ParamRule, param
 
-from . import actions, effects, flows
+from . import actions, compliance, effects, flows
 from .models import Approval, FlowTemplate
 from .permissions import can_view_approval_id
 
@@ -68,4 +68,7 @@ MODULE = Module(
     api=(("/", "xietong.approvals.api:router"),),
     nav=(NavEntry("approvals", _("Approvals"), "approvals:index", visible=member, order=20),),
     demo="xietong.approvals.demo:load_demo_approvals",
+    checks=(ClauseCheck("S000-3-purchase-chain", compliance.purchase_chain),
+            ClauseCheck("S000-4-approval-by-amount", compliance.authority_by_amount),
+            ClauseCheck("S000-3-process-change-approved", compliance.changes_through_approval)),
 )

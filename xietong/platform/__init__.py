@@ -32,5 +32,6 @@ from .manifest import (
     modules,
     register,
 )
+from .owed import ClauseCheck, Finding
 
-__all__ = ["Module", "ModuleConfig", "NavEntry", "RoleDef", "module_for", "modules", "register"]
+__all__ = ["ClauseCheck", "Finding", "Module", "ModuleConfig", "NavEntry", "RoleDef", "module_for", "modules", "register"]

@@ -75,6 +75,8 @@ class Module:
     nav: tuple[NavEntry, ...] = ()
     demo: str = ""  # "dotted.path:function" loading the module's demo data, returning a line of text
     approval_handlers: tuple[Any, ...] = ()  # approvals.handlers.Handler
+    # What it owes the regulation (platform/owed.py): a check for each clause of the catalogue it judges.
+    checks: tuple[Any, ...] = ()  # owed.ClauseCheck
     app: str = field(default="", compare=False)  # the AppConfig's name, set at registration
 
     @property
@@ -92,6 +94,7 @@ ROLES: dict[str, RoleDef] = {}
 SWEEPS: dict[str, Callable[..., int]] = {}
 SCHEDULES: dict[str, Any] = {}
 HANDLERS: dict[str, Any] = {}
+CHECKS: dict[str, Any] = {}  # clause ID -> owed.ClauseCheck
 # (what, key, module that declared it again)
 DUPLICATES: list[tuple[str, str, str]] = []
 # Which module declared each key, for messages and the compliance view.
@@ -130,6 +133,8 @@ def register(module: Module, *, app: str = "") -> Module:
         _add("schedule", SCHEDULES, schedule.key, schedule, module.key)
     for handler in module.approval_handlers:
         _add("approval handler", HANDLERS, handler.key, handler, module.key)
+    for check in module.checks:
+        _add("clause check", CHECKS, check.clause, check, module.key)
     return module
 
 
@@ -139,7 +144,8 @@ def unregister(key: str) -> None:
     for registry, items, attr in ((KINDS, module.kinds, "key"), (SUBJECTS, module.subjects, "label"),
                                   (NOTIFICATIONS, module.notifications, "key"),
                                   (PARAMETERS, module.parameters, "key"), (ROLES, module.roles, "key"),
-                                  (SCHEDULES, module.schedules, "key"), (HANDLERS, module.approval_handlers, "key")):
+                                  (SCHEDULES, module.schedules, "key"), (HANDLERS, module.approval_handlers, "key"),
+                                  (CHECKS, module.checks, "clause")):
         for item in items:
             if registry.get(getattr(item, attr)) is item:
                 del registry[getattr(item, attr)]

@@ -6,8 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from xietong.org.models import Role
 from xietong.org.principal import member
+from xietong.org.queries import is_member
 from xietong.platform import Module, NavEntry
 from xietong.platform.kinds import SubjectType
+from xietong.platform.manifest import PARAMETERS
 from xietong.platform.params import AUTHORITY, SCHEDULE, TIME, param
 
 from . import actions
@@ -19,7 +21,10 @@ MODULE = Module(
     subjects=(SubjectType("policy.calendaryear", _("working calendar year"),
                           can_view=lambda person, pk: actions.can_manage_calendar(person),
                           url=lambda pk: f"/policy/calendar/?year={pk}",
-                          exists=lambda pk: pk.isascii() and pk.isdigit() and 2000 <= int(pk) <= 2100),),
+                          exists=lambda pk: pk.isascii() and pk.isdigit() and 2000 <= int(pk) <= 2100),
+              # A parameter is a record of its own (its changes are events): every member may read its page.
+              SubjectType("policy.parameter", _("policy parameter"), can_view=lambda person, key: is_member(person),
+                          url=lambda key: f"/policy/parameters/{key}/", exists=lambda key: key in PARAMETERS)),
     parameters=(
         param("calendar.work_periods", "POL-3", "公司作息时间", "periods", "09:00-12:00,13:30-18:00", "",
               "每日工作时段（如 09:00-12:00,13:30-18:00）", "Daily working periods (e.g. 09:00-12:00,13:30-18:00)",

@@ -3,11 +3,12 @@
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.principal import member
-from xietong.platform import Module, NavEntry
+from xietong.platform import ClauseCheck, Module, NavEntry
 from xietong.platform.kinds import INAPP, NotificationKind, SubjectType, TaskKind
 from xietong.platform.params import TIME, param
 
 from . import actions as a
+from . import compliance
 from .models import Request
 from .permissions import can_view_request_id
 
@@ -59,4 +60,8 @@ MODULE = Module(
     api=(("/", "xietong.requests.api:router"),),
     nav=(NavEntry("requests", _("Requests"), "requests:index", visible=member, order=30),),
     demo="xietong.requests.demo:load_demo_requests",
+    checks=(ClauseCheck("S003-5-respond", compliance.responded_in_time),
+            ClauseCheck("S003-5-complete-by-date", compliance.completed_by_date),
+            ClauseCheck("S003-5-delay-notice", compliance.delay_told_ahead),
+            ClauseCheck("S001-4.2-ruled-by-office", compliance.ruled_in_time)),
 )

@@ -5,12 +5,13 @@ demo."""
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.principal import member
-from xietong.platform import Module, NavEntry, RoleDef
+from xietong.platform import ClauseCheck, Module, NavEntry, RoleDef
 from xietong.platform.kinds import SubjectType, TaskKind
 from xietong.platform.params import SCHEDULE, TIME, param
 from xietong.work.schedules import NEXT, WEEKLY, Schedule
 
 from . import actions as a
+from . import compliance
 from .models import Case, WeeklySummary
 from .permissions import can_view_case_id, can_view_summaries
 from .roles import CUSTOMER_SERVICE
@@ -63,4 +64,7 @@ MODULE = Module(
     api=(("/", "xietong.service.api:router"),),
     nav=(NavEntry("service", _("Customer cases"), "service:index", visible=member, order=40),),
     demo="xietong.service.demo:load_demo_cases",
+    checks=(ClauseCheck("S003-4.3-case-passed-on", compliance.passed_on_in_time),
+            ClauseCheck("S003-4.3-case-handled", compliance.handled_in_time),
+            ClauseCheck("S003-4.3-case-confirmed", compliance.confirmed_in_time)),
 )

@@ -5,11 +5,11 @@ ladder's parameters, its pages and API."""
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.principal import admin, always, member
-from xietong.platform import Module, NavEntry
+from xietong.platform import ClauseCheck, Module, NavEntry
 from xietong.platform.kinds import EMAIL, INAPP, NotificationKind, SubjectType, TaskKind
 from xietong.platform.params import TIME, ParamRule, param
 
-from . import calendar_tasks
+from . import calendar_tasks, compliance
 from .models import Task
 from .permissions import can_view_task, task_url
 from .registry import ACKNOWLEDGE, SUPERVISE, TODO
@@ -78,4 +78,5 @@ MODULE = Module(
         NavEntry("preferences", _("Preferences"), "work:preferences", visible=always, order=140),
     ),
     demo="xietong.work.demo:load_demo_work",
+    checks=(ClauseCheck("S003-6-delays-escalated", compliance.ladder_findings),),
 )

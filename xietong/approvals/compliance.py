@@ -1,0 +1,138 @@
+"""The clauses the approvals module judges (SUP-2; platform/owed.py): seed
+000 §3 (a purchase signed by the department head, finance and the CEO in
+order, as its amount requires) and §4 (authority graded by amount: finance
+joins above X). Judged by who signed, not by the template's node names, so a
+template an administrator changed is held to the same rule; the thresholds
+are those in force when the approval was submitted."""
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from xietong.org.models import Department, Role, RoleAssignment
+from xietong.platform.owed import Finding
+from xietong.policy.queries import param_over
+
+from .models import Approval, ApprovalState, ApproverState, Category, StepApprover
+
+SUBJECT = "approvals.approval"
+SIGNED = (ApproverState.APPROVED, ApproverState.SKIPPED)
+FINANCE, CEO = "approval.finance_threshold_yuan", "approval.ceo_threshold_yuan"
+
+
+def _decided(start: datetime, end: datetime, **filters: Any) -> list[Approval]:
+    return list(Approval.objects.filter(state=ApprovalState.APPROVED, finished_at__gte=start, finished_at__lt=end,
+                                        amount__isnull=False, emergency=False, **filters)
+                .select_related("department").order_by("pk"))
+
+
+def _signatures(approvals: list[Approval]) -> dict[int, list[StepApprover]]:
+    """Each approval's signatures in its last round, in the order they were given."""
+    out: dict[int, list[StepApprover]] = {a.pk: [] for a in approvals}
+    rounds = {a.pk: a.round for a in approvals}
+    for signer in (StepApprover.objects.filter(approval__in=approvals, state__in=SIGNED, step__superseded=False,
+                                               step__kind="approve")
+                   .select_related("step", "acted_by", "person").order_by("acted_at", "pk")):
+        if signer.step.round == rounds[signer.approval_id]:
+            out[signer.approval_id].append(signer)
+    return out
+
+
+def _holders(role: str) -> set[int]:
+    return set(RoleAssignment.objects.filter(role=role).values_list("person_id", flat=True))
+
+
+def _who(signer: StepApprover) -> set[int]:
+    """Whose signature it is: the approver's, and the person they acted for."""
+    return {signer.person_id, *(pk for pk in (signer.acted_by_id, signer.on_behalf_of_id) if pk)}
+
+
+def _thresholds(approvals: list[Approval]) -> tuple[Any, Any]:
+    if not approvals:
+        return (lambda moment: None), (lambda moment: None)
+    made = [a.submitted_at for a in approvals]
+    return (param_over(FINANCE, start=min(made), end=max(made)), param_over(CEO, start=min(made), end=max(made)))
+
+
+def _judge(approval: Approval, signers: list[StepApprover], *, finance_at: Any, ceo_at: Any,
+           finance: set[int], ceo: set[int], heads: dict[int, int | None], with_ceo: bool) -> Finding:
+    amount = Decimal(approval.amount or 0)
+    finance_threshold, ceo_threshold = Decimal(finance_at(approval.submitted_at)), Decimal(ceo_at(approval.submitted_at))
+    head = heads.get(approval.department_id) if approval.department_id else None
+    needed = [("head", {head} if head else set())]
+    if amount > finance_threshold:
+        needed.append(("finance", finance))
+    if with_ceo and amount > ceo_threshold:
+        needed.append(("ceo", ceo))
+    found: list[dict[str, Any]] = []
+    missing: list[str] = []
+    last: datetime | None = None
+    in_order = True
+    for role, people in needed:
+        signer = next((s for s in signers if _who(s) & people), None)
+        if signer is None:
+            missing.append(role)
+            continue
+        if last is not None and signer.acted_at is not None and signer.acted_at < last:
+            in_order = False
+        last = signer.acted_at or last
+        found.append({"role": role, "who": signer.person.name, "at": signer.acted_at.isoformat() if signer.acted_at
+                      else None, "state": signer.state})
+    evidence = {"amount": str(amount), "submitted": approval.submitted_at.isoformat(),
+                "param": {FINANCE: str(finance_threshold), **({CEO: str(ceo_threshold)} if with_ceo else {})},
+                "required": [role for role, _people in needed], "signed": found, "missing": missing,
+                "in_order": in_order}
+    return Finding(SUBJECT, str(approval.pk), approval.department_id, not missing and in_order,
+                   cast(datetime, approval.finished_at), evidence)  # the query asked for finished ones
+
+
+def _findings(approvals: list[Approval], *, with_ceo: bool) -> Iterator[Finding]:
+    signatures = _signatures(approvals)
+    finance_at, ceo_at = _thresholds(approvals)
+    finance, ceo = _holders(Role.FINANCE), _holders(Role.CEO)
+    heads: dict[int, int | None] = dict(Department.objects.filter(
+        pk__in={a.department_id for a in approvals if a.department_id}).values_list("pk", "head_id"))
+    for approval in approvals:
+        yield _judge(approval, signatures[approval.pk], finance_at=finance_at, ceo_at=ceo_at, finance=finance,
+                     ceo=ceo, heads=heads, with_ceo=with_ceo)
+
+
+def purchase_chain(start: datetime, end: datetime) -> Iterator[Finding]:
+    """S000-3-purchase-chain: every approved purchase signed by its department's
+    head, then finance above the finance threshold, then the CEO above the CEO's."""
+    yield from _findings(_decided(start, end, template__category=Category.PURCHASE), with_ceo=True)
+
+
+def authority_by_amount(start: datetime, end: datetime) -> Iterator[Finding]:
+    """S000-4-approval-by-amount: every approved request with an amount signed
+    by the head, and by finance when the amount is above the finance threshold."""
+    yield from _findings(_decided(start, end), with_ceo=False)
+
+
+def changes_through_approval(start: datetime, end: datetime) -> Iterator[Finding]:
+    """S000-3-process-change-approved (POL-2): every change of a policy
+    parameter made in [start, end) names the approval that decided it, and
+    that approval was approved. An administrator's direct change fails."""
+    from xietong.audit.models import Event
+
+    events = list(Event.objects.filter(verb="policy.parameter_set", at__gte=start, at__lt=end)
+                  .select_related("actor").order_by("at", "pk"))
+    changes = [(event, json.loads(event.after_json or "null") or {}) for event in events]
+    ids = {pk for _event, after in changes if (pk := _serial_pk(after.get("approved_in", ""))) is not None}
+    approvals = {a.pk: a for a in Approval.objects.filter(pk__in=ids)}
+    for event, after in changes:
+        serial = str(after.get("approved_in", ""))
+        approval = approvals.get(_serial_pk(serial) or 0)
+        passed = approval is not None and approval.serial == serial and approval.state == ApprovalState.APPROVED
+        yield Finding("policy.parameter", event.subject_id, None, passed, event.at, {
+            "parameter": event.subject_id, "value": after.get("value"), "effective_from": after.get("effective_from"),
+            "set_by": event.actor.name if event.actor else None, "at": event.at.isoformat(),
+            "approval": serial or None, "approval_state": approval.state if approval else None, "event": event.pk})
+
+
+def _serial_pk(serial: str) -> int | None:
+    """SP20261201-000042 → 42."""
+    _day, _sep, number = str(serial).rpartition("-")
+    return int(number) if number.isdigit() else None

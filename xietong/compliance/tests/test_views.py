@@ -1,0 +1,163 @@
+"""The compliance view's pages, API and export: who sees what, what they
+show, and their number of queries."""
+
+from collections import Counter
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from xietong.accounts.actions import token_create
+from xietong.compliance.catalogue import clauses, coverage, load
+from xietong.compliance.checks import problems
+from xietong.compliance.models import Record
+from xietong.compliance.snapshot import snapshot_day
+from xietong.org import actions as org
+from xietong.platform.manifest import CHECKS
+from xietong.requests import actions as requests
+
+from .conftest import morning, respond_due
+
+CLAUSE = "S003-5-respond"
+
+
+@pytest.fixture
+def judged(company, calendar):
+    """Two requests answered three weeks ago, one in time, one late, and that day's snapshot:
+    to 技术部 (headed by 张伟) and to 销售部 (headed by 陈静)."""
+    org.liaison_set(actor=company.admin, department=company.tech, person=company.rd1_lead)
+    at = morning()
+    to_tech = requests.request_submit(actor=company.employee, to_department=company.tech, title="技术支持", now=at)
+    to_sales = requests.request_submit(actor=company.engineer, to_department=company.sales, title="报价支持", now=at)
+    due = respond_due(to_tech)
+    requests.request_accept(actor=company.rd1_lead, request=to_tech, owner=company.engineer,
+                            now=due + timedelta(minutes=1))
+    requests.request_accept(actor=company.sales_head, request=to_sales, owner=company.employee, now=due)
+    day = timezone.localtime(due).date()
+    snapshot_day(day)
+    return {"period": f"{day:%Y-%m}", "late": to_tech, "on_time": to_sales}
+
+
+def test_the_auditor_sees_every_clause_the_coverage_and_a_failing_record(as_, company, judged):
+    page = as_(company.auditor).get(f"/compliance/?period={judged['period']}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    automated, total = coverage()
+    assert f"{automated} / {total}" in html
+    assert html.count('data-testid="manual-row"') == total - automated
+    assert html.count('data-testid="clause-row"') == automated
+    detail = as_(company.auditor).get(f"/compliance/clauses/{CLAUSE}/?period={judged['period']}")
+    text = detail.content.decode()
+    assert f'href="/requests/{judged["late"].pk}/"' in text
+    assert f'href="/requests/{judged["on_time"].pk}/"' not in text  # passed: not among the failing
+    assert "<td>Tech</td>" in text and "<td>Sales</td>" in text  # the English names: the reader's language
+    every = as_(company.auditor).get(f"/compliance/clauses/{CLAUSE}/?period={judged['period']}&all=1")
+    assert f'href="/requests/{judged["on_time"].pk}/"' in every.content.decode()
+
+
+def test_a_head_sees_their_department_only(as_, company, judged):
+    text = as_(company.tech_head).get(f"/compliance/clauses/{CLAUSE}/?period={judged['period']}").content.decode()
+    assert "<td>Tech</td>" in text and "<td>Sales</td>" not in text
+    text = as_(company.sales_head).get(f"/compliance/clauses/{CLAUSE}/?period={judged['period']}&all=1").content.decode()
+    assert f'href="/requests/{judged["on_time"].pk}/"' in text
+    assert f'href="/requests/{judged["late"].pk}/"' not in text
+
+
+@pytest.mark.parametrize("url", ["/compliance/", f"/compliance/clauses/{CLAUSE}/", "/compliance/export.xlsx"])
+def test_an_employee_and_an_outsider_are_refused(as_, company, url):
+    assert as_(company.employee).get(url).status_code == 403
+    assert as_(company.outsider).get(url).status_code in (403, 302)
+
+
+def test_the_navigation_shows_the_view_to_whom_may_open_it(as_, company):
+    assert 'data-testid="nav-compliance"' in as_(company.auditor).get("/work/").content.decode()
+    assert 'data-testid="nav-compliance"' in as_(company.tech_head).get("/work/").content.decode()
+    assert 'data-testid="nav-compliance"' not in as_(company.employee).get("/work/").content.decode()
+
+
+def test_a_bad_period_is_said_and_this_month_shown(as_, company):
+    page = as_(company.auditor).get("/compliance/?period=2026-13", follow=True)
+    assert page.status_code == 200
+    assert "A period is a month (2026-11) or a quarter (2026-Q4)." in page.content.decode()
+    assert f'data-testid="period">{timezone.localdate():%Y-%m}<' in page.content.decode()
+
+
+def test_an_unknown_clause_is_not_found(as_, company):
+    assert as_(company.auditor).get("/compliance/clauses/S999-nothing/").status_code == 404
+
+
+def test_the_api_has_the_pages_gates_and_figures(client, company, judged):
+    _token, auditor = token_create(actor=company.auditor, name="t")
+    _token, employee = token_create(actor=company.employee, name="t")
+    _token, head = token_create(actor=company.tech_head, name="t")
+    url = f"/api/v1/compliance?period={judged['period']}"
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {employee}").status_code == 403
+    body = client.get(url, HTTP_AUTHORIZATION=f"Bearer {auditor}").json()
+    row = next(c for c in body["clauses"] if c["id"] == CLAUSE)
+    assert (row["applies"], row["passed"], row["automated"]) == (2, 1, True)
+    assert len(body["clauses"]) == len(clauses())
+    mine = client.get(f"/api/v1/compliance/clauses/{CLAUSE}?period={judged['period']}",
+                      HTTP_AUTHORIZATION=f"Bearer {head}").json()
+    assert [d["name"] for d in mine["departments"]] == ["Tech"]
+    assert [r["subject_id"] for r in mine["failing"]] == [str(judged["late"].pk)]
+
+
+def test_the_export_is_the_periods_figures(as_, company, judged):
+    response = as_(company.auditor).get(f"/compliance/export.xlsx?period={judged['period']}")
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.content))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    row = next(r for r in rows if r[0] == CLAUSE)
+    assert row[3:7] == (2, 1, 1, 0.5)
+    manual = list(book.worksheets[1].iter_rows(values_only=True))
+    assert len(manual) - 1 == coverage()[1] - coverage()[0]
+
+
+def test_the_pages_queries_do_not_grow_with_the_records(as_, company, judged):
+    client = as_(company.auditor)
+    url = f"/compliance/clauses/{CLAUSE}/?period={judged['period']}&all=1"
+
+    def count(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured.captured_queries)
+
+    index, detail = count(f"/compliance/?period={judged['period']}"), count(url)
+    (record,) = Record.objects.filter(clause=CLAUSE, passed=False)
+    Record.objects.bulk_create([Record(snapshot=record.snapshot, day=record.day, clause=CLAUSE,
+                                       department=record.department, subject_type=record.subject_type,
+                                       subject_id=str(1000 + n), passed=False, at=record.at, evidence=record.evidence)
+                                for n in range(30)])
+    assert count(url) == detail
+    assert count(f"/compliance/?period={judged['period']}") == index
+    assert index <= 12 and detail <= 12
+
+
+def test_the_catalogue_checks_refuse_what_would_mislead():
+    broken = load('''
+[[clause]]
+id = "S000-x"
+title = "标题"
+title_en = "Title"
+seed = "000"
+section = "一"
+text = "文字"
+summary = "Words"
+params = ["no.such_parameter"]
+
+[[clause]]
+id = "S000-x"
+seed = "009"
+section = "一"
+text = ""
+summary = "Words"
+''')
+    errors = Counter(e.id for e in problems(broken))
+    assert errors["xietong.E011"] == 1  # an undeclared parameter
+    assert errors["xietong.E012"] == 2  # the ID twice; the second has no words and an unknown seed
+    assert errors["xietong.E010"] == len(CHECKS)  # every module's check names a clause this catalogue lacks
+    assert problems(clauses()) == []

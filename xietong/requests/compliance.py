@@ -1,0 +1,64 @@
+"""The clauses the requests module judges (SUP-2; platform/owed.py): seed 003
+§5 (answer in time, finish by the agreed date, say so before the date when
+you cannot) and seed 001 (the coordination office rules in time)."""
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from xietong.platform.owed import Finding
+from xietong.work.compliance import in_time, task_findings, tasks_decided
+from xietong.work.models import Task
+
+from .actions import KIND_DELIVER, KIND_RESPOND, KIND_RULE, SUBJECT
+from .models import DateProposal, ProposalKind, Request
+
+
+def _departments(tasks: list[Task]) -> dict[str, int]:
+    """The asked department of each task's request: the one answerable."""
+    return {str(pk): dept for pk, dept in Request.objects.filter(
+        pk__in={t.subject_pk for t in tasks if t.subject_pk}).values_list("pk", "to_department_id")}
+
+
+def _findings(kind: str, start: datetime, end: datetime, param_key: str, **kw: object) -> Iterator[Finding]:
+    tasks = list(tasks_decided(kind, start, end))
+    departments = _departments(tasks)
+    yield from task_findings(tasks, subject=lambda t: (SUBJECT, t.subject_id),
+                             department=lambda t: departments.get(t.subject_id), param_key=param_key, **kw)
+
+
+def responded_in_time(start: datetime, end: datetime) -> Iterator[Finding]:
+    """S003-5-respond: accepted with an owner or declined with a reason by the response deadline."""
+    yield from _findings(KIND_RESPOND, start, end, "request.response_working_hours",
+                         passed=lambda t: in_time(t) and t.outcome in ("accepted", "declined"))
+
+
+def completed_by_date(start: datetime, end: datetime) -> Iterator[Finding]:
+    """S003-5-complete-by-date: delivered by the agreed date (the due time, moved only by an accepted new date)."""
+    yield from _findings(KIND_DELIVER, start, end, "request.default_due_working_days")
+
+
+def ruled_in_time(start: datetime, end: datetime) -> Iterator[Finding]:
+    """S001-4.2-ruled-by-office: a disputed date or matter ruled on by the coordination office in time."""
+    yield from _findings(KIND_RULE, start, end, "request.ruling_working_days")
+
+
+def delay_told_ahead(start: datetime, end: datetime) -> Iterator[Finding]:
+    """S003-5-delay-notice: every delivery that missed its date, judged by
+    whether the department proposed a new date (a delay notice) before it."""
+    late = [t for t in tasks_decided(KIND_DELIVER, start, end) if not in_time(t)]
+    departments = _departments(late)
+    notices: dict[str, list[DateProposal]] = {}
+    for proposal in (DateProposal.objects.filter(request_id__in={t.subject_pk for t in late}, kind=ProposalKind.DELAY)
+                     .select_related("proposed_by").order_by("created_at")):
+        notices.setdefault(str(proposal.request_id), []).append(proposal)
+
+    def told(task: Task) -> bool:
+        return any(p.created_at <= task.due_at for p in notices.get(task.subject_id, ()))  # type: ignore[operator]
+
+    for finding in task_findings(late, subject=lambda t: (SUBJECT, t.subject_id),
+                                 department=lambda t: departments.get(t.subject_id), passed=told):
+        finding.evidence["notices"] = [
+            {"at": p.created_at.isoformat(), "by": p.proposed_by.name, "old_due": p.old_due_at.isoformat(),
+             "new_due": p.new_due_at.isoformat(), "state": p.state} for p in notices.get(finding.subject_id, ())]
+        # A failed delivery with a notice in time is decided at its due time, like any other.
+        yield finding

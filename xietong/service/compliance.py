@@ -1,0 +1,36 @@
+"""The clauses the customer-service module judges (SUP-2; platform/owed.py):
+seed 003 四3 — a case taken up and passed on in time, handled by the
+department it was passed to in time, confirmed with the customer in time."""
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from xietong.platform.owed import Finding
+from xietong.work.compliance import task_department, task_findings, tasks_decided
+
+from .actions import KIND_CONFIRM, KIND_HANDLE, KIND_INTAKE, SUBJECT
+from .models import Assignment
+
+
+def _case(task: object) -> tuple[str, str]:
+    return SUBJECT, task.subject_id  # type: ignore[attr-defined]
+
+
+def passed_on_in_time(start: datetime, end: datetime) -> Iterator[Finding]:
+    """S003-4.3-case-passed-on: customer service took the case up (solved it or passed it on) in time."""
+    yield from task_findings(tasks_decided(KIND_INTAKE, start, end), subject=_case, department=task_department,
+                             param_key="cs.intake_working_hours")
+
+
+def handled_in_time(start: datetime, end: datetime) -> Iterator[Finding]:
+    """S003-4.3-case-handled: the department it was passed to reported its result in time."""
+    tasks = list(tasks_decided(KIND_HANDLE, start, end))
+    departments = dict(Assignment.objects.filter(task__in=tasks).values_list("task_id", "department_id"))
+    yield from task_findings(tasks, subject=_case, department=lambda t: departments.get(t.pk, task_department(t)),
+                             param_key="cs.department_response_working_hours")
+
+
+def confirmed_in_time(start: datetime, end: datetime) -> Iterator[Finding]:
+    """S003-4.3-case-confirmed: customer service confirmed the result with the customer in time."""
+    yield from task_findings(tasks_decided(KIND_CONFIRM, start, end), subject=_case, department=task_department,
+                             param_key="cs.customer_confirm_working_hours")
