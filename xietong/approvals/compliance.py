@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from xietong.org.models import Department, Role, RoleAssignment
-from xietong.platform.owed import Finding
+from xietong.platform.owed import Fact, Finding
 from xietong.policy.queries import param_over
 
 from .models import Approval, ApprovalState, ApproverState, Category, StepApprover
@@ -136,3 +136,27 @@ def _serial_pk(serial: str) -> int | None:
     """SP20261201-000042 → 42."""
     _day, _sep, number = str(serial).rpartition("-")
     return int(number) if number.isdigit() else None
+
+
+# --- measures (platform/owed.py Metric) -------------------------------------------------
+
+def cycle_facts(start: datetime, end: datetime) -> Iterator[Fact]:
+    """approvals.cycle_hours: hours from submission to the decision, for approvals decided in the period."""
+    for a in (Approval.objects.filter(finished_at__gte=start, finished_at__lt=end,
+                                      state__in=(ApprovalState.APPROVED, ApprovalState.REJECTED))
+              .order_by("finished_at", "pk")):
+        finished = cast(datetime, a.finished_at)
+        yield Fact(SUBJECT, str(a.pk), a.department_id, a.applicant_id,
+                   round((finished - a.submitted_at).total_seconds() / 3600, 2), finished)
+
+
+def return_facts(start: datetime, end: datetime) -> Iterator[Fact]:
+    """approvals.returns: approvals returned to their applicant in the period (an `approval.return` event each)."""
+    from xietong.audit.models import Event
+
+    events = list(Event.objects.filter(verb="approval.return", subject_type=SUBJECT, at__gte=start, at__lt=end)
+                  .order_by("at", "pk").values_list("subject_id", "at", "actor_id"))
+    approvals = Approval.objects.in_bulk([int(pk) for pk, _at, _who in events if pk.isdigit()])
+    for subject_id, at, actor in events:
+        approval = approvals.get(int(subject_id)) if subject_id.isdigit() else None
+        yield Fact(SUBJECT, subject_id, approval.department_id if approval else None, actor, 1.0, at)

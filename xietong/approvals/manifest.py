@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.principal import member
-from xietong.platform import ClauseCheck, Module, NavEntry
+from xietong.platform import ClauseCheck, Metric, Module, NavEntry
 from xietong.platform.kinds import NotificationKind, SubjectType, TaskKind
 from xietong.platform.params import MONEY, TIME, ParamRule, param
 
@@ -71,4 +71,8 @@ MODULE = Module(
     checks=(ClauseCheck("S000-3-purchase-chain", compliance.purchase_chain),
             ClauseCheck("S000-4-approval-by-amount", compliance.authority_by_amount),
             ClauseCheck("S000-3-process-change-approved", compliance.changes_through_approval)),
+    metrics=(Metric("approvals.cycle_hours", _("Hours from submission to decision"), unit="hours", better="lower",
+                    aggregate="mean", facts=compliance.cycle_facts),
+             Metric("approvals.returns", _("Approvals returned"), unit="count", better="lower", aggregate="count",
+                    facts=compliance.return_facts)),
 )

@@ -71,3 +71,43 @@ def export(request: MemberRequest) -> HttpResponse:
     response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="compliance-{period.key}.xlsx"'
     return response
+
+
+# --- measures ------------------------------------------------------------------------
+
+@member_required
+def metrics(request: MemberRequest) -> HttpResponse:
+    from . import metrics as m
+
+    scope, period = _scope_and_period(request)
+    if scope is None:
+        return forbidden(request)
+    rows = [(row, m.shown(row.metric, row.figure.value)) for row in m.overview(period, scope)]
+    return render(request, "compliance/metrics.html", {
+        "rows": rows, "period": period, "scope": scope, "previous": period.previous(), "next": period.next()})
+
+
+@member_required
+def metric(request: MemberRequest, key: str) -> HttpResponse:
+    from xietong.inputs import parse_id
+    from xietong.platform.manifest import METRICS
+
+    from . import metrics as m
+
+    found = METRICS.get(key)
+    if found is None:
+        raise Http404
+    scope, period = _scope_and_period(request)
+    if scope is None:
+        return forbidden(request)
+    department = parse_id(request.GET.get("department", ""))
+    person = parse_id(request.GET.get("person", ""))
+    detail = m.detail(found, period, scope, department=department, person=person)
+    page = m.page_of(detail.facts, request.GET.get("page"))
+    return render(request, "compliance/metric.html", {
+        "metric": found, "detail": detail, "period": period, "value": m.shown(found, detail.figure.value),
+        "departments": [(f, m.shown(found, f.value)) for f in detail.departments],
+        "people": [(f, m.shown(found, f.value)) for f in detail.people], "page": page,
+        "rows": [(f, subject_url(f.subject_type, f.subject_id)) for f in page],
+        "department": department, "person": person,
+    })

@@ -32,6 +32,6 @@ from .manifest import (
     modules,
     register,
 )
-from .owed import ClauseCheck, Finding
+from .owed import ClauseCheck, Fact, Finding, Metric
 
-__all__ = ["ClauseCheck", "Finding", "Module", "ModuleConfig", "NavEntry", "RoleDef", "module_for", "modules", "register"]
+__all__ = ["ClauseCheck", "Fact", "Finding", "Metric", "Module", "ModuleConfig", "NavEntry", "RoleDef", "module_for", "modules", "register"]

@@ -77,6 +77,7 @@ class Module:
     approval_handlers: tuple[Any, ...] = ()  # approvals.handlers.Handler
     # What it owes the regulation (platform/owed.py): a check for each clause of the catalogue it judges.
     checks: tuple[Any, ...] = ()  # owed.ClauseCheck
+    metrics: tuple[Any, ...] = ()  # owed.Metric
     app: str = field(default="", compare=False)  # the AppConfig's name, set at registration
 
     @property
@@ -95,6 +96,7 @@ SWEEPS: dict[str, Callable[..., int]] = {}
 SCHEDULES: dict[str, Any] = {}
 HANDLERS: dict[str, Any] = {}
 CHECKS: dict[str, Any] = {}  # clause ID -> owed.ClauseCheck
+METRICS: dict[str, Any] = {}  # key -> owed.Metric
 # (what, key, module that declared it again)
 DUPLICATES: list[tuple[str, str, str]] = []
 # Which module declared each key, for messages and the compliance view.
@@ -135,6 +137,8 @@ def register(module: Module, *, app: str = "") -> Module:
         _add("approval handler", HANDLERS, handler.key, handler, module.key)
     for check in module.checks:
         _add("clause check", CHECKS, check.clause, check, module.key)
+    for metric in module.metrics:
+        _add("metric", METRICS, metric.key, metric, module.key)
     return module
 
 
@@ -145,7 +149,7 @@ def unregister(key: str) -> None:
                                   (NOTIFICATIONS, module.notifications, "key"),
                                   (PARAMETERS, module.parameters, "key"), (ROLES, module.roles, "key"),
                                   (SCHEDULES, module.schedules, "key"), (HANDLERS, module.approval_handlers, "key"),
-                                  (CHECKS, module.checks, "clause")):
+                                  (CHECKS, module.checks, "clause"), (METRICS, module.metrics, "key")):
         for item in items:
             if registry.get(getattr(item, attr)) is item:
                 del registry[getattr(item, attr)]

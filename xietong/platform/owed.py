@@ -47,3 +47,44 @@ class ClauseCheck:
     @property
     def key(self) -> str:
         return self.clause
+
+
+# --- measures (PERF builds on them) ------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One record's contribution to a measure: its value (1 or 0 for a rate)."""
+
+    subject_type: str
+    subject_id: str
+    department_id: int | None
+    person_id: int | None
+    value: float
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A measure a module computes from its own facts. `facts(start, end)`
+    yields one Fact per record in the period; the number for a department, a
+    person or the company is `aggregate` over theirs, so every number is the
+    aggregate of a list of records one can open (the drill-down)."""
+
+    key: str  # "requests.on_time"
+    label: Any
+    unit: str  # "percent" | "hours" | "count" | "points"
+    better: str  # "higher" | "lower"
+    aggregate: str  # "rate" (share of facts whose value is 1) | "mean" | "count"
+    facts: Callable[[datetime, datetime], Iterable[Fact]]
+
+    def of(self, facts: list[Fact]) -> float | None:
+        if self.aggregate == "count":
+            return float(len(facts))
+        if not facts:
+            return None
+        total = sum(f.value for f in facts)
+        return total / len(facts)
+
+
+UNITS = ("percent", "hours", "count", "points")
+AGGREGATES = ("rate", "mean", "count")

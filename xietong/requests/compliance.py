@@ -5,7 +5,7 @@ you cannot) and seed 001 (the coordination office rules in time)."""
 from collections.abc import Iterator
 from datetime import datetime
 
-from xietong.platform.owed import Finding
+from xietong.platform.owed import Fact, Finding
 from xietong.work.compliance import in_time, task_findings, tasks_decided
 from xietong.work.models import Task
 
@@ -62,3 +62,29 @@ def delay_told_ahead(start: datetime, end: datetime) -> Iterator[Finding]:
              "new_due": p.new_due_at.isoformat(), "state": p.state} for p in notices.get(finding.subject_id, ())]
         # A failed delivery with a notice in time is decided at its due time, like any other.
         yield finding
+
+
+# --- measures (platform/owed.py Metric) -------------------------------------------------
+
+def response_facts(start: datetime, end: datetime) -> Iterator[Fact]:
+    """requests.response_hours: working hours from a request to its first answer, for those answered in the period."""
+    for r in (Request.objects.filter(responded_at__gte=start, responded_at__lt=end, response_minutes__isnull=False)
+              .order_by("responded_at", "pk")):
+        yield Fact(SUBJECT, str(r.pk), r.to_department_id, r.liaison_id, round((r.response_minutes or 0) / 60, 2),
+                   r.responded_at)  # type: ignore[arg-type]
+
+
+def delivered_facts(start: datetime, end: datetime) -> Iterator[Fact]:
+    """requests.on_time: requests completed in the period, 1 when by the agreed date."""
+    for r in (Request.objects.filter(completed_at__gte=start, completed_at__lt=end, on_time__isnull=False)
+              .order_by("completed_at", "pk")):
+        yield Fact(SUBJECT, str(r.pk), r.to_department_id, r.owner_id, 1.0 if r.on_time else 0.0,
+                   r.completed_at)  # type: ignore[arg-type]
+
+
+def rating_facts(start: datetime, end: datetime) -> Iterator[Fact]:
+    """requests.rating: the requester's rating (1–5) of requests confirmed in the period."""
+    for r in (Request.objects.filter(confirmed_at__gte=start, confirmed_at__lt=end, rating__isnull=False)
+              .order_by("confirmed_at", "pk")):
+        yield Fact(SUBJECT, str(r.pk), r.to_department_id, r.owner_id, float(r.rating or 0),
+                   r.confirmed_at)  # type: ignore[arg-type]

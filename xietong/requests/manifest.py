@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.principal import member
-from xietong.platform import ClauseCheck, Module, NavEntry
+from xietong.platform import ClauseCheck, Metric, Module, NavEntry
 from xietong.platform.kinds import INAPP, NotificationKind, SubjectType, TaskKind
 from xietong.platform.params import TIME, param
 
@@ -64,4 +64,10 @@ MODULE = Module(
             ClauseCheck("S003-5-complete-by-date", compliance.completed_by_date),
             ClauseCheck("S003-5-delay-notice", compliance.delay_told_ahead),
             ClauseCheck("S001-4.2-ruled-by-office", compliance.ruled_in_time)),
+    metrics=(Metric("requests.response_hours", _("Working hours to answer a request"), unit="hours", better="lower",
+                    aggregate="mean", facts=compliance.response_facts),
+             Metric("requests.on_time", _("Requests delivered by the agreed date"), unit="percent", better="higher",
+                    aggregate="rate", facts=compliance.delivered_facts),
+             Metric("requests.rating", _("Requesters' rating"), unit="points", better="higher", aggregate="mean",
+                    facts=compliance.rating_facts)),
 )

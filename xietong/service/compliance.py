@@ -4,12 +4,13 @@ department it was passed to in time, confirmed with the customer in time."""
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import cast
 
-from xietong.platform.owed import Finding
+from xietong.platform.owed import Fact, Finding
 from xietong.work.compliance import task_department, task_findings, tasks_decided
 
 from .actions import KIND_CONFIRM, KIND_HANDLE, KIND_INTAKE, SUBJECT
-from .models import Assignment
+from .models import Assignment, Case
 
 
 def _case(task: object) -> tuple[str, str]:
@@ -34,3 +35,33 @@ def confirmed_in_time(start: datetime, end: datetime) -> Iterator[Finding]:
     """S003-4.3-case-confirmed: customer service confirmed the result with the customer in time."""
     yield from task_findings(tasks_decided(KIND_CONFIRM, start, end), subject=_case, department=task_department,
                              param_key="cs.customer_confirm_working_hours")
+
+
+# --- measures (platform/owed.py Metric) -------------------------------------------------
+
+def _cs_department(case: Case) -> int | None:
+    return case.recorded_by.primary_department_id if case.recorded_by else None
+
+
+def resolution_facts(start: datetime, end: datetime) -> Iterator[Fact]:
+    """service.resolution_hours: hours from receiving a case to closing it, for cases closed in the period."""
+    for case in (Case.objects.filter(closed_at__gte=start, closed_at__lt=end).select_related("recorded_by")
+                 .order_by("closed_at", "pk")):
+        closed = cast(datetime, case.closed_at)
+        yield Fact(SUBJECT, str(case.pk), _cs_department(case), case.recorded_by_id,
+                   round((closed - case.created_at).total_seconds() / 3600, 2), closed)
+
+
+def satisfaction_facts(start: datetime, end: datetime) -> Iterator[Fact]:
+    """service.satisfaction: the customer's satisfaction (1–5) with cases closed in the period."""
+    for case in (Case.objects.filter(closed_at__gte=start, closed_at__lt=end, satisfaction__isnull=False)
+                 .select_related("recorded_by").order_by("closed_at", "pk")):
+        yield Fact(SUBJECT, str(case.pk), _cs_department(case), case.recorded_by_id, float(case.satisfaction or 0),
+                   cast(datetime, case.closed_at))
+
+
+def complaint_facts(start: datetime, end: datetime) -> Iterator[Fact]:
+    """service.complaints: complaints received in the period."""
+    for case in (Case.objects.filter(created_at__gte=start, created_at__lt=end, complaint=True)
+                 .select_related("recorded_by").order_by("created_at", "pk")):
+        yield Fact(SUBJECT, str(case.pk), _cs_department(case), case.recorded_by_id, 1.0, case.created_at)

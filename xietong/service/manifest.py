@@ -5,7 +5,7 @@ demo."""
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.principal import member
-from xietong.platform import ClauseCheck, Module, NavEntry, RoleDef
+from xietong.platform import ClauseCheck, Metric, Module, NavEntry, RoleDef
 from xietong.platform.kinds import SubjectType, TaskKind
 from xietong.platform.params import SCHEDULE, TIME, param
 from xietong.work.schedules import NEXT, WEEKLY, Schedule
@@ -67,4 +67,10 @@ MODULE = Module(
     checks=(ClauseCheck("S003-4.3-case-passed-on", compliance.passed_on_in_time),
             ClauseCheck("S003-4.3-case-handled", compliance.handled_in_time),
             ClauseCheck("S003-4.3-case-confirmed", compliance.confirmed_in_time)),
+    metrics=(Metric("service.resolution_hours", _("Hours to close a customer case"), unit="hours", better="lower",
+                    aggregate="mean", facts=compliance.resolution_facts),
+             Metric("service.satisfaction", _("Customer satisfaction"), unit="points", better="higher",
+                    aggregate="mean", facts=compliance.satisfaction_facts),
+             Metric("service.complaints", _("Complaints"), unit="count", better="lower", aggregate="count",
+                    facts=compliance.complaint_facts)),
 )

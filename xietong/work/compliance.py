@@ -25,7 +25,7 @@ from typing import Any, cast
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from xietong.platform.owed import Finding
+from xietong.platform.owed import Fact, Finding
 from xietong.policy.queries import param_over
 
 from .models import Task, TaskState
@@ -36,16 +36,17 @@ VANISHED = ("withdrawn", "cancelled", "moot")
 LADDER_GRACE = timedelta(minutes=15)
 
 
-def tasks_decided(kind: str, start: datetime, end: datetime, *, now: datetime | None = None,
+def tasks_decided(kind: str | list[str], start: datetime, end: datetime, *, now: datetime | None = None,
                   vanished: Iterable[str] = VANISHED) -> QuerySet[Task]:
-    """Tasks of `kind` whose duty was met or missed in [start, end)."""
+    """Tasks of `kind` (or of any of the kinds) whose duty was met or missed in [start, end)."""
     now = now or timezone.now()
+    kinds = [kind] if isinstance(kind, str) else kind
     vanished = tuple(vanished)
     met = Q(completed_at__gte=start, completed_at__lt=end, completed_at__lte=F("due_at"))
     missed = (Q(due_at__gte=start, due_at__lt=min(end, now))
               & (Q(completed_at__isnull=True) | Q(completed_at__gt=F("due_at"))))
     gone_in_time = Q(completed_at__lte=F("due_at")) & (Q(state=TaskState.CANCELLED) | Q(outcome__in=vanished))
-    return (Task.objects.filter(kind=kind, due_at__isnull=False).filter(met | missed).exclude(gone_in_time)
+    return (Task.objects.filter(kind__in=kinds, due_at__isnull=False).filter(met | missed).exclude(gone_in_time)
             .select_related("assignee").order_by("pk"))
 
 
@@ -140,3 +141,40 @@ def ladder_findings(start: datetime, end: datetime, *, now: datetime | None = No
         evidence = task_evidence(task)
         evidence["steps"] = steps
         yield Finding("work.task", str(task.pk), task_department(task), all(s["in_time"] for s in steps), due, evidence)
+
+
+# --- the kernel's measures (PERF builds on them; platform/owed.py) ----------------------
+
+def _escalating_kinds() -> list[str]:
+    from .registry import KINDS, SUPERVISE
+
+    return [key for key, kind in KINDS.items() if kind.escalates and key != SUPERVISE]
+
+
+def on_time_facts(start: datetime, end: datetime) -> Iterator[Fact]:
+    """work.on_time: every task whose duty was met or missed in the period, 1 when done by its due time."""
+    for task in tasks_decided(_escalating_kinds(), start, end):
+        ok = in_time(task)
+        yield Fact("work.task", str(task.pk), task_department(task), task.assignee_id, 1.0 if ok else 0.0,
+                   cast(datetime, task.completed_at if ok else task.due_at))
+
+
+def missed_facts(start: datetime, end: datetime) -> Iterator[Fact]:
+    """work.missed: every task that fell due in the period without being done."""
+    for task in tasks_decided(_escalating_kinds(), start, end):
+        if not in_time(task):
+            yield Fact("work.task", str(task.pk), task_department(task), task.assignee_id, 1.0,
+                       cast(datetime, task.due_at))
+
+
+def escalation_facts(start: datetime, end: datetime) -> Iterator[Fact]:
+    """work.escalations: every step of the ladder taken in the period (a `task.escalate` event)."""
+    from xietong.audit.models import Event
+
+    events = list(Event.objects.filter(verb="task.escalate", at__gte=start, at__lt=end).order_by("at", "pk")
+                  .values_list("subject_id", "at"))
+    tasks = Task.objects.select_related("assignee").in_bulk([int(pk) for pk, _at in events if pk.isdigit()])
+    for subject_id, at in events:
+        task = tasks.get(int(subject_id)) if subject_id.isdigit() else None
+        yield Fact("work.task", subject_id, task_department(task) if task else None,
+                   task.assignee_id if task else None, 1.0, at)

@@ -5,7 +5,7 @@ ladder's parameters, its pages and API."""
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.principal import admin, always, member
-from xietong.platform import ClauseCheck, Module, NavEntry
+from xietong.platform import ClauseCheck, Metric, Module, NavEntry
 from xietong.platform.kinds import EMAIL, INAPP, NotificationKind, SubjectType, TaskKind
 from xietong.platform.params import TIME, ParamRule, param
 
@@ -79,4 +79,10 @@ MODULE = Module(
     ),
     demo="xietong.work.demo:load_demo_work",
     checks=(ClauseCheck("S003-6-delays-escalated", compliance.ladder_findings),),
+    metrics=(Metric("work.on_time", _("Tasks done on time"), unit="percent", better="higher", aggregate="rate",
+                    facts=compliance.on_time_facts),
+             Metric("work.missed", _("Tasks that fell due undone"), unit="count", better="lower", aggregate="count",
+                    facts=compliance.missed_facts),
+             Metric("work.escalations", _("Escalation steps"), unit="count", better="lower", aggregate="count",
+                    facts=compliance.escalation_facts)),
 )

@@ -17,7 +17,7 @@ from xietong.compliance.checks import problems
 from xietong.compliance.models import Record
 from xietong.compliance.snapshot import snapshot_day
 from xietong.org import actions as org
-from xietong.platform.manifest import CHECKS
+from xietong.platform.manifest import CHECKS, METRICS
 from xietong.requests import actions as requests
 
 from .conftest import morning, respond_due
@@ -161,3 +161,42 @@ summary = "Words"
     assert errors["xietong.E012"] == 2  # the ID twice; the second has no words and an unknown seed
     assert errors["xietong.E010"] == len(CHECKS)  # every module's check names a clause this catalogue lacks
     assert problems(clauses()) == []
+
+
+# --- measures --------------------------------------------------------------------------
+
+def test_every_measure_is_the_aggregate_of_the_records_behind_it(company, judged):
+    from xietong.compliance import metrics as m
+    from xietong.compliance.queries import Period, Scope
+
+    period = Period.parse(judged["period"])
+    everyone = Scope(company=True)
+    rows = {row.metric.key: row for row in m.overview(period, everyone)}
+    assert set(rows) == set(METRICS)
+    for key, row in rows.items():
+        detail = m.detail(row.metric, period, everyone)
+        assert row.figure.records == len(detail.facts) == sum(f.records for f in detail.departments), key
+        assert row.figure.value == row.metric.of(detail.facts), key
+    response = rows["requests.response_hours"]
+    assert response.figure.records == 2  # the two answers of the fixture
+    for r in (judged["late"], judged["on_time"]):
+        r.refresh_from_db()
+    hours = [round(r.response_minutes / 60, 2) for r in (judged["late"], judged["on_time"])]
+    assert response.figure.value == pytest.approx(sum(hours) / 2)
+
+
+def test_the_measures_pages_show_a_number_its_departments_and_its_records(as_, company, judged):
+    page = as_(company.auditor).get(f"/compliance/metrics/?period={judged['period']}").content.decode()
+    assert page.count('data-testid="metric-row"') == len(METRICS)
+    detail = as_(company.auditor).get(f"/compliance/metrics/requests.response_hours/?period={judged['period']}")
+    text = detail.content.decode()
+    assert text.count('data-testid="fact-row"') == 2
+    assert f'href="/requests/{judged["late"].pk}/"' in text and f'href="/requests/{judged["on_time"].pk}/"' in text
+    mine = as_(company.tech_head).get(f"/compliance/metrics/requests.response_hours/?period={judged['period']}")
+    assert mine.content.decode().count('data-testid="fact-row"') == 1  # 技术部's answer only
+    assert as_(company.auditor).get("/compliance/metrics/no.such/").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/compliance/metrics/", "/compliance/metrics/requests.on_time/"])
+def test_the_measures_refuse_an_employee(as_, company, url):
+    assert as_(company.employee).get(url).status_code == 403
