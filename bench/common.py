@@ -103,3 +103,38 @@ def per_second(worker: Callable[[tuple[int, int, str]], tuple[int, float]], *, p
     with ctx.Pool(processes) as pool:
         results = pool.map(worker, [(w + offset, ops, mode) for w in range(processes)])
     return sum(r[0] for r in results) / (time.perf_counter() - t)
+
+
+def copy(table: str, columns: list[str], rows: Any) -> int:
+    """COPY rows (tuples) into a table of the set-up database; returns the count."""
+    from django.db import connection
+
+    n = 0
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg 3 cursor
+        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row(row)
+                n += 1
+    return n
+
+
+def copy_org(*, people: int, departments: int, now: Any) -> None:
+    """A flat company by COPY: department 1 the company, the others under it,
+    person i a member of department 1 + i % departments; department d headed
+    by person d."""
+    from django.db import connection
+
+    copy("org_department", ["id", "code", "name", "name_en", "kind", "parent_id", "path", "sort_order", "is_active"],
+         ((i, f"d{i}", f"部门{i}", f"Dept {i}", "company" if i == 1 else "department", None if i == 1 else 1,
+           f"/{1:08d}/" if i == 1 else f"/{1:08d}/{i:08d}/", i, True) for i in range(1, departments + 1)))
+    copy("org_person", ["id", "password", "username", "name", "employee_no", "email", "phone", "primary_department_id",
+                        "language", "is_active", "is_staff", "is_superuser", "must_change_password", "date_joined"],
+         ((i, "!", f"u{i}", f"员工{i}", f"E{i:06d}", f"u{i}@bench.example", "", 1 + i % departments, "", True,
+           False, False, False, now) for i in range(1, people + 1)))
+    copy("org_membership", ["person_id", "department_id", "position"],
+         ((i, 1 + i % departments, "") for i in range(1, people + 1)))
+    with connection.cursor() as c:
+        c.execute("UPDATE org_department SET head_id = id WHERE id <= %s", [min(departments, people)])
+        c.execute("SELECT setval(pg_get_serial_sequence('org_department','id'), %s)", [departments])
+        c.execute("SELECT setval(pg_get_serial_sequence('org_person','id'), %s)", [people])

@@ -53,7 +53,7 @@ django.setup()
 
 from django.db import connection, connections  # noqa: E402
 
-from bench.common import recreate_database, results_dir  # noqa: E402
+from bench.common import copy, copy_org, recreate_database, results_dir  # noqa: E402
 
 SCALE = ARGS.scale
 PEOPLE = max(50, int(20_000 * SCALE))
@@ -77,18 +77,6 @@ def pcts(samples: list[float]) -> dict[str, float]:
 
 # --- building ------------------------------------------------------------------
 
-def copy(table: str, columns: list[str], rows) -> int:
-    """COPY rows (tuples) into a table; returns the count."""
-    n = 0
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg 3 cursor
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
-            for row in rows:
-                cp.write_row(row)
-                n += 1
-    return n
-
-
 def build() -> None:
 
     from xietong.audit.trail import _digest
@@ -100,20 +88,7 @@ def build() -> None:
 
     calendar_seed_from_library()
     t0 = time.perf_counter()
-    copy("org_department", ["id", "code", "name", "name_en", "kind", "parent_id", "path", "sort_order", "is_active"],
-         ((i, f"d{i}", f"部门{i}", f"Dept {i}", "company" if i == 1 else "department", None if i == 1 else 1,
-           f"/{1:08d}/" if i == 1 else f"/{1:08d}/{i:08d}/", i, True) for i in range(1, DEPARTMENTS + 1)))
-    copy("org_person", ["id", "password", "username", "name", "employee_no", "email", "phone", "primary_department_id",
-                        "language", "is_active", "is_staff", "is_superuser", "must_change_password", "date_joined"],
-         ((i, "!", f"u{i}", f"员工{i}", f"E{i:06d}", f"u{i}@bench.example", "", 1 + i % DEPARTMENTS, "", True,
-           False, False, False, NOW) for i in range(1, PEOPLE + 1)))
-    copy("org_membership", ["person_id", "department_id", "position"],
-         ((i, 1 + i % DEPARTMENTS, "") for i in range(1, PEOPLE + 1)))
-    with connection.cursor() as c:
-        # Heads: person d (department d's first member) heads department d.
-        c.execute("UPDATE org_department SET head_id = id + 0 WHERE id <= %s", [min(DEPARTMENTS, PEOPLE)])
-        c.execute("SELECT setval(pg_get_serial_sequence('org_department','id'), %s)", [DEPARTMENTS])
-        c.execute("SELECT setval(pg_get_serial_sequence('org_person','id'), %s)", [PEOPLE])
+    copy_org(people=PEOPLE, departments=DEPARTMENTS, now=NOW)
     copy("org_roleassignment", ["person_id", "role", "department_id"],
          [(2, "coordination_office", None), (3, "leadership", None), (BUSY, "coordinator", 1)])
     with connection.cursor() as c:

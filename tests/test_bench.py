@@ -87,3 +87,11 @@ def test_the_http_benchmark_serves_both_apps_and_drives_every_path_without_error
     # Counted in-process: an approval moves on, a request is created, a task is completed.
     assert {"INSERT", "UPDATE"} <= set(figures["statements"]["approve"]["by_kind"])
     assert figures["statements"]["list"]["statements"] >= 2
+
+
+def test_the_compliance_benchmark_snapshots_days_and_serves_the_view(bench_db, tmp_path):
+    figures = run("compliance", bench_db, tmp_path, "--scale", "0.005", "--days", "2", "--samples", "3")
+    assert figures["snapshot"]["days"] == 2
+    assert figures["snapshot"]["records_per_day_median"] > 0  # the day's tasks were judged
+    assert set(figures["view"]) == {"month", "quarter", "clause"}
+    assert all(v["n"] == 3 for v in figures["view"].values())

@@ -11,8 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from xietong.org.models import Department, Role, RoleAssignment
-from xietong.platform.owed import Fact, Finding
+from xietong.org.models import Department, Person, Role, RoleAssignment
+from xietong.platform.owed import Fact, Finding, Held
 from xietong.policy.queries import param_over
 
 from .models import Approval, ApprovalState, ApproverState, Category, StepApprover
@@ -160,3 +160,23 @@ def return_facts(start: datetime, end: datetime) -> Iterator[Fact]:
     for subject_id, at, actor in events:
         approval = approvals.get(int(subject_id)) if subject_id.isdigit() else None
         yield Fact(SUBJECT, subject_id, approval.department_id if approval else None, actor, 1.0, at)
+
+
+# --- holdings (platform/owed.py Holding) ---------------------------------------------------
+
+def pending_approvals(person: Person) -> list[Held]:
+    """Approvals waiting for the person's decision (handed over on the approval: 转交)."""
+    from .models import OPEN_APPROVER_STATES
+
+    return [Held(SUBJECT, str(a.approval_id), a.approval.title, a.state, a.task.due_at if a.task else None)
+            for a in StepApprover.objects.filter(person=person, state__in=OPEN_APPROVER_STATES,
+                                                 approval__state=ApprovalState.RUNNING)
+            .select_related("approval", "task").order_by("pk")]
+
+
+def administered_templates(person: Person) -> list[Held]:
+    """Approval templates the person administers (they answer for a template's routes)."""
+    from .models import FlowTemplate
+
+    return [Held("approvals.flowtemplate", str(t.pk), t.name, "active" if t.is_active else "inactive")
+            for t in FlowTemplate.objects.filter(admin=person, is_active=True).order_by("pk")]

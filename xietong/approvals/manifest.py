@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.principal import member
-from xietong.platform import ClauseCheck, Metric, Module, NavEntry
+from xietong.platform import ClauseCheck, Holding, Metric, Module, NavEntry
 from xietong.platform.kinds import NotificationKind, SubjectType, TaskKind
 from xietong.platform.params import MONEY, TIME, ParamRule, param
 
@@ -75,4 +75,7 @@ MODULE = Module(
                     aggregate="mean", facts=compliance.cycle_facts),
              Metric("approvals.returns", _("Approvals returned"), unit="count", better="lower", aggregate="count",
                     facts=compliance.return_facts)),
+    holdings=(Holding("approvals.pending", _("Approvals waiting for them"), held=compliance.pending_approvals),
+              Holding("approvals.templates", _("Approval templates they administer"),
+                      held=compliance.administered_templates)),
 )

@@ -269,6 +269,14 @@ def person_deactivate(*, actor: Person, person: Person, reason: str = "") -> Per
     if is_administrator(person) and not other_active_administrators(person):
         raise DomainError(_("%(name)s is the last administrator: name another one first.") % {"name": person.name},
                           code="last_admin")
+    from .holdings import open_work
+
+    still = open_work(person)
+    if still:
+        raise DomainError(_("%(name)s still holds open work (%(what)s): hand it over on their holdings page first.")
+                          % {"name": person.name, "what": "; ".join(f"{holding.label} {len(items)}"
+                                                                    for holding, items in still)},
+                          code="holds_open_work")
     updated = Person.objects.filter(pk=person.pk, is_active=True).update(
         is_active=False, deactivated_at=timezone.now()
     )

@@ -4,10 +4,11 @@ departments and people as records, its parameters, pages, API and demo."""
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from xietong.platform import Module, NavEntry, RoleDef
+from xietong.platform import Holding, Module, NavEntry, RoleDef
 from xietong.platform.kinds import SubjectType
 from xietong.platform.params import AUTHORITY, SCHEDULE, TIME, param
 
+from . import handover, holdings
 from .models import Department, Person, Role
 from .permissions import can_manage_org, can_manage_people
 from .principal import member, people_managers
@@ -46,4 +47,6 @@ MODULE = Module(
         NavEntry("import", _("Import"), "org:import", visible=people_managers, order=110),
     ),
     demo="xietong.org.demo:load_demo",
+    holdings=(Holding("org.liaison", _("Liaison posts"), held=holdings.liaison_posts, hand_over=handover.hand_over_liaison),
+              Holding("org.roles", _("Roles"), held=holdings.roles, open_work=False)),
 )

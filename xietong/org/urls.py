@@ -15,6 +15,7 @@ urlpatterns = [
     path("people/<id:pk>/", views.person, name="person"),
     path("people/<id:pk>/edit/", views.person_edit, name="person_edit"),
     path("people/<id:pk>/active/", views.person_deactivate, name="person_active"),
+    path("people/<id:pk>/holdings/", views.person_holdings, name="person_holdings"),
     path("people/<id:pk>/memberships/", views.membership_add, name="membership_add"),
     path("people/<id:pk>/memberships/<id:dept_pk>/remove/", views.membership_remove, name="membership_remove"),
     path("people/<id:pk>/roles/", views.role_grant, name="role_grant"),

@@ -299,3 +299,56 @@ def import_template(request: MemberRequest) -> HttpResponse:
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = 'attachment; filename="xietong-org-import.xlsx"'
     return response
+
+
+# --- what a person holds (HOV; platform Holding) -----------------------------------------
+
+@member_required
+def person_holdings(request: MemberRequest, pk: int) -> HttpResponse:
+    """What this person holds in every module, for themselves, HR and their
+    head; handing it over (all of a selection, or nothing) for HR and the head."""
+    from xietong.platform.kinds import subject_url
+
+    from .handover import hand_over
+    from .holdings import held_by, may_hand_over, may_see_holdings
+
+    subject, _access = get_person_for_user(request.user, pk)
+    if not may_see_holdings(request.user, subject):
+        return forbidden(request)
+    can_hand_over = may_hand_over(request.user, subject)
+    if request.method == "POST":
+        if not can_hand_over:
+            return forbidden(request)
+        selection: dict[str, list[str]] = {}
+        for value in request.POST.getlist("item"):
+            key, _sep, subject_id = value.partition(":")
+            selection.setdefault(key, []).append(subject_id)
+        try:
+            to = _receiver(request.POST.get("to", ""))
+            moved = hand_over(actor=request.user, holder=subject, to=to, selection=selection,
+                              note=request.POST.get("note", ""))
+            messages.success(request, _("%(n)s item(s) handed over to %(name)s.") % {"n": moved, "name": to.name})
+        except DomainError as error:
+            show_error(request, error)
+        return redirect("org:person_holdings", subject.pk)
+    groups = [(holding, [(item, subject_url(item.subject_type, item.subject_id)) for item in items])
+              for holding, items in held_by(subject)]
+    return render(request, "org/holdings.html", {
+        "person": subject, "groups": groups, "can_hand_over": can_hand_over,
+        "open_items": sum(len(items) for holding, items in groups if holding.open_work),
+    })
+
+
+def _receiver(text: str) -> Person:
+    """Whom to hand over to: a username, or a name only one active person has."""
+    text = text.strip()[:150]
+    if not text:
+        raise DomainError(_("Name the person who takes it over."), code="receiver_required")
+    found = Person.objects.filter(username=text, is_active=True).first()
+    if found is None:
+        named = list(Person.objects.filter(name=text, is_active=True)[:2])
+        if len(named) != 1:
+            raise DomainError(_("No single active person is called “%(text)s”: give their username.") % {"text": text},
+                              code="receiver_unknown")
+        found = named[0]
+    return found

@@ -32,6 +32,6 @@ from .manifest import (
     modules,
     register,
 )
-from .owed import ClauseCheck, Fact, Finding, Metric
+from .owed import ClauseCheck, Fact, Finding, Held, Holding, Metric
 
-__all__ = ["ClauseCheck", "Fact", "Finding", "Metric", "Module", "ModuleConfig", "NavEntry", "RoleDef", "module_for", "modules", "register"]
+__all__ = ["ClauseCheck", "Fact", "Finding", "Held", "Holding", "Metric", "Module", "ModuleConfig", "NavEntry", "RoleDef", "module_for", "modules", "register"]

@@ -78,6 +78,7 @@ class Module:
     # What it owes the regulation (platform/owed.py): a check for each clause of the catalogue it judges.
     checks: tuple[Any, ...] = ()  # owed.ClauseCheck
     metrics: tuple[Any, ...] = ()  # owed.Metric
+    holdings: tuple[Any, ...] = ()  # owed.Holding
     app: str = field(default="", compare=False)  # the AppConfig's name, set at registration
 
     @property
@@ -97,6 +98,7 @@ SCHEDULES: dict[str, Any] = {}
 HANDLERS: dict[str, Any] = {}
 CHECKS: dict[str, Any] = {}  # clause ID -> owed.ClauseCheck
 METRICS: dict[str, Any] = {}  # key -> owed.Metric
+HOLDINGS: dict[str, Any] = {}  # key -> owed.Holding
 # (what, key, module that declared it again)
 DUPLICATES: list[tuple[str, str, str]] = []
 # Which module declared each key, for messages and the compliance view.
@@ -139,6 +141,8 @@ def register(module: Module, *, app: str = "") -> Module:
         _add("clause check", CHECKS, check.clause, check, module.key)
     for metric in module.metrics:
         _add("metric", METRICS, metric.key, metric, module.key)
+    for holding in module.holdings:
+        _add("holding", HOLDINGS, holding.key, holding, module.key)
     return module
 
 
@@ -149,7 +153,8 @@ def unregister(key: str) -> None:
                                   (NOTIFICATIONS, module.notifications, "key"),
                                   (PARAMETERS, module.parameters, "key"), (ROLES, module.roles, "key"),
                                   (SCHEDULES, module.schedules, "key"), (HANDLERS, module.approval_handlers, "key"),
-                                  (CHECKS, module.checks, "clause"), (METRICS, module.metrics, "key")):
+                                  (CHECKS, module.checks, "clause"), (METRICS, module.metrics, "key"),
+                                  (HOLDINGS, module.holdings, "key")):
         for item in items:
             if registry.get(getattr(item, attr)) is item:
                 del registry[getattr(item, attr)]

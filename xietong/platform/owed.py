@@ -88,3 +88,34 @@ class Metric:
 
 UNITS = ("percent", "hours", "count", "points")
 AGGREGATES = ("rate", "mean", "count")
+
+
+# --- holdings (HOV builds on them) ---------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """One thing a person holds: a record, what it is, its state and due time."""
+
+    subject_type: str
+    subject_id: str
+    title: str
+    state: str
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What a person holds in a module, and how to hand it over.
+
+    `held(person)` lists it. `hand_over(actor=, holder=, to=, ids=)` gives the
+    listed records (their subject ids) to another person, keeping each one's
+    state and due time, and returns how many moved; None when it is handed
+    over on the record's own page (a pending approval is transferred, 转交).
+    `open_work`: whether it must be handed over before the person may be
+    deactivated (open tasks, requests, cases) or not (roles, which stay as history)."""
+
+    key: str  # "work.tasks"
+    label: Any
+    held: Callable[[Any], list[Held]]
+    hand_over: Callable[..., int] | None = None
+    open_work: bool = True

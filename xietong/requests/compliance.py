@@ -5,12 +5,13 @@ you cannot) and seed 001 (the coordination office rules in time)."""
 from collections.abc import Iterator
 from datetime import datetime
 
-from xietong.platform.owed import Fact, Finding
+from xietong.org.models import Person
+from xietong.platform.owed import Fact, Finding, Held
 from xietong.work.compliance import in_time, task_findings, tasks_decided
 from xietong.work.models import Task
 
 from .actions import KIND_DELIVER, KIND_RESPOND, KIND_RULE, SUBJECT
-from .models import DateProposal, ProposalKind, Request
+from .models import OPEN_STATES, DateProposal, ProposalKind, Request, RequestState
 
 
 def _departments(tasks: list[Task]) -> dict[str, int]:
@@ -88,3 +89,17 @@ def rating_facts(start: datetime, end: datetime) -> Iterator[Fact]:
               .order_by("confirmed_at", "pk")):
         yield Fact(SUBJECT, str(r.pk), r.to_department_id, r.owner_id, float(r.rating or 0),
                    r.confirmed_at)  # type: ignore[arg-type]
+
+
+# --- holdings (platform/owed.py Holding) ---------------------------------------------------
+
+def owned_requests(person: Person) -> list[Held]:
+    """Open requests the person delivers (the owner named on acceptance)."""
+    return [Held(SUBJECT, str(r.pk), r.title, r.state, r.due_at)
+            for r in Request.objects.filter(owner=person, state__in=OPEN_STATES).order_by("due_at", "pk")]
+
+
+def waiting_requests(person: Person) -> list[Held]:
+    """Requests waiting for the person's answer as their department's liaison."""
+    return [Held(SUBJECT, str(r.pk), r.title, r.state, r.due_at)
+            for r in Request.objects.filter(liaison=person, state=RequestState.SUBMITTED).order_by("due_at", "pk")]

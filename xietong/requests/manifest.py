@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.principal import member
-from xietong.platform import ClauseCheck, Metric, Module, NavEntry
+from xietong.platform import ClauseCheck, Holding, Metric, Module, NavEntry
 from xietong.platform.kinds import INAPP, NotificationKind, SubjectType, TaskKind
 from xietong.platform.params import TIME, param
 
@@ -70,4 +70,6 @@ MODULE = Module(
                     aggregate="rate", facts=compliance.delivered_facts),
              Metric("requests.rating", _("Requesters' rating"), unit="points", better="higher", aggregate="mean",
                     facts=compliance.rating_facts)),
+    holdings=(Holding("requests.owned", _("Requests they deliver"), held=compliance.owned_requests),
+              Holding("requests.waiting", _("Requests waiting for their answer"), held=compliance.waiting_requests)),
 )

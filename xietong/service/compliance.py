@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import cast
 
-from xietong.platform.owed import Fact, Finding
+from xietong.org.models import Person
+from xietong.platform.owed import Fact, Finding, Held
 from xietong.work.compliance import task_department, task_findings, tasks_decided
 
 from .actions import KIND_CONFIRM, KIND_HANDLE, KIND_INTAKE, SUBJECT
-from .models import Assignment, Case
+from .models import Assignment, AssignmentState, Case
 
 
 def _case(task: object) -> tuple[str, str]:
@@ -65,3 +66,12 @@ def complaint_facts(start: datetime, end: datetime) -> Iterator[Fact]:
     for case in (Case.objects.filter(created_at__gte=start, created_at__lt=end, complaint=True)
                  .select_related("recorded_by").order_by("created_at", "pk")):
         yield Fact(SUBJECT, str(case.pk), _cs_department(case), case.recorded_by_id, 1.0, case.created_at)
+
+
+# --- holdings (platform/owed.py Holding) ---------------------------------------------------
+
+def handled_cases(person: Person) -> list[Held]:
+    """Customer cases the person is handling for their department."""
+    return [Held(SUBJECT, str(a.case_id), a.case.title, a.state, a.task.due_at if a.task else None)
+            for a in Assignment.objects.filter(handler=person, state=AssignmentState.PENDING)
+            .select_related("case", "task").order_by("created_at", "pk")]

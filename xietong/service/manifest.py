@@ -5,7 +5,7 @@ demo."""
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.principal import member
-from xietong.platform import ClauseCheck, Metric, Module, NavEntry, RoleDef
+from xietong.platform import ClauseCheck, Holding, Metric, Module, NavEntry, RoleDef
 from xietong.platform.kinds import SubjectType, TaskKind
 from xietong.platform.params import SCHEDULE, TIME, param
 from xietong.work.schedules import NEXT, WEEKLY, Schedule
@@ -73,4 +73,5 @@ MODULE = Module(
                     aggregate="mean", facts=compliance.satisfaction_facts),
              Metric("service.complaints", _("Complaints"), unit="count", better="lower", aggregate="count",
                     facts=compliance.complaint_facts)),
+    holdings=(Holding("service.cases", _("Customer cases they handle"), held=compliance.handled_cases),),
 )

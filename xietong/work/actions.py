@@ -556,6 +556,31 @@ def task_reschedule(*, actor: Person | None, task: Task, due_at: datetime, note:
     return task
 
 
+@transaction.atomic
+def task_hand_over(*, actor: Person, task: Task, holder: Person, to: Person, note: str = "") -> Task:
+    """Give an open task `holder` holds to `to` (a handover, HOV; docs/compliance.md):
+    its state, due time and escalation ladder stay as they are. Only the
+    kernel's own kinds move this way; a module's tasks move with their record.
+    Who may hand over is the caller's to check (holdings: HR, the holder's head)."""
+    task = _reload_open(task)
+    if task.assignee_id != holder.pk:
+        raise Conflict(_("%(name)s no longer holds this task.") % {"name": holder.name}, code="not_held")
+    if not to.is_active:
+        raise DomainError(_("%(name)s is not active.") % {"name": to.name}, code="inactive_receiver")
+    if to.pk == holder.pk:
+        raise DomainError(_("Hand it over to someone else."), code="same_receiver")
+    if kind_for(task.kind).completed_by_module:
+        raise DomainError(_("This task moves with its record: hand the record over on its page."),
+                          code="module_task")
+    Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(assignee=to, delegated_from=None)
+    task.assignee, task.delegated_from = to, None
+    event_record(actor=actor, verb="task.hand_over", subject=task, before={"assignee": holder.pk},
+                 after={"assignee": to.pk, "due_at": task.due_at}, note=clean_text(note, _("Note"), limit=500))
+    notify(recipients=[to], kind="task_assigned", key=f"task:{task.pk}:handed:{to.pk}", url=task.link,
+           title=str(_("Handed over to you: %(title)s")) % {"title": task.title})
+    return task
+
+
 def tasks_cancel_for_subject(*, subject: Subject, actor: Person | None, reason: str) -> int:
     """Withdraw every open task of a record (the record was closed or withdrawn)."""
     subject_type, subject_id = subject_key(subject)

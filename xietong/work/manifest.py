@@ -5,11 +5,11 @@ ladder's parameters, its pages and API."""
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.principal import admin, always, member
-from xietong.platform import ClauseCheck, Metric, Module, NavEntry
+from xietong.platform import ClauseCheck, Holding, Metric, Module, NavEntry
 from xietong.platform.kinds import EMAIL, INAPP, NotificationKind, SubjectType, TaskKind
 from xietong.platform.params import TIME, ParamRule, param
 
-from . import calendar_tasks, compliance
+from . import calendar_tasks, compliance, holdings
 from .models import Task
 from .permissions import can_view_task, task_url
 from .registry import ACKNOWLEDGE, SUPERVISE, TODO
@@ -85,4 +85,5 @@ MODULE = Module(
                     facts=compliance.missed_facts),
              Metric("work.escalations", _("Escalation steps"), unit="count", better="lower", aggregate="count",
                     facts=compliance.escalation_facts)),
+    holdings=(Holding("work.tasks", _("Open tasks"), held=holdings.open_tasks, hand_over=holdings.hand_over_tasks),),
 )

@@ -1,0 +1,103 @@
+"""What a person holds (HOV groundwork): listed across the modules, handed
+over keeping state and due time, and in the way of deactivation until then."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from xietong.errors import DomainError, PermissionDenied
+from xietong.org import actions as org
+from xietong.org.handover import hand_over
+from xietong.org.holdings import held_by, open_work
+from xietong.org.models import Liaison
+from xietong.work.actions import task_complete, task_create
+from xietong.work.models import Task
+from xietong.work.registry import TODO
+
+
+@pytest.fixture
+def todo(company, calendar):
+    return task_create(kind=TODO, title="整理客户档案", subject=("work.note", "1"), actor=company.sales_head,
+                       assignee=company.employee, due_at=timezone.now() + timedelta(days=2))
+
+
+def test_a_task_handed_over_keeps_its_state_and_due_time_and_moves_its_power(company, todo):
+    due = todo.due_at
+    moved = hand_over(actor=company.hr, holder=company.employee, to=company.engineer,
+                      selection={"work.tasks": [str(todo.pk)]}, note="调岗交接")
+    assert moved == 1
+    todo.refresh_from_db()
+    assert (todo.assignee_id, todo.state, todo.due_at) == (company.engineer.pk, "open", due)
+    with pytest.raises(PermissionDenied):
+        task_complete(actor=company.employee, task=Task.objects.get(pk=todo.pk))
+    task_complete(actor=company.engineer, task=Task.objects.get(pk=todo.pk))
+    assert Task.objects.get(pk=todo.pk).state == "done"
+
+
+def test_deactivating_someone_who_holds_open_work_is_refused_until_it_is_handed_over(company, todo):
+    with pytest.raises(DomainError) as refused:
+        org.person_deactivate(actor=company.hr, person=company.employee)
+    assert refused.value.code == "holds_open_work"
+    assert "刘洋" in str(refused.value.message) and "1" in str(refused.value.message)
+    company.employee.refresh_from_db()
+    assert company.employee.is_active
+    hand_over(actor=company.hr, holder=company.employee, to=company.sales_head, selection={"work.tasks": [str(todo.pk)]})
+    assert open_work(company.employee) == []
+    org.person_deactivate(actor=company.hr, person=company.employee)
+    company.employee.refresh_from_db()
+    assert not company.employee.is_active
+
+
+def test_a_liaison_post_moves_and_roles_stay_as_history(company):
+    org.liaison_set(actor=company.admin, department=company.tech, person=company.rd1_lead)
+    held = {holding.key: items for holding, items in held_by(company.rd1_lead)}
+    assert [item.subject_id for item in held["org.liaison"]] == [str(company.tech.pk)]
+    hand_over(actor=company.admin, holder=company.rd1_lead, to=company.engineer,
+              selection={"org.liaison": [str(company.tech.pk)]})
+    assert Liaison.objects.get(department=company.tech, partner=None).person_id == company.engineer.pk
+    roles = {holding.key: (holding.open_work, items) for holding, items in held_by(company.finance)}["org.roles"]
+    assert roles[0] is False and [item.title for item in roles[1]] == ["Finance"]
+
+
+def test_only_hr_and_the_head_may_hand_over(company, todo):
+    with pytest.raises(PermissionDenied):
+        hand_over(actor=company.engineer, holder=company.employee, to=company.engineer,
+                  selection={"work.tasks": [str(todo.pk)]})
+    with pytest.raises(PermissionDenied):  # nobody hands their own work to whoever they like
+        hand_over(actor=company.employee, holder=company.employee, to=company.engineer,
+                  selection={"work.tasks": [str(todo.pk)]})
+    assert hand_over(actor=company.sales_head, holder=company.employee, to=company.engineer,
+                     selection={"work.tasks": [str(todo.pk)]}) == 1
+
+
+def test_nothing_chosen_or_an_inactive_receiver_is_refused_and_changes_nothing(company, todo):
+    with pytest.raises(DomainError, match="Choose what to hand over"):
+        hand_over(actor=company.hr, holder=company.employee, to=company.engineer, selection={})
+    company.outsider.is_active = False
+    company.outsider.save(update_fields=["is_active"])
+    with pytest.raises(DomainError):
+        hand_over(actor=company.hr, holder=company.employee, to=company.outsider,
+                  selection={"work.tasks": [str(todo.pk)]})
+    assert Task.objects.get(pk=todo.pk).assignee_id == company.employee.pk
+
+
+def test_the_holdings_page_for_the_person_hr_and_the_head_only(as_, company, todo):
+    url = f"/org/people/{company.employee.pk}/holdings/"
+    mine = as_(company.employee).get(url).content.decode()
+    assert "整理客户档案" in mine and 'data-testid="hand-over"' not in mine
+    assert as_(company.employee).post(url, {"item": f"work.tasks:{todo.pk}", "to": "zhengkai"}).status_code == 403
+    assert as_(company.engineer).get(url).status_code == 403
+    page = as_(company.sales_head).get(url).content.decode()
+    assert 'data-testid="hand-over"' in page
+    response = as_(company.hr).post(url, {"item": f"work.tasks:{todo.pk}", "to": "zhengkai", "note": "交接"},
+                                    follow=True)
+    assert "handed over to 郑凯" in response.content.decode()
+    assert Task.objects.get(pk=todo.pk).assignee_id == company.engineer.pk
+
+
+def test_an_unknown_receiver_is_said_and_nothing_moves(as_, company, todo):
+    url = f"/org/people/{company.employee.pk}/holdings/"
+    response = as_(company.hr).post(url, {"item": f"work.tasks:{todo.pk}", "to": "nobody-here"}, follow=True)
+    assert "No single active person is called “nobody-here”" in response.content.decode()
+    assert Task.objects.get(pk=todo.pk).assignee_id == company.employee.pk
