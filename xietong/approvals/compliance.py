@@ -168,7 +168,7 @@ def pending_approvals(person: Person) -> list[Held]:
     """Approvals waiting for the person's decision (handed over on the approval: 转交)."""
     from .models import OPEN_APPROVER_STATES
 
-    return [Held(SUBJECT, str(a.approval_id), a.approval.title, a.state, a.task.due_at if a.task else None)
+    return [Held(SUBJECT, str(a.approval_id), a.approval.title, str(a.get_state_display()), a.task.due_at if a.task else None)
             for a in StepApprover.objects.filter(person=person, state__in=OPEN_APPROVER_STATES,
                                                  approval__state=ApprovalState.RUNNING)
             .select_related("approval", "task").order_by("pk")]
@@ -178,5 +178,5 @@ def administered_templates(person: Person) -> list[Held]:
     """Approval templates the person administers (they answer for a template's routes)."""
     from .models import FlowTemplate
 
-    return [Held("approvals.flowtemplate", str(t.pk), t.name, "active" if t.is_active else "inactive")
+    return [Held("approvals.flowtemplate", str(t.pk), t.name, "")
             for t in FlowTemplate.objects.filter(admin=person, is_active=True).order_by("pk")]

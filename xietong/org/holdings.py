@@ -11,7 +11,7 @@ from .models import Liaison, Person, RoleAssignment
 
 def liaison_posts(person: Person) -> list[Held]:
     return [Held("org.department", str(liaison.department_id),
-                 liaison.department.name + (f" → {liaison.partner.name}" if liaison.partner else ""), "liaison")
+                 liaison.department.name + (f" → {liaison.partner.name}" if liaison.partner else ""), "")
             for liaison in Liaison.objects.filter(person=person).select_related("department", "partner")
             .order_by("department__path", "pk")]
 
@@ -20,7 +20,7 @@ def roles(person: Person) -> list[Held]:
     from xietong.platform.manifest import role_label
 
     return [Held("org.person", str(person.pk), str(role_label(r.role)) + (f" · {r.department.name}" if r.department
-                                                                          else ""), "role")
+                                                                          else ""), "")
             for r in RoleAssignment.objects.filter(person=person).select_related("department").order_by("role", "pk")]
 
 

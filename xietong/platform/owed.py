@@ -99,7 +99,7 @@ class Held:
     subject_type: str
     subject_id: str
     title: str
-    state: str
+    state: str  # as the reader sees it (its translated label)
     due_at: datetime | None = None
 
 
@@ -119,3 +119,8 @@ class Holding:
     held: Callable[[Any], list[Held]]
     hand_over: Callable[..., int] | None = None
     open_work: bool = True
+
+    @property
+    def transferable(self) -> bool:
+        """Handed over here (a template asks this: it would call `hand_over` itself)."""
+        return self.hand_over is not None

@@ -95,11 +95,11 @@ def rating_facts(start: datetime, end: datetime) -> Iterator[Fact]:
 
 def owned_requests(person: Person) -> list[Held]:
     """Open requests the person delivers (the owner named on acceptance)."""
-    return [Held(SUBJECT, str(r.pk), r.title, r.state, r.due_at)
+    return [Held(SUBJECT, str(r.pk), r.title, str(r.get_state_display()), r.due_at)
             for r in Request.objects.filter(owner=person, state__in=OPEN_STATES).order_by("due_at", "pk")]
 
 
 def waiting_requests(person: Person) -> list[Held]:
     """Requests waiting for the person's answer as their department's liaison."""
-    return [Held(SUBJECT, str(r.pk), r.title, r.state, r.due_at)
+    return [Held(SUBJECT, str(r.pk), r.title, str(r.get_state_display()), r.due_at)
             for r in Request.objects.filter(liaison=person, state=RequestState.SUBMITTED).order_by("due_at", "pk")]

@@ -72,6 +72,6 @@ def complaint_facts(start: datetime, end: datetime) -> Iterator[Fact]:
 
 def handled_cases(person: Person) -> list[Held]:
     """Customer cases the person is handling for their department."""
-    return [Held(SUBJECT, str(a.case_id), a.case.title, a.state, a.task.due_at if a.task else None)
+    return [Held(SUBJECT, str(a.case_id), a.case.title, str(a.get_state_display()), a.task.due_at if a.task else None)
             for a in Assignment.objects.filter(handler=person, state=AssignmentState.PENDING)
             .select_related("case", "task").order_by("created_at", "pk")]

@@ -16,7 +16,7 @@ def _kernel_kinds() -> list[str]:
 
 
 def open_tasks(person: Person) -> list[Held]:
-    return [Held("work.task", str(t.pk), t.title, t.state, t.due_at)
+    return [Held("work.task", str(t.pk), t.title, str(t.get_state_display()), t.due_at)
             for t in Task.objects.filter(assignee=person, state=TaskState.OPEN, kind__in=_kernel_kinds())
             .order_by("due_at", "pk")]
 

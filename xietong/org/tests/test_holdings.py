@@ -90,6 +90,8 @@ def test_the_holdings_page_for_the_person_hr_and_the_head_only(as_, company, tod
     assert as_(company.engineer).get(url).status_code == 403
     page = as_(company.sales_head).get(url).content.decode()
     assert 'data-testid="hand-over"' in page
+    assert f'value="work.tasks:{todo.pk}"' in page  # the task can be picked to hand over
+    assert "<span class=\"tag\">Open</span>" in page  # its state as the reader reads it
     response = as_(company.hr).post(url, {"item": f"work.tasks:{todo.pk}", "to": "zhengkai", "note": "交接"},
                                     follow=True)
     assert "handed over to 郑凯" in response.content.decode()
