@@ -106,3 +106,69 @@ def compliance_clause(request: HttpRequest, clause_id: str, period: str = "") ->
             "failing": [{"subject_type": r.subject_type, "subject_id": r.subject_id, "department": r.department_id,
                          "passed": r.passed, "at": r.at, "evidence": r.evidence}
                         for r in detail.records[:RECORDS_MAX]]}
+
+
+class MetricOut(Schema):
+    key: str
+    label: str
+    unit: str
+    better: str
+    value: float | None
+    records: int
+
+
+class FigureOut(Schema):
+    id: int | None
+    name: str
+    value: float | None
+    records: int
+
+
+class FactOut(Schema):
+    subject_type: str
+    subject_id: str
+    department: int | None
+    person: int | None
+    value: float
+    at: datetime
+
+
+class MetricDetailOut(Schema):
+    metric: MetricOut
+    departments: list[FigureOut]
+    people: list[FigureOut]
+    facts: list[FactOut]
+
+
+def _metric(m: Any, figure: Any) -> dict[str, Any]:
+    return {"key": m.key, "label": str(m.label), "unit": m.unit, "better": m.better, "value": figure.value,
+            "records": figure.records}
+
+
+@router.get("/compliance/metrics", response=list[MetricOut], summary="Every declared measure in a period")
+def compliance_metrics(request: HttpRequest, period: str = "") -> Any:
+    from . import metrics
+
+    scope = _scope(request)
+    return [_metric(row.metric, row.figure) for row in metrics.overview(Period.parse(period), scope)]
+
+
+@router.get("/compliance/metrics/{key}", response=MetricDetailOut,
+            summary="One measure per department and person, with its records (the latest 200)")
+def compliance_metric(request: HttpRequest, key: str, period: str = "", department: int | None = None,
+                      person: int | None = None) -> Any:
+    from xietong.platform.manifest import METRICS
+
+    from . import metrics
+
+    found = METRICS.get(key)
+    if found is None:
+        raise Http404
+    scope = _scope(request)
+    detail = metrics.detail(found, Period.parse(period), scope, department=department, person=person)
+    return {"metric": _metric(found, detail.figure),
+            "departments": [{"id": f.key, "name": f.label, "value": f.value, "records": f.records}
+                            for f in detail.departments],
+            "people": [{"id": f.key, "name": f.label, "value": f.value, "records": f.records} for f in detail.people],
+            "facts": [{"subject_type": f.subject_type, "subject_id": f.subject_id, "department": f.department_id,
+                       "person": f.person_id, "value": f.value, "at": f.at} for f in detail.facts[:RECORDS_MAX]]}

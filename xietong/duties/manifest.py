@@ -3,12 +3,12 @@
 from django.utils.translation import gettext_lazy as _
 
 from xietong.org.principal import member
-from xietong.platform import Module, NavEntry
+from xietong.platform import ClauseCheck, Module, NavEntry
 from xietong.platform.kinds import SubjectType, TaskKind
 from xietong.platform.params import SCHEDULE, TIME, param
 from xietong.work.schedules import MONTHLY, NEXT, Schedule
 
-from . import actions
+from . import actions, compliance
 from .models import DutyItem, DutyList
 
 MODULE = Module(
@@ -35,4 +35,5 @@ MODULE = Module(
     ),
     urls="xietong.duties.urls",
     nav=(NavEntry("duties", _("Duty lists"), "duties:index", visible=member, order=80),),
+    checks=(ClauseCheck("S002-duty-list-review", compliance.reviewed_in_time),),
 )

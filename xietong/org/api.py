@@ -1,8 +1,9 @@
+from datetime import datetime
 from typing import Annotated
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Schema
 from ninja.pagination import paginate
 from pydantic import StringConstraints
 
@@ -80,3 +81,36 @@ def people(request: HttpRequest, q: Annotated[str, StringConstraints(max_length=
 def person(request: HttpRequest, person_id: Id) -> dict:
     subject, access = get_person_for_user(request.auth, person_id)  # type: ignore[attr-defined]
     return _person_detail(subject, show_personal=access.can_see_personal_data)
+
+
+class HeldOut(Schema):
+    subject_type: str
+    subject_id: str
+    title: str
+    state: str
+    due_at: datetime | None
+
+
+class HoldingOut(Schema):
+    key: str
+    label: str
+    open_work: bool
+    handed_over_here: bool
+    items: list[HeldOut]
+
+
+@router.get("/people/{person_id}/holdings", response=list[HoldingOut],
+            summary="What a person holds in every module (HOV): for them, HR and their head")
+def person_holdings(request: HttpRequest, person_id: Id) -> list[dict]:
+    from django.core.exceptions import PermissionDenied
+
+    from .holdings import held_by, may_see_holdings
+
+    viewer = request.auth  # type: ignore[attr-defined]
+    subject, _access = get_person_for_user(viewer, person_id)
+    if not may_see_holdings(viewer, subject):
+        raise PermissionDenied()
+    return [{"key": holding.key, "label": str(holding.label), "open_work": holding.open_work,
+             "handed_over_here": holding.transferable,
+             "items": [{"subject_type": i.subject_type, "subject_id": i.subject_id, "title": i.title, "state": i.state,
+                        "due_at": i.due_at} for i in items]} for holding, items in held_by(subject)]

@@ -17,6 +17,7 @@ from xietong.policy.calendar import WorkingCalendar
 from xietong.policy.models import ParameterValue
 from xietong.requests import actions as requests
 from xietong.work.actions import task_create
+from xietong.work.models import Task
 from xietong.work.registry import TODO
 
 from .conftest import morning, respond_due
@@ -225,3 +226,34 @@ def test_every_declared_check_names_a_clause_of_the_catalogue():
     from xietong.compliance.catalogue import clause
 
     assert CHECKS and all(clause(key) is not None for key in CHECKS)
+
+
+# --- S002-duty-list-review ------------------------------------------------------------------
+
+def test_a_duty_list_reviewed_by_its_due_time_passes_one_reviewed_after_fails(company, calendar):
+    from xietong.duties.actions import (
+        KIND_REVIEW,
+        duty_list_for,
+        duty_list_review,
+        duty_reviews_for,
+    )
+    from xietong.duties.models import DutyList
+    from xietong.work.actions import task_reschedule
+
+    now = timezone.now()
+    today = timezone.localdate()
+    for department in (company.sales, company.tech):
+        duty_list_for(department, now=now)
+    DutyList.objects.update(next_review_at=now - timedelta(days=1))  # both lists fall due for review
+    assert duty_reviews_for(occurrence=today, nominal=today, at=now, now=now) == 2
+    sales = Task.objects.get(kind=KIND_REVIEW, assignee=company.sales_head, state="open")
+    tech = Task.objects.get(kind=KIND_REVIEW, assignee=company.tech_head, state="open")
+    task_reschedule(actor=None, task=tech, due_at=now - timedelta(hours=1))  # 技术部's review is already late
+    duty_list_review(actor=company.sales_head, department=company.sales)
+    duty_list_review(actor=company.tech_head, department=company.tech)
+
+    found = {f.subject_id: f for f in run("S002-duty-list-review", now - timedelta(days=1), timezone.now()
+                                          + timedelta(minutes=1))}
+
+    assert (found[sales.subject_id].passed, found[sales.subject_id].department_id) == (True, company.sales.pk)
+    assert (found[tech.subject_id].passed, found[tech.subject_id].department_id) == (False, company.tech.pk)

@@ -200,3 +200,15 @@ def test_the_measures_pages_show_a_number_its_departments_and_its_records(as_, c
 @pytest.mark.parametrize("url", ["/compliance/metrics/", "/compliance/metrics/requests.on_time/"])
 def test_the_measures_refuse_an_employee(as_, company, url):
     assert as_(company.employee).get(url).status_code == 403
+
+
+def test_the_measures_api_has_the_pages_gates_and_numbers(client, company, judged):
+    _token, auditor = token_create(actor=company.auditor, name="t")
+    _token, employee = token_create(actor=company.employee, name="t")
+    url = f"/api/v1/compliance/metrics?period={judged['period']}"
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {employee}").status_code == 403
+    rows = {m["key"]: m for m in client.get(url, HTTP_AUTHORIZATION=f"Bearer {auditor}").json()}
+    assert set(rows) == set(METRICS) and rows["requests.response_hours"]["records"] == 2
+    detail = client.get(f"/api/v1/compliance/metrics/requests.response_hours?period={judged['period']}",
+                        HTTP_AUTHORIZATION=f"Bearer {auditor}").json()
+    assert len(detail["facts"]) == detail["metric"]["records"] == sum(d["records"] for d in detail["departments"])

@@ -103,3 +103,15 @@ def test_an_unknown_receiver_is_said_and_nothing_moves(as_, company, todo):
     response = as_(company.hr).post(url, {"item": f"work.tasks:{todo.pk}", "to": "nobody-here"}, follow=True)
     assert "No single active person is called “nobody-here”" in response.content.decode()
     assert Task.objects.get(pk=todo.pk).assignee_id == company.employee.pk
+
+
+def test_the_holdings_api_for_the_person_and_hr_only(client, company, todo):
+    from xietong.accounts.actions import token_create
+
+    _t, mine = token_create(actor=company.employee, name="t")
+    _t, other = token_create(actor=company.engineer, name="t")
+    url = f"/api/v1/people/{company.employee.pk}/holdings"
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {other}").status_code == 403
+    body = {h["key"]: h for h in client.get(url, HTTP_AUTHORIZATION=f"Bearer {mine}").json()}
+    assert [i["subject_id"] for i in body["work.tasks"]["items"]] == [str(todo.pk)]
+    assert body["work.tasks"]["handed_over_here"] is True and body["org.roles"]["open_work"] is False
