@@ -44,12 +44,17 @@ def may_see_holdings(viewer: Person, person: Person) -> bool:
 
 
 def may_hand_over(viewer: Person, person: Person) -> bool:
+    """HR (and administrators), their manager, or the head of their department
+    or of a department above it (a director over a group)."""
+    from .models import Department
     from .permissions import can_manage_person
-    from .queries import department_head
 
-    if not viewer.is_active:
+    if not viewer.is_active or viewer.pk == person.pk:  # someone else decides a handover
         return False
     if can_manage_person(viewer, person) or (person.manager_id and person.manager_id == viewer.pk):
         return True
     department = person.primary_department
-    return department is not None and viewer.pk != person.pk and department_head(department) == viewer
+    if department is None:
+        return False
+    above = [int(part) for part in department.path.strip("/").split("/") if part]
+    return Department.objects.filter(pk__in=above, head=viewer).exists()

@@ -32,7 +32,13 @@ from xietong.org.principal import Principal
 from xietong.org.queries import department_head, department_liaison, has_role
 from xietong.policy.calendar import WorkingCalendar, assumption_note
 from xietong.policy.queries import param
-from xietong.work.actions import may_act_on, task_close, task_create, task_reschedule
+from xietong.work.actions import (
+    may_act_on,
+    task_close,
+    task_create,
+    task_hand_over,
+    task_reschedule,
+)
 from xietong.work.models import Priority, Task, TaskState
 from xietong.work.notify import notify
 
@@ -647,3 +653,42 @@ def request_confirm_timeout(task: Task, now: datetime) -> bool:
         return False
     _confirm(request, actor=None, rating=None, comment="", now=now)
     return True
+
+
+# --- handing over (HOV; org/holdings.py) ------------------------------------------
+
+@transaction.atomic
+@events_batched
+def request_hand_over(*, actor: Person, request: Request, holder: Person, to: Person, note: str = "",
+                      now: datetime | None = None) -> Request:
+    """The liaison of a request waiting for its answer, or the owner of one
+    being delivered, hands it to another member of the asked department
+    (HOV: a transfer, a personnel change). Its state and due times stay; its
+    open task moves with it. HR, the holder's head or manager decide it."""
+    from xietong.org.holdings import may_hand_over
+
+    now = now or timezone.now()
+    if not may_hand_over(actor, holder):
+        raise PermissionDenied()
+    request = _lock(request)
+    if not to.is_active or not in_department(to, request.to_department):
+        raise DomainError(_("The new holder must be an active member of %(department)s.")
+                          % {"department": request.to_department.name}, code="bad_receiver")
+    before = {**_snapshot(request), "liaison": request.liaison_id}
+    if request.state == RequestState.SUBMITTED and request.liaison_id == holder.pk:
+        request.liaison, kind = to, KIND_RESPOND
+        request.save(update_fields=["liaison"])
+    elif request.state in (RequestState.ACCEPTED, RequestState.IN_RULING, RequestState.COMPLETED) \
+            and request.owner_id == holder.pk:
+        request.owner, kind = to, KIND_DELIVER
+        request.save(update_fields=["owner"])
+    else:
+        raise Conflict(_("%(name)s no longer holds this request.") % {"name": holder.name}, code="not_held")
+    task = open_task(request, kind)
+    if task is not None and task.assignee_id == holder.pk:
+        task_hand_over(actor=actor, task=task, holder=holder, to=to, note=note, by_module=True)
+    event_record(actor=actor, verb="request.hand_over", subject=request, at=now, before=before,
+                 after={**_snapshot(request), "liaison": request.liaison_id}, note=clean_text(note, _("Note"), limit=500))
+    _tell(request, [request.requester], key=f"handed:{to.pk}", actor=actor,
+          title=lambda: str(_("%(name)s now holds your request: %(title)s")) % {"name": to.name, "title": request.title})
+    return request

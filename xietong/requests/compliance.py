@@ -103,3 +103,14 @@ def waiting_requests(person: Person) -> list[Held]:
     """Requests waiting for the person's answer as their department's liaison."""
     return [Held(SUBJECT, str(r.pk), r.title, str(r.get_state_display()), r.due_at)
             for r in Request.objects.filter(liaison=person, state=RequestState.SUBMITTED).order_by("due_at", "pk")]
+
+
+def hand_over_requests(*, actor: Person, holder: Person, to: Person, ids: list[str], note: str = "") -> int:
+    """The hand-over of both request holdings: each request moves whole (its liaison or its owner, and its task)."""
+    from .actions import request_hand_over
+
+    moved = 0
+    for request in Request.objects.filter(pk__in=[int(i) for i in ids if str(i).isdigit()]).order_by("pk"):
+        request_hand_over(actor=actor, request=request, holder=holder, to=to, note=note)
+        moved += 1
+    return moved

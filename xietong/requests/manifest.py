@@ -70,6 +70,8 @@ MODULE = Module(
                     aggregate="rate", facts=compliance.delivered_facts),
              Metric("requests.rating", _("Requesters' rating"), unit="points", better="higher", aggregate="mean",
                     facts=compliance.rating_facts)),
-    holdings=(Holding("requests.owned", _("Requests they deliver"), held=compliance.owned_requests),
-              Holding("requests.waiting", _("Requests waiting for their answer"), held=compliance.waiting_requests)),
+    holdings=(Holding("requests.owned", _("Requests they deliver"), held=compliance.owned_requests,
+                      hand_over=compliance.hand_over_requests),
+              Holding("requests.waiting", _("Requests waiting for their answer"), held=compliance.waiting_requests,
+                      hand_over=compliance.hand_over_requests)),
 )

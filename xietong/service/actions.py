@@ -33,7 +33,7 @@ from xietong.org.queries import department_liaison, has_role, role_holders
 from xietong.personal import mask_address, mask_email, mask_name, mask_phone, mask_plate
 from xietong.policy.calendar import WorkingCalendar
 from xietong.policy.queries import param
-from xietong.work.actions import may_act_on, task_close, task_create
+from xietong.work.actions import may_act_on, task_close, task_create, task_hand_over
 from xietong.work.models import Task, TaskState
 
 from .models import (
@@ -533,3 +533,31 @@ def summary_make(week_start: date, *, now: datetime, tz: Any) -> WeeklySummary |
     except IntegrityError:
         return None  # another worker made it
     return summary
+
+
+# --- handing over (HOV; org/holdings.py) ------------------------------------------
+
+@transaction.atomic
+def case_hand_over(*, actor: Person, assignment: Assignment, holder: Person, to: Person, note: str = "") -> Assignment:
+    """The person handling a case for their department hands it to another
+    member of that department (HOV): the case's state and the task's due
+    time stay. HR, the holder's head or manager decide it."""
+    from xietong.org.holdings import may_hand_over
+    from xietong.org.models import Membership
+
+    if not may_hand_over(actor, holder):
+        raise PermissionDenied()
+    case = _lock(assignment.case)
+    assignment = Assignment.objects.select_related("department", "task").get(pk=assignment.pk)
+    task = assignment.task
+    if assignment.state != AssignmentState.PENDING or task is None or task.state != TaskState.OPEN \
+            or task.assignee_id != holder.pk:
+        raise Conflict(_("%(name)s no longer handles this case.") % {"name": holder.name}, code="not_held")
+    if not to.is_active or not Membership.objects.filter(
+            person=to, department__path__startswith=assignment.department.path).exists():
+        raise DomainError(_("The new holder must be an active member of %(department)s.")
+                          % {"department": assignment.department.name}, code="bad_receiver")
+    task_hand_over(actor=actor, task=task, holder=holder, to=to, note=note, by_module=True)
+    event_record(actor=actor, verb="case.hand_over", subject=case, before={"handler": holder.pk},
+                 after={"handler": to.pk, "department": assignment.department_id}, note=clean_text(note, _("Note")))
+    return assignment

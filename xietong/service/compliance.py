@@ -71,7 +71,19 @@ def complaint_facts(start: datetime, end: datetime) -> Iterator[Fact]:
 # --- holdings (platform/owed.py Holding) ---------------------------------------------------
 
 def handled_cases(person: Person) -> list[Held]:
-    """Customer cases the person is handling for their department."""
+    """Customer cases the person is handling for their department now (the open task of a pending assignment)."""
     return [Held(SUBJECT, str(a.case_id), a.case.title, str(a.get_state_display()), a.task.due_at if a.task else None)
-            for a in Assignment.objects.filter(handler=person, state=AssignmentState.PENDING)
-            .select_related("case", "task").order_by("created_at", "pk")]
+            for a in Assignment.objects.filter(state=AssignmentState.PENDING, task__assignee=person,
+                                               task__state="open").select_related("case", "task").order_by("pk")]
+
+
+def hand_over_cases(*, actor: Person, holder: Person, to: Person, ids: list[str], note: str = "") -> int:
+    from .actions import case_hand_over
+
+    moved = 0
+    for assignment in Assignment.objects.filter(case_id__in=[int(i) for i in ids if str(i).isdigit()],
+                                                state=AssignmentState.PENDING, task__assignee=holder,
+                                                task__state="open").select_related("case").order_by("pk"):
+        case_hand_over(actor=actor, assignment=assignment, holder=holder, to=to, note=note)
+        moved += 1
+    return moved

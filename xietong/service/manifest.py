@@ -73,5 +73,6 @@ MODULE = Module(
                     aggregate="mean", facts=compliance.satisfaction_facts),
              Metric("service.complaints", _("Complaints"), unit="count", better="lower", aggregate="count",
                     facts=compliance.complaint_facts)),
-    holdings=(Holding("service.cases", _("Customer cases they handle"), held=compliance.handled_cases),),
+    holdings=(Holding("service.cases", _("Customer cases they handle"), held=compliance.handled_cases,
+                      hand_over=compliance.hand_over_cases),),
 )

@@ -557,11 +557,13 @@ def task_reschedule(*, actor: Person | None, task: Task, due_at: datetime, note:
 
 
 @transaction.atomic
-def task_hand_over(*, actor: Person, task: Task, holder: Person, to: Person, note: str = "") -> Task:
+def task_hand_over(*, actor: Person, task: Task, holder: Person, to: Person, note: str = "",
+                   by_module: bool = False) -> Task:
     """Give an open task `holder` holds to `to` (a handover, HOV; docs/compliance.md):
-    its state, due time and escalation ladder stay as they are. Only the
-    kernel's own kinds move this way; a module's tasks move with their record.
-    Who may hand over is the caller's to check (holdings: HR, the holder's head)."""
+    its state, due time and escalation ladder stay as they are. A module's
+    task moves only with its record (`by_module`: the module's own hand-over
+    moves the record and calls this). Who may hand over is the caller's to
+    check (holdings: HR, the holder's head)."""
     task = _reload_open(task)
     if task.assignee_id != holder.pk:
         raise Conflict(_("%(name)s no longer holds this task.") % {"name": holder.name}, code="not_held")
@@ -569,7 +571,7 @@ def task_hand_over(*, actor: Person, task: Task, holder: Person, to: Person, not
         raise DomainError(_("%(name)s is not active.") % {"name": to.name}, code="inactive_receiver")
     if to.pk == holder.pk:
         raise DomainError(_("Hand it over to someone else."), code="same_receiver")
-    if kind_for(task.kind).completed_by_module:
+    if kind_for(task.kind).completed_by_module and not by_module:
         raise DomainError(_("This task moves with its record: hand the record over on its page."),
                           code="module_task")
     Task.objects.filter(pk=task.pk, state=TaskState.OPEN).update(assignee=to, delegated_from=None)

@@ -115,3 +115,47 @@ def test_the_holdings_api_for_the_person_and_hr_only(client, company, todo):
     body = {h["key"]: h for h in client.get(url, HTTP_AUTHORIZATION=f"Bearer {mine}").json()}
     assert [i["subject_id"] for i in body["work.tasks"]["items"]] == [str(todo.pk)]
     assert body["work.tasks"]["handed_over_here"] is True and body["org.roles"]["open_work"] is False
+
+
+def test_a_request_handed_over_moves_with_its_task_and_its_due_time(company, calendar):
+    from xietong.requests import actions as requests
+    from xietong.requests.models import Request
+
+    org.liaison_set(actor=company.admin, department=company.tech, person=company.rd1_lead)
+    r = requests.request_submit(actor=company.employee, to_department=company.tech, title="固件升级支持")
+    requests.request_accept(actor=company.rd1_lead, request=r, owner=company.engineer)
+    deliver = Task.objects.get(kind=requests.KIND_DELIVER, subject_id=str(r.pk))
+    due = deliver.due_at
+    with pytest.raises(DomainError):  # 刘洋 is in sales, not in 技术部
+        hand_over(actor=company.tech_head, holder=company.engineer, to=company.employee,
+                  selection={"requests.owned": [str(r.pk)]})
+    hand_over(actor=company.tech_head, holder=company.engineer, to=company.rd1_lead,
+              selection={"requests.owned": [str(r.pk)]}, note="郑凯调岗")
+    r = Request.objects.get(pk=r.pk)
+    deliver.refresh_from_db()
+    assert (r.owner_id, r.state, deliver.assignee_id, deliver.due_at, deliver.state) == (
+        company.rd1_lead.pk, "accepted", company.rd1_lead.pk, due, "open")
+    with pytest.raises(PermissionDenied):
+        requests.request_complete(actor=company.engineer, request=r, result="完成")
+    requests.request_complete(actor=company.rd1_lead, request=r, result="完成")
+    assert Request.objects.get(pk=r.pk).state == "completed"
+
+
+def test_a_customer_case_handed_over_moves_its_task_within_the_department(company, calendar):
+    from xietong.service import actions as service
+    from xietong.service.models import Assignment
+
+    case = service.case_record(actor=company.service, data={
+        "title": "充电桩无法启动", "description": "扫码后没有反应", "customer_name": "李雷",
+        "customer_phone": "13912345678", "category": "fault", "channel": "hotline"})
+    service.case_pass(actor=company.service, case=case, departments=[company.tech])
+    handle = Task.objects.get(kind=service.KIND_HANDLE, subject_id=str(case.pk))
+    holder, due = handle.assignee, handle.due_at
+    assert holder == company.tech_head  # 技术部 has no liaison for customer service: its head
+    held = {h.key: items for h, items in held_by(holder)}["service.cases"]
+    assert [item.subject_id for item in held] == [str(case.pk)]
+    hand_over(actor=company.ceo, holder=holder, to=company.engineer, selection={"service.cases": [str(case.pk)]})
+    handle.refresh_from_db()
+    assert (handle.assignee_id, handle.due_at, handle.state) == (company.engineer.pk, due, "open")
+    service.case_return(actor=company.engineer, case=case, result="已远程重启")
+    assert Assignment.objects.get(case=case).state == "returned"
