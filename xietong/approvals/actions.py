@@ -38,6 +38,7 @@ from xietong.work.registry import subject_exists, subject_visible
 from .decisions import (
     approval_add_signer,
     approval_approve,
+    approval_hand_over,
     approval_reject,
     approval_return,
     approval_transfer,
@@ -93,6 +94,7 @@ __all__ = [
     "approval_return",
     "approval_review",
     "approval_submit",
+    "approval_hand_over",
     "approval_transfer",
     "approval_urge",
     "approval_withdraw",

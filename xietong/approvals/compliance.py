@@ -188,6 +188,20 @@ def pending_approvals(person: Person) -> list[Held]:
             .select_related("approval", "task").order_by("pk")]
 
 
+def hand_over_approvals(*, actor: Person, holder: Person, to: Person, ids: list[str], note: str = "") -> int:
+    """Each listed approval's open place held by `holder` goes to `to`, with its due time."""
+    from .decisions import approval_hand_over
+    from .models import OPEN_APPROVER_STATES
+
+    moved = 0
+    for a in StepApprover.objects.filter(approval_id__in=[int(i) for i in ids if str(i).isdigit()], person=holder,
+                                         state__in=OPEN_APPROVER_STATES,
+                                         approval__state=ApprovalState.RUNNING).order_by("pk"):
+        approval_hand_over(actor=actor, approval=a.approval_id, approver_id=a.pk, holder=holder, to=to, note=note)
+        moved += 1
+    return moved
+
+
 def administered_templates(person: Person) -> list[Held]:
     """Approval templates the person administers (they answer for a template's routes)."""
     from .models import FlowTemplate

@@ -20,7 +20,7 @@ from xietong.inputs import clean_text
 from xietong.org.models import Person
 from xietong.org.queries import is_member
 from xietong.prepared import Slot, prepared
-from xietong.work.actions import may_act_on, task_cancel, task_create
+from xietong.work.actions import may_act_on, task_cancel, task_create, task_hand_over
 from xietong.work.models import Task, TaskState
 from xietong.work.notify import notify
 
@@ -223,6 +223,37 @@ def approval_transfer(*, actor: Person, approval: Approval | int, approver_id: i
     event_record(actor=actor, verb="approval.transfer", subject=approval, at=now, on_behalf_of=on_behalf_of,
                  after={"step": a.step.node_key, "from": a.person_id, "to": to.pk}, note=comment)
     activate(approval, a.step, now=now)
+    return approval
+
+
+@transaction.atomic
+@events_batched
+def approval_hand_over(*, actor: Person, approval: Approval | int, approver_id: int, holder: Person, to: Person,
+                       note: str = "") -> Approval:
+    """A handover (HOV) of a place on an approval: HR, the holder's manager or
+    a head above them give `holder`'s waiting or pending place to `to`, who
+    takes it with its due time (a 转交 by the approver starts a new one)."""
+    from xietong.org.holdings import may_hand_over
+
+    if not may_hand_over(actor, holder):
+        raise PermissionDenied()
+    approval = lock(approval)
+    try:
+        a = StepApprover.objects.select_related(*_APPROVER_RELATED).get(pk=approver_id, approval=approval,
+                                                                        person=holder)
+    except StepApprover.DoesNotExist:
+        raise DomainError(_("%(name)s no longer holds this approval.") % {"name": holder.name},
+                          code="not_held") from None
+    if approval.state != ApprovalState.RUNNING or a.state not in OPEN_APPROVER_STATES:
+        raise stale()
+    _new_signer_checks(approval, a.step, actor, to)
+    a.person = to
+    save_fields(a, "person")
+    if a.task is not None and a.task.state == TaskState.OPEN and a.task.assignee_id == holder.pk:
+        task_hand_over(actor=actor, task=a.task, holder=holder, to=to, note=note, by_module=True)
+    event_record(actor=actor, verb="approval.hand_over", subject=approval,
+                 after={"step": a.step.node_key, "from": holder.pk, "to": to.pk},
+                 note=clean_text(note, _("Comment"), limit=2000))
     return approval
 
 

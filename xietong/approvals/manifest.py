@@ -76,7 +76,8 @@ MODULE = Module(
                     aggregate="mean", facts=compliance.cycle_facts),
              Metric("approvals.returns", _("Approvals returned"), unit="count", better="lower", aggregate="count",
                     facts=compliance.return_facts)),
-    holdings=(Holding("approvals.pending", _("Approvals waiting for them"), held=compliance.pending_approvals),
+    holdings=(Holding("approvals.pending", _("Approvals waiting for them"), held=compliance.pending_approvals,
+                      hand_over=compliance.hand_over_approvals),
               Holding("approvals.templates", _("Approval templates they administer"),
                       held=compliance.administered_templates)),
 )

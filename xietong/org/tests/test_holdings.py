@@ -159,3 +159,27 @@ def test_a_customer_case_handed_over_moves_its_task_within_the_department(compan
     assert (handle.assignee_id, handle.due_at, handle.state) == (company.engineer.pk, due, "open")
     service.case_return(actor=company.engineer, case=case, result="已远程重启")
     assert Assignment.objects.get(case=case).state == "returned"
+
+
+def test_an_approval_handed_over_keeps_its_due_time_and_only_the_new_holder_decides(company, calendar):
+    from xietong.approvals.actions import approval_approve
+    from xietong.approvals.builtin import builtin_install
+    from xietong.approvals.tests.conftest import pending, purchase
+
+    builtin_install()
+    approval = purchase(company.employee, 8_000)  # 陈静, head of sales, decides it alone
+    (place,) = pending(approval)
+    assert place.person_id == company.sales_head.pk
+    due = place.task.due_at
+    with pytest.raises(DomainError):  # the applicant cannot take over a decision on their own application
+        hand_over(actor=company.hr, holder=company.sales_head, to=company.employee,
+                  selection={"approvals.pending": [str(approval.pk)]})
+    hand_over(actor=company.hr, holder=company.sales_head, to=company.office,
+              selection={"approvals.pending": [str(approval.pk)]})
+    (place,) = pending(approval)
+    assert (place.person_id, place.task.assignee_id, place.task.due_at) == (company.office.pk, company.office.pk, due)
+    with pytest.raises(PermissionDenied):
+        approval_approve(actor=company.sales_head, approval=approval, approver_id=place.pk)
+    approval_approve(actor=company.office, approval=approval, approver_id=place.pk)
+    approval.refresh_from_db()
+    assert approval.state == "approved"
