@@ -137,6 +137,7 @@ class MetricDetailOut(Schema):
     metric: MetricOut
     departments: list[FigureOut]
     people: list[FigureOut]
+    groups: list[FigureOut]  # by kind, for the task measures
     facts: list[FactOut]
 
 
@@ -170,5 +171,6 @@ def compliance_metric(request: HttpRequest, key: str, period: str = "", departme
             "departments": [{"id": f.key, "name": f.label, "value": f.value, "records": f.records}
                             for f in detail.departments],
             "people": [{"id": f.key, "name": f.label, "value": f.value, "records": f.records} for f in detail.people],
+            "groups": [{"id": None, "name": f.label, "value": f.value, "records": f.records} for f in detail.groups],
             "facts": [{"subject_type": f.subject_type, "subject_id": f.subject_id, "department": f.department_id,
                        "person": f.person_id, "value": f.value, "at": f.at} for f in detail.facts[:RECORDS_MAX]]}

@@ -55,6 +55,7 @@ class MetricDetail:
     figure: Figure
     departments: list[Figure]
     people: list[Figure]
+    groups: list[Figure]  # by the facts' group (a task's kind), when they have one
     facts: list[Fact]
 
 
@@ -67,9 +68,12 @@ def detail(metric: Metric, period: Period, scope: Scope, *, department: int | No
         facts = [f for f in facts if f.person_id == person]
     by_department: dict[int | None, list[Fact]] = {}
     by_person: dict[int | None, list[Fact]] = {}
+    by_group: dict[str, list[Fact]] = {}
     for f in facts:
         by_department.setdefault(f.department_id, []).append(f)
         by_person.setdefault(f.person_id, []).append(f)
+        if f.group:
+            by_group.setdefault(f.group, []).append(f)
     departments = Department.objects.in_bulk([d for d in by_department if d])
     people = dict(Person.objects.filter(pk__in=[p for p in by_person if p]).values_list("pk", "name"))
     return MetricDetail(
@@ -78,7 +82,17 @@ def detail(metric: Metric, period: Period, scope: Scope, *, department: int | No
                 for d, fs in by_department.items()), key=lambda f: f.label),
         sorted((Figure(people.get(p, "—") if p else "—", metric.of(fs), len(fs), p) for p, fs in by_person.items()),
                key=lambda f: f.label),
+        sorted((Figure(group_label(g), metric.of(fs), len(fs)) for g, fs in by_group.items()), key=lambda f: f.label),
         sorted(facts, key=lambda f: f.at, reverse=True))
+
+
+def group_label(group: str) -> str:
+    """A group's name: a task kind's label, else the group as it is."""
+    from xietong.texts import text
+    from xietong.work.registry import KINDS
+
+    kind = KINDS.get(group)
+    return text(kind.label) if kind else group
 
 
 def shown(metric: Metric, value: float | None) -> str:

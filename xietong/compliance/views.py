@@ -108,6 +108,7 @@ def metric(request: MemberRequest, key: str) -> HttpResponse:
         "metric": found, "detail": detail, "period": period, "value": m.shown(found, detail.figure.value),
         "departments": [(f, m.shown(found, f.value)) for f in detail.departments],
         "people": [(f, m.shown(found, f.value)) for f in detail.people], "page": page,
+        "groups": [(f, m.shown(found, f.value)) for f in detail.groups],
         "rows": [(f, subject_url(f.subject_type, f.subject_id)) for f in page],
         "department": department, "person": person,
     })

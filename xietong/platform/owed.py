@@ -61,6 +61,7 @@ class Fact:
     person_id: int | None
     value: float
     at: datetime
+    group: str = ""  # a breakdown besides department and person: a task's kind for work.on_time
 
 
 @dataclass(frozen=True)

@@ -152,11 +152,12 @@ def _escalating_kinds() -> list[str]:
 
 
 def on_time_facts(start: datetime, end: datetime) -> Iterator[Fact]:
-    """work.on_time: every task whose duty was met or missed in the period, 1 when done by its due time."""
+    """work.on_time: every task whose duty was met or missed in the period, 1 when done by its due time
+    (grouped by the task's kind: the on-time rate by kind)."""
     for task in tasks_decided(_escalating_kinds(), start, end):
         ok = in_time(task)
         yield Fact("work.task", str(task.pk), task_department(task), task.assignee_id, 1.0 if ok else 0.0,
-                   cast(datetime, task.completed_at if ok else task.due_at))
+                   cast(datetime, task.completed_at if ok else task.due_at), group=task.kind)
 
 
 def missed_facts(start: datetime, end: datetime) -> Iterator[Fact]:

@@ -212,3 +212,14 @@ def test_the_measures_api_has_the_pages_gates_and_numbers(client, company, judge
     detail = client.get(f"/api/v1/compliance/metrics/requests.response_hours?period={judged['period']}",
                         HTTP_AUTHORIZATION=f"Bearer {auditor}").json()
     assert len(detail["facts"]) == detail["metric"]["records"] == sum(d["records"] for d in detail["departments"])
+
+
+def test_the_on_time_rate_opens_by_kind(company, judged):
+    from xietong.compliance import metrics as m
+    from xietong.compliance.queries import Period, Scope
+
+    detail = m.detail(METRICS["work.on_time"], Period.parse(judged["period"]), Scope(company=True))
+    by_kind = {g.label: (g.value, g.records) for g in detail.groups}
+    # The fixture's two answers (one in time, one a minute late); their deliveries, weeks overdue.
+    assert by_kind == {"Accept or decline a request": (0.5, 2), "Deliver a request": (0.0, 2)}
+    assert sum(g.records for g in detail.groups) == detail.figure.records
