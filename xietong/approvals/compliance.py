@@ -113,15 +113,13 @@ def authority_by_amount(start: datetime, end: datetime) -> Iterator[Finding]:
 
 def emergencies_reviewed(start: datetime, end: datetime) -> Iterator[Finding]:
     """S000-4-emergency-reviewed (APR-5): an emergency decision's review task done by its due time."""
-    from xietong.work.compliance import task_findings, tasks_decided
+    from xietong.work.compliance import record_departments, task_findings, tasks_decided
 
     from .actions import KIND_REVIEW
 
     tasks = list(tasks_decided(KIND_REVIEW, start, end))
-    departments = dict(Approval.objects.filter(pk__in={t.subject_pk for t in tasks if t.subject_pk})
-                       .values_list("pk", "department_id"))
     yield from task_findings(tasks, subject=lambda t: (SUBJECT, t.subject_id),
-                             department=lambda t: departments.get(t.subject_pk),
+                             department=record_departments(tasks, Approval),
                              param_key="approval.step_timeout_working_hours")
 
 

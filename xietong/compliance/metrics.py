@@ -13,7 +13,7 @@ from xietong.platform.manifest import METRICS
 from xietong.platform.owed import Fact, Metric
 from xietong.policy.queries import day_bounds
 
-from .queries import Period, Scope, department_name
+from .queries import Period, Scope, department_name, percent
 
 
 def facts_in(metric: Metric, period: Period, scope: Scope) -> list[Fact]:
@@ -100,7 +100,7 @@ def shown(metric: Metric, value: float | None) -> str:
     if value is None:
         return "—"
     if metric.unit == "percent":
-        return f"{value * 100:.1f}%"
+        return percent(value)
     if metric.unit == "hours":
         return f"{value:.1f} h"
     if metric.unit == "count":

@@ -127,6 +127,14 @@ def rate(passed: int, applies: int) -> float | None:
     return passed / applies if applies else None
 
 
+def percent(value: float | None) -> str:
+    """0.875 → "87.5%", 1 → "100%"; no records → "—" (every rate the view shows)."""
+    if value is None:
+        return "—"
+    shown = value * 100
+    return f"{shown:.0f}%" if shown in (0, 100) else f"{shown:.1f}%"
+
+
 @dataclass
 class ClauseRow:
     clause: Clause
@@ -189,23 +197,25 @@ def overview(period: Period, scope: Scope) -> Overview:
     automated = [c for c in every if c.automated]
     span = period.last(TREND)
     results = scope.results(Result.objects.filter(day__gte=span[0].start, day__lte=period.end))
-    sums: dict[tuple[str, date], tuple[int, int]] = {}
+    # (clause, period key) -> (records, passed): months summed into the periods they fall in.
+    sums: dict[tuple[str, str], tuple[int, int]] = {}
     for clause_id, month, applies, passed in (results.annotate(month=TruncMonth("day"))
                                               .values("clause", "month").order_by()
                                               .annotate(a=Sum("applies"), p=Sum("passed"))
                                               .values_list("clause", "month", "a", "p")):
-        sums[(clause_id, _as_date(month))] = (int(applies or 0), int(passed or 0))
+        day = _as_date(month)
+        key = next((p.key for p in span if p.start <= day <= p.end), None)
+        if key is None:  # pragma: no cover — the query asked for the span only
+            continue
+        a, ps = sums.get((clause_id, key), (0, 0))
+        sums[(clause_id, key)] = (a + int(applies or 0), ps + int(passed or 0))
     rows = []
     for c in automated:
         row = ClauseRow(c)
         for p in span:
-            a = ps = 0
-            for (clause_id, month), (applies, passed) in sums.items():
-                if clause_id == c.id and p.start <= month <= p.end:
-                    a, ps = a + applies, ps + passed
+            a, ps = sums.get((c.id, p.key), (0, 0))
             row.trend.append((p.key, rate(ps, a)))
-            if p == period:
-                row.applies, row.passed = a, ps
+        row.applies, row.passed = sums.get((c.id, period.key), (0, 0))
         rows.append(row)
     days = Snapshot.objects.filter(day__gte=period.start, day__lte=period.end).count()
     last = Snapshot.objects.order_by("-day").values_list("day", flat=True).first()

@@ -13,6 +13,7 @@ later no longer verifies.
 """
 
 import hashlib
+import json
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -121,8 +122,6 @@ def verify(snapshot: Snapshot) -> bool:
             .order_by("seq").values_list("after_json", flat=True).first())
     if seal is None:
         return False
-    import json
-
     sealed = json.loads(seal).get("digest")
     rows = [{"clause": r.clause, "department": r.department_id, "type": r.subject_type, "id": r.subject_id,
              "passed": r.passed, "at": r.at.astimezone(UTC).isoformat(), "evidence": r.evidence}

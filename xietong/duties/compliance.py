@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from xietong.platform.owed import Finding
-from xietong.work.compliance import task_findings, tasks_decided
+from xietong.work.compliance import record_departments, task_findings, tasks_decided
 
 from .actions import KIND_REVIEW
 from .models import DutyList
@@ -15,7 +15,5 @@ from .models import DutyList
 def reviewed_in_time(start: datetime, end: datetime) -> Iterator[Finding]:
     """S002-duty-list-review: a duty list sent for review was reviewed by its head in time."""
     tasks = list(tasks_decided(KIND_REVIEW, start, end))
-    departments = dict(DutyList.objects.filter(pk__in={t.subject_pk for t in tasks if t.subject_pk})
-                       .values_list("pk", "department_id"))
     yield from task_findings(tasks, subject=lambda t: ("duties.dutylist", t.subject_id),
-                             department=lambda t: departments.get(t.subject_pk))
+                             department=record_departments(tasks, DutyList))

@@ -34,8 +34,15 @@ def held_by(person: Person) -> list[tuple[Any, list[Held]]]:
 
 
 def open_work(person: Person) -> list[tuple[Any, list[Held]]]:
-    """The holdings that must be handed over before the person may be deactivated."""
-    return [(holding, items) for holding, items in held_by(person) if holding.open_work and items]
+    """The holdings that must be handed over before the person may be deactivated
+    (the others, roles, are not even read)."""
+    from xietong.platform.manifest import HOLDINGS
+
+    out = []
+    for holding in HOLDINGS.values():
+        if holding.open_work and (items := holding.held(person)):
+            out.append((holding, items))
+    return out
 
 
 def may_see_holdings(viewer: Person, person: Person) -> bool:

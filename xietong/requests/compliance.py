@@ -4,27 +4,26 @@ you cannot) and seed 001 (the coordination office rules in time)."""
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from xietong.org.models import Person
 from xietong.platform.owed import Fact, Finding, Held
-from xietong.work.compliance import in_time, task_findings, tasks_decided
+from xietong.work.compliance import in_time, record_departments, task_findings, tasks_decided
 from xietong.work.models import Task
 
 from .actions import KIND_DELIVER, KIND_RESPOND, KIND_RULE, SUBJECT
 from .models import OPEN_STATES, DateProposal, ProposalKind, Request, RequestState
 
 
-def _departments(tasks: list[Task]) -> dict[str, int]:
+def _asked(tasks: list[Task]) -> Any:
     """The asked department of each task's request: the one answerable."""
-    return {str(pk): dept for pk, dept in Request.objects.filter(
-        pk__in={t.subject_pk for t in tasks if t.subject_pk}).values_list("pk", "to_department_id")}
+    return record_departments(tasks, Request, "to_department_id")
 
 
 def _findings(kind: str, start: datetime, end: datetime, param_key: str, **kw: object) -> Iterator[Finding]:
     tasks = list(tasks_decided(kind, start, end))
-    departments = _departments(tasks)
-    yield from task_findings(tasks, subject=lambda t: (SUBJECT, t.subject_id),
-                             department=lambda t: departments.get(t.subject_id), param_key=param_key, **kw)
+    yield from task_findings(tasks, subject=lambda t: (SUBJECT, t.subject_id), department=_asked(tasks),
+                             param_key=param_key, **kw)
 
 
 def responded_in_time(start: datetime, end: datetime) -> Iterator[Finding]:
@@ -47,7 +46,6 @@ def delay_told_ahead(start: datetime, end: datetime) -> Iterator[Finding]:
     """S003-5-delay-notice: every delivery that missed its date, judged by
     whether the department proposed a new date (a delay notice) before it."""
     late = [t for t in tasks_decided(KIND_DELIVER, start, end) if not in_time(t)]
-    departments = _departments(late)
     notices: dict[str, list[DateProposal]] = {}
     for proposal in (DateProposal.objects.filter(request_id__in={t.subject_pk for t in late}, kind=ProposalKind.DELAY)
                      .select_related("proposed_by").order_by("created_at")):
@@ -56,8 +54,8 @@ def delay_told_ahead(start: datetime, end: datetime) -> Iterator[Finding]:
     def told(task: Task) -> bool:
         return any(p.created_at <= task.due_at for p in notices.get(task.subject_id, ()))  # type: ignore[operator]
 
-    for finding in task_findings(late, subject=lambda t: (SUBJECT, t.subject_id),
-                                 department=lambda t: departments.get(t.subject_id), passed=told):
+    for finding in task_findings(late, subject=lambda t: (SUBJECT, t.subject_id), department=_asked(late),
+                                 passed=told):
         finding.evidence["notices"] = [
             {"at": p.created_at.isoformat(), "by": p.proposed_by.name, "old_due": p.old_due_at.isoformat(),
              "new_due": p.new_due_at.isoformat(), "state": p.state} for p in notices.get(finding.subject_id, ())]

@@ -18,7 +18,7 @@ late task's ladder must have been taken when it fell due.
 """
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -55,6 +55,14 @@ def task_department(task: Task) -> int | None:
     if task.assignee_id:
         return task.assignee.primary_department_id  # type: ignore[union-attr]
     return task.assignee_department_id
+
+
+def record_departments(tasks: list[Task], model: Any, field: str = "department_id") -> Callable[[Task], int | None]:
+    """The department answerable for each task's record (`model`'s `field`),
+    read in one query for all the tasks: `department=` of `task_findings`."""
+    found = dict(model.objects.filter(pk__in={t.subject_pk for t in tasks if t.subject_pk})
+                 .values_list("pk", field))
+    return lambda task: found.get(task.subject_pk)
 
 
 def in_time(task: Task) -> bool:

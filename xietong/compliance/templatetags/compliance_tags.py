@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from xietong.compliance.queries import department_name
+from xietong.compliance.queries import department_name, percent
 from xietong.platform.manifest import SUBJECTS
 from xietong.texts import text
 
@@ -29,13 +29,7 @@ EVIDENCE = {
 }
 
 
-@register.filter
-def percent(rate: float | None) -> str:
-    """0.875 → "87.5%"; no records → "—"."""
-    if rate is None:
-        return "—"
-    value = rate * 100
-    return f"{value:.0f}%" if value in (0, 100) else f"{value:.1f}%"
+register.filter("percent", percent)
 
 
 @register.filter
